@@ -1,0 +1,23 @@
+"""The app's pages, defined once so that pages can link to each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGES_DIR = Path(__file__).parent / "app_pages"
+PRACTICE = PAGES_DIR / "practice.py"
+HISTORY = PAGES_DIR / "history.py"
+
+
+def navigation():
+    pages = [
+        st.Page(PRACTICE, title="Practice", icon=":material/forum:", default=True),
+        st.Page(HISTORY, title="History", icon=":material/history:"),
+    ]
+    return st.navigation(pages)
+
+
+def go_to_practice() -> None:
+    st.switch_page(PRACTICE)

@@ -1,0 +1,61 @@
+"""Every session-state key the app uses, and the only code that reads or writes them.
+
+Pages never touch `st.session_state` or `st.query_params` directly, so a key cannot be
+misspelt in one page or silently shared by two.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+DEFAULT_TRAINEE = "trainee"
+
+# Widget and value keys (st.session_state).
+TRAINEE = "trainee_name"
+SESSION_ID = "current_session_id"
+SCENARIO_CHOICE = "practice_scenario_choice"
+HISTORY_TRAINEE = "history_trainee_filter"
+HISTORY_SESSION = "history_selected_session"
+
+# The URL keeps the running session so that a browser reload continues it.
+QUERY_SESSION = "session"
+
+
+def init() -> None:
+    """Defaults for keys that widgets read their first value from."""
+    st.session_state.setdefault(TRAINEE, DEFAULT_TRAINEE)
+
+
+def trainee() -> str:
+    """The trainee's name from the sidebar; blank means the default (accounts come later)."""
+    name = str(st.session_state.get(TRAINEE) or "").strip()
+    return name[:80] or DEFAULT_TRAINEE
+
+
+def session_id() -> str | None:
+    """The session on the practice page: this browser session's, else the URL's (a reload)."""
+    current = st.session_state.get(SESSION_ID)
+    if current:
+        return current
+    from_url = st.query_params.get(QUERY_SESSION)
+    if from_url:
+        st.session_state[SESSION_ID] = from_url
+    return from_url or None
+
+
+def set_session_id(value: str) -> None:
+    st.session_state[SESSION_ID] = value
+    st.query_params[QUERY_SESSION] = value
+
+
+def keep_session_in_url() -> None:
+    """Put the current session back into the URL (switching pages drops query params)."""
+    current = st.session_state.get(SESSION_ID)
+    if current and st.query_params.get(QUERY_SESSION) != current:
+        st.query_params[QUERY_SESSION] = current
+
+
+def clear_session() -> None:
+    st.session_state.pop(SESSION_ID, None)
+    if QUERY_SESSION in st.query_params:
+        del st.query_params[QUERY_SESSION]

@@ -1,0 +1,64 @@
+"""Settings from environment variables and an optional TOML file.
+
+Precedence: explicit arguments (CLI flags) > environment variables > the config file
+(`EMPATHY_SIM_CONFIG`, else `empathy-sim.toml` in the working directory) > defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ROLES = ("customer", "judge", "coach")
+
+ENV = {
+    "db": "EMPATHY_SIM_DB",
+    "customer_model": "EMPATHY_SIM_CUSTOMER_MODEL",
+    "judge_model": "EMPATHY_SIM_JUDGE_MODEL",
+    "coach_model": "EMPATHY_SIM_COACH_MODEL",
+    "judge_mode": "EMPATHY_SIM_JUDGE_MODE",
+    "judge_samples": "EMPATHY_SIM_JUDGE_SAMPLES",
+}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    db: Path = Path("data/empathy-sim.db")
+    customer_model: str = "embedded"
+    judge_model: str = "embedded"
+    coach_model: str = "embedded"
+    # "per_criterion": one focused call per rubric criterion (what a weak model needs);
+    # "joint": one call for all criteria (cheaper on strong models).
+    judge_mode: Literal["per_criterion", "joint"] = "per_criterion"
+    judge_samples: int = Field(default=1, ge=1, le=9)
+
+    def model_spec(self, role: str) -> str:
+        return getattr(self, f"{role}_model")
+
+
+def config_file() -> Path | None:
+    explicit = os.environ.get("EMPATHY_SIM_CONFIG")
+    if explicit:
+        return Path(explicit)
+    local = Path("empathy-sim.toml")
+    return local if local.exists() else None
+
+
+def load_settings(**overrides) -> Settings:
+    values: dict = {}
+    path = config_file()
+    if path is not None:
+        try:
+            values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ValueError(f"Cannot read the config file {path}: {exc}. Fix it or unset EMPATHY_SIM_CONFIG.") from exc
+    for key, var in ENV.items():
+        if os.environ.get(var):
+            values[key] = os.environ[var]
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings.model_validate(values)

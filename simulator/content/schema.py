@@ -1,0 +1,195 @@
+"""The shapes of scenario and rubric YAML files.
+
+Every model forbids unknown keys so that a typo ("escalte:") is an error with a line
+number rather than a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+Language = Literal["de", "en"]
+Channel = Literal["chat", "email", "voice"]
+Mode = Literal["practice", "assessment"]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+MoodValue = Annotated[int, Field(ge=0, le=10)]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]
+
+
+def _repeated(ids: list[str]) -> list[str]:
+    return sorted({i for i in ids if ids.count(i) > 1})
+
+MOOD_NAMES = ("anger", "anxiety", "trust")
+#: Named moods the customer can be in; voice samples are keyed by these.
+MOOD_LABELS = ("calm", "anxious", "angry", "relieved")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Mood(Strict):
+    anger: MoodValue
+    anxiety: MoodValue
+    trust: MoodValue
+
+
+class Persona(Strict):
+    name: Text
+    age: Annotated[int, Field(ge=16, le=110)]
+    background: Text
+    situation: Text
+    communication_style: Text
+    vulnerability: str | None = None
+    initial_mood: Mood
+    # A few lines in the customer's own voice per mood: few-shot tone for a weak model
+    # and the fallback when every generated line fails the guards.
+    voice_samples: dict[Literal["calm", "anxious", "angry", "relieved"], list[Text]]
+
+    @field_validator("voice_samples")
+    @classmethod
+    def _every_mood_has_a_sample(cls, value):
+        missing = [m for m in MOOD_LABELS if not value.get(m)]
+        if missing:
+            raise ValueError(f"needs at least one sample for each mood; missing: {', '.join(missing)}")
+        return value
+
+
+class HiddenFact(Strict):
+    id: Slug
+    fact: Text
+    earned_when: Text
+
+
+class Trigger(Strict):
+    when: Text
+    # Words or phrases that signal the trigger in the trainee's reply (case-insensitive,
+    # checked in code so that a weak model cannot miss the obvious ones).
+    phrases: list[Text] = Field(default_factory=list)
+
+
+class Triggers(Strict):
+    escalate: list[Trigger] = Field(default_factory=list)
+    deescalate: list[Trigger] = Field(default_factory=list)
+
+
+class Resolution(Strict):
+    max_anger: MoodValue = 3
+    min_trust: MoodValue = 6
+    min_turns: Annotated[int, Field(ge=1)] = 2
+
+
+class Abandonment(Strict):
+    min_anger: MoodValue = 10
+    max_trust: MoodValue = 0
+
+
+class EndConditions(Strict):
+    max_turns: Annotated[int, Field(ge=1, le=50)] = 10
+    resolved_when: Resolution = Resolution()
+    abandon_when: Abandonment = Abandonment()
+
+
+class Scenario(Strict):
+    id: Slug
+    version: Annotated[int, Field(ge=1)]
+    title: Text
+    language: Language
+    channel: Channel = "chat"
+    difficulty: Annotated[int, Field(ge=1, le=5)]
+    tags: list[Slug] = Field(default_factory=list)
+    mode: Mode = "practice"
+    persona: Persona
+    hidden_facts: list[HiddenFact] = Field(default_factory=list)
+    triggers: Triggers = Triggers()
+    # How strongly the mood reacts to each reply (1.0 = the default step sizes).
+    mood_drift: Annotated[float, Field(gt=0, le=3)] = 1.0
+    opening: Text
+    objectives: list[Text] = Field(min_length=1)
+    end: EndConditions = EndConditions()
+    rubric: Slug
+    content_note: str | None = None
+
+    # Field validators rather than model validators: the error then points at the
+    # offending key (and its line in the YAML file) instead of the whole document.
+    @field_validator("hidden_facts")
+    @classmethod
+    def _fact_ids_unique(cls, value: list[HiddenFact]):
+        dupes = _repeated([f.id for f in value])
+        if dupes:
+            raise ValueError(f"hidden fact ids must be unique; repeated: {', '.join(dupes)}")
+        return value
+
+
+class Example(Strict):
+    context: Text
+    reply: Text
+    level: Annotated[int, Field(ge=0)]
+    why: Text
+
+
+class Criterion(Strict):
+    id: Slug
+    title: Text
+    weight: Annotated[float, Field(gt=0)] = 1.0
+    description: Text
+    levels: dict[int, Text]
+    examples: list[Example] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels_run_from_zero(cls, value: dict[int, str]):
+        if sorted(value) != list(range(len(value))) or len(value) < 2:
+            raise ValueError("levels must be numbered 0, 1, 2, ... without gaps (at least 0 and 1)")
+        return value
+
+    @field_validator("examples")
+    @classmethod
+    def _example_levels_exist(cls, value: list[Example], info: ValidationInfo):
+        levels = info.data.get("levels")
+        if levels is None:  # levels themselves are invalid; that error is reported already
+            return value
+        for i, example in enumerate(value):
+            if example.level not in levels:
+                known = ", ".join(str(level) for level in sorted(levels))
+                raise ValueError(f"example {i} has level {example.level}, but the levels are {known}")
+        return value
+
+    @property
+    def max_level(self) -> int:
+        return max(self.levels)
+
+
+class Rubric(Strict):
+    id: Slug
+    version: Annotated[int, Field(ge=1)]
+    title: Text
+    # Languages of the replies this rubric can grade; its own text is in `language`.
+    language: Language = "en"
+    grades: list[Language] = Field(default_factory=lambda: ["en", "de"], min_length=1)
+    description: str | None = None
+    criteria: list[Criterion] = Field(min_length=1)
+
+    @field_validator("criteria")
+    @classmethod
+    def _criterion_ids_unique(cls, value: list[Criterion]):
+        dupes = _repeated([c.id for c in value])
+        if dupes:
+            raise ValueError(f"criterion ids must be unique; repeated: {', '.join(dupes)}")
+        return value
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        for criterion in self.criteria:
+            if criterion.id == criterion_id:
+                return criterion
+        raise KeyError(criterion_id)

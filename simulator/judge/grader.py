@@ -1,0 +1,230 @@
+"""Grade one reply against a rubric.
+
+A criterion whose answer is not valid JSON, names a level the rubric lacks, or quotes
+words the reply does not contain is retried once with the reason; if it fails again it
+is unscored, and so is the verdict. Unscored is never zero and never averaged.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from simulator.content.schema import Criterion, Rubric
+from simulator.hashing import content_hash
+from simulator.judge import prompt as prompts
+from simulator.judge.evidence import invented_quotes
+from simulator.judge.verdict import (
+    CriterionAnswer,
+    CriterionVerdict,
+    FeedbackAnswer,
+    Verdict,
+    criterion_answer_schema,
+    joint_answer_model,
+    joint_answer_schema,
+    weighted_score,
+)
+from simulator.llm.base import ChatModel, ChatRequest, Completion, InvalidOutput, LLMError, Message, ModelUnavailable
+
+ATTEMPTS = 2  # the first answer and one retry with the reason
+
+
+@dataclass
+class Tally:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, completion: Completion) -> None:
+        with self.lock:
+            self.prompt_tokens += completion.usage.prompt_tokens
+            self.completion_tokens += completion.usage.completion_tokens
+
+
+@dataclass(frozen=True)
+class Judge:
+    """Grading settings; safe to share between threads (each grade has its own tally)."""
+
+    model: ChatModel
+    mode: str = "per_criterion"
+    samples: int = 1
+    max_workers: int = 6
+
+    def grade(
+        self,
+        rubric: Rubric,
+        reply: str,
+        customer_message: str,
+        context: list[tuple[str, str]] | None = None,
+        language: str = "en",
+    ) -> Verdict:
+        return _Grading(self, Tally()).grade(rubric, reply, customer_message, context or [], language)
+
+
+@dataclass
+class _Grading:
+    judge: Judge
+    tally: Tally
+
+    @property
+    def model(self) -> ChatModel:
+        return self.judge.model
+
+    @property
+    def mode(self) -> str:
+        return self.judge.mode
+
+    @property
+    def samples(self) -> int:
+        return self.judge.samples
+
+    def grade(self, rubric, reply, customer_message, context, language) -> Verdict:
+        stamp = {
+            "rubric_id": rubric.id,
+            "rubric_hash": content_hash(rubric),
+            "prompt_hash": f"{self.mode}-{prompts.PROMPT_VERSION}",
+            "model": self.model.spec,
+        }
+        if not reply.strip():
+            return Verdict(status="unscored", reason="empty reply: nothing to grade", **stamp)
+        try:
+            if self.mode == "joint":
+                criteria, tip, better = self._grade_joint(rubric, reply, customer_message, context)
+            else:
+                criteria = self._grade_each(rubric, reply, customer_message, context)
+                tip, better = self._feedback(rubric, criteria, reply, customer_message, language)
+        except ModelUnavailable as exc:
+            return Verdict(status="unscored", reason=f"model unavailable: {exc}", **self._usage(), **stamp)
+        return self._verdict(rubric, criteria, tip, better, stamp)
+
+    # -- assembling -------------------------------------------------------------
+
+    def _verdict(self, rubric, criteria, tip, better, stamp) -> Verdict:
+        failed = {cid: c.reason for cid, c in criteria.items() if c.status != "scored"}
+        if failed:
+            reason = "; ".join(f"{cid}: {why}" for cid, why in failed.items())
+            return Verdict(status="unscored", reason=reason, criteria=criteria, tip=tip,
+                           better_reply=better, **self._usage(), **stamp)
+        return Verdict(status="scored", score=weighted_score(rubric, criteria), criteria=criteria,
+                       tip=tip, better_reply=better, **self._usage(), **stamp)
+
+    def _usage(self) -> dict:
+        return {"prompt_tokens": self.tally.prompt_tokens, "completion_tokens": self.tally.completion_tokens}
+
+    # -- per criterion ----------------------------------------------------------
+
+    def _grade_each(self, rubric, reply, customer_message, context) -> dict[str, CriterionVerdict]:
+        jobs = [(c, s) for c in rubric.criteria for s in range(self.samples)]
+        with ThreadPoolExecutor(max_workers=min(self.judge.max_workers, len(jobs))) as pool:
+            answers = list(pool.map(lambda job: self._sample(job[0], job[1], reply, customer_message, context), jobs))
+        by_criterion: dict[str, list] = {c.id: [] for c in rubric.criteria}
+        for (criterion, _), answer in zip(jobs, answers):
+            by_criterion[criterion.id].append(answer)
+        return {c.id: combine(c, by_criterion[c.id]) for c in rubric.criteria}
+
+    def _sample(self, criterion, sample, reply, customer_message, context) -> CriterionAnswer | str:
+        messages = prompts.criterion_messages(criterion, reply, customer_message, context)
+        request = ChatRequest(
+            messages=messages,
+            max_tokens=220,
+            temperature=0.0 if self.samples == 1 else 0.7,
+            json_schema=criterion_answer_schema(criterion),
+            schema_name=f"grade_{criterion.id}",
+            seed=sample,
+        )
+        return self._ask_checked(request, CriterionAnswer, lambda a: check_answer(criterion, a, reply))
+
+    def _ask_checked(self, request: ChatRequest, schema, check):
+        """Ask, check in code, retry once with the reason; return the answer or the reason."""
+        reason = ""
+        for _ in range(ATTEMPTS):
+            try:
+                answer, completion = self.model.complete_json(request, schema)
+                self.tally.add(completion)
+                reason = check(answer)
+            except ModelUnavailable:
+                raise
+            except InvalidOutput as exc:
+                reason = str(exc)
+            except LLMError as exc:
+                reason = f"model call failed: {exc}"
+                continue
+            if not reason:
+                return answer
+            hint = Message(role="user", content=f"Your answer was rejected: {reason}. Answer again, correctly.")
+            request = request.model_copy(update={"messages": [*request.messages, hint]})
+        return reason
+
+    # -- joint ------------------------------------------------------------------
+
+    def _grade_joint(self, rubric, reply, customer_message, context):
+        request = ChatRequest(
+            messages=prompts.joint_messages(rubric, reply, customer_message, context),
+            max_tokens=200 + 160 * len(rubric.criteria),
+            temperature=0.0,
+            json_schema=joint_answer_schema(rubric),
+            schema_name="grade",
+        )
+        schema = joint_answer_model(rubric)
+
+        def check(answer) -> str:
+            problems = [check_answer(c, getattr(answer, c.id), reply) for c in rubric.criteria]
+            return "; ".join(f"{c.id}: {p}" for c, p in zip(rubric.criteria, problems) if p)
+
+        answer = self._ask_checked(request, schema, check)
+        if isinstance(answer, str):
+            failed = CriterionVerdict(level=None, max_level=0, status="unscored", reason=answer)
+            return {c.id: failed.model_copy(update={"max_level": c.max_level}) for c in rubric.criteria}, "", ""
+        criteria = {c.id: combine(c, [getattr(answer, c.id)]) for c in rubric.criteria}
+        return criteria, answer.tip, answer.better_reply
+
+    # -- feedback ---------------------------------------------------------------
+
+    def _feedback(self, rubric, criteria, reply, customer_message, language) -> tuple[str, str]:
+        scored = [c for c in rubric.criteria if criteria[c.id].level is not None]
+        if not scored:
+            return "", ""  # nothing was graded, so there is nothing to coach on
+        weakest = sorted(scored, key=lambda c: criteria[c.id].level / c.max_level)[:2] or rubric.criteria[:2]
+        request = ChatRequest(
+            messages=prompts.feedback_messages(reply, customer_message, language, weakest),
+            max_tokens=260,
+            temperature=0.3,
+            json_schema=FeedbackAnswer.model_json_schema(),
+            schema_name="feedback",
+        )
+        answer = self._ask_checked(request, FeedbackAnswer, lambda a: "")
+        if isinstance(answer, str):
+            return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
+        return answer.tip.strip(), answer.better_reply.strip()
+
+
+def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> str:
+    """Why the answer cannot stand, or '' if it can."""
+    if answer.level not in criterion.levels:
+        return f"level {answer.level} is not one of {sorted(criterion.levels)}"
+    invented = invented_quotes(answer.evidence, reply)
+    if invented:
+        return f"evidence not found in the reply: {invented[0]!r}"
+    if answer.level > 0 and not answer.evidence:
+        return f"level {answer.level} needs at least one exact quote from the reply as evidence"
+    return ""
+
+
+def combine(criterion: Criterion, answers: list[CriterionAnswer | str]) -> CriterionVerdict:
+    """Median level over the valid samples; agreement with it is the confidence."""
+    valid = [a for a in answers if isinstance(a, CriterionAnswer)]
+    if not valid:
+        reason = next((a for a in answers if isinstance(a, str)), "no answer")
+        return CriterionVerdict(level=None, max_level=criterion.max_level, status="unscored", reason=reason)
+    level = int(statistics.median_low(a.level for a in valid))
+    chosen = next(a for a in valid if a.level == level)
+    agreeing = sum(1 for a in valid if a.level == level)
+    return CriterionVerdict(
+        level=level,
+        max_level=criterion.max_level,
+        rationale=chosen.rationale.strip(),
+        evidence=chosen.evidence,
+        confidence=round(agreeing / len(answers), 2),
+    )

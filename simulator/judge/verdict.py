@@ -1,0 +1,108 @@
+"""What the judge returns: the model's raw answer shapes and the stored verdict."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from simulator.content.schema import Criterion, Rubric
+
+Status = Literal["scored", "unscored"]
+Rationale = Annotated[str, Field(max_length=400)]
+Quote = Annotated[str, Field(max_length=300)]
+
+
+class CriterionAnswer(BaseModel):
+    """One criterion as the model answers it: evidence first, then reasoning, then level,
+    so a small model commits to quotes before it picks a number."""
+
+    model_config = ConfigDict(extra="forbid")
+    evidence: list[Quote] = Field(default_factory=list, max_length=3)
+    rationale: Rationale
+    level: int
+
+
+class FeedbackAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tip: Annotated[str, Field(max_length=400)]
+    better_reply: Annotated[str, Field(max_length=1200)]
+
+
+def criterion_answer_schema(criterion: Criterion) -> dict[str, Any]:
+    """CriterionAnswer's JSON schema with the level limited to this criterion's levels."""
+    schema = CriterionAnswer.model_json_schema()
+    schema["properties"]["level"] = {"type": "integer", "enum": sorted(criterion.levels)}
+    schema["required"] = ["evidence", "rationale", "level"]
+    return schema
+
+
+def joint_answer_model(rubric: Rubric) -> type[BaseModel]:
+    """One object with a CriterionAnswer per criterion, plus tip and better reply."""
+    fields: dict[str, Any] = {c.id: (CriterionAnswer, ...) for c in rubric.criteria}
+    fields["tip"] = (Annotated[str, Field(max_length=400)], ...)
+    fields["better_reply"] = (Annotated[str, Field(max_length=1200)], ...)
+    return create_model("JointAnswer", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+def joint_answer_schema(rubric: Rubric) -> dict[str, Any]:
+    schema = joint_answer_model(rubric).model_json_schema()
+    for criterion in rubric.criteria:
+        # Inline a per-criterion copy so each level enum matches its own criterion.
+        schema["properties"][criterion.id] = criterion_answer_schema(criterion)
+    schema.pop("$defs", None)
+    return schema
+
+
+class CriterionVerdict(BaseModel):
+    level: int | None
+    max_level: int
+    rationale: str = ""
+    evidence: list[str] = Field(default_factory=list)
+    # Share of samples that agreed with the chosen level (1.0 with one sample).
+    confidence: float = 1.0
+    status: Status = "scored"
+    reason: str | None = None
+
+
+class Verdict(BaseModel):
+    """The stored grade of one reply. `unscored` means "no grade", never zero."""
+
+    status: Status
+    reason: str | None = None
+    score: float | None = None
+    criteria: dict[str, CriterionVerdict] = Field(default_factory=dict)
+    tip: str = ""
+    better_reply: str = ""
+    rubric_id: str = ""
+    rubric_hash: str = ""
+    prompt_hash: str = ""
+    model: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    def grade_line(self, item_id: Any) -> dict[str, Any]:
+        """The `empathy-sim grade` output format (kept stable for other tools)."""
+        return {
+            "id": item_id,
+            "status": self.status,
+            "reason": self.reason,
+            "score": self.score,
+            "criteria": {
+                cid: {"level": c.level, "rationale": c.rationale, "evidence": c.evidence}
+                for cid, c in self.criteria.items()
+            },
+        }
+
+
+def weighted_score(rubric: Rubric, criteria: dict[str, CriterionVerdict]) -> float | None:
+    """0-100 from the weighted levels; None unless every criterion is scored."""
+    total = sum(c.weight for c in rubric.criteria)
+    points = 0.0
+    for criterion in rubric.criteria:
+        verdict = criteria.get(criterion.id)
+        if verdict is None or verdict.status != "scored" or verdict.level is None:
+            return None
+        points += criterion.weight * verdict.level / criterion.max_level
+    return round(100 * points / total, 1)

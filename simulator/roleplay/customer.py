@@ -1,0 +1,137 @@
+"""The customer's next message: streamed, guarded, regenerated or replaced.
+
+Text reaches the trainee through a short hold-back window so that a guard can cut an
+agent-voice phrase ("How can I help you?") before anyone sees it. A message that fails
+its guards before anything was shown is regenerated (bounded); after the last attempt a
+scenario-authored voice line for the current mood stands in, marked as a fallback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from simulator.content.schema import Scenario
+from simulator.hashing import content_hash
+from simulator.llm.base import ChatModel, ChatRequest, LLMError, ModelUnavailable
+from simulator.roleplay import guards
+from simulator.roleplay import prompt as prompts
+from simulator.roleplay.mood import MoodState
+
+HOLDBACK_CHARS = 48
+ATTEMPTS = 3
+
+
+@dataclass
+class CustomerMessage:
+    text: str = ""
+    status: str = "pending"  # complete | incomplete | fallback
+    guard_events: list[dict] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    counted_by: str = ""
+    first_token_seconds: float | None = None
+    prompt_hash: str = ""
+    model: str = ""
+
+
+class CustomerStream:
+    """Iterate for the text as it may be shown; then read `.message`."""
+
+    def __init__(self, model: ChatModel, scenario: Scenario, transcript: list[tuple[str, str]],
+                 mood: MoodState, turn_index: int):
+        self.model = model
+        self.scenario = scenario
+        self.mood = mood
+        self.turn_index = turn_index
+        messages = prompts.customer_messages(scenario, transcript, mood)
+        self.request = ChatRequest(
+            messages=messages,
+            max_tokens=prompts.MAX_TOKENS[scenario.channel],
+            temperature=0.8,
+            stop=prompts.stop_sequences(scenario),
+        )
+        self._unavailable = False
+        self.message = CustomerMessage(
+            prompt_hash=f"{prompts.PROMPT_VERSION}-{content_hash(messages[0].content)}", model=model.spec
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        for attempt in range(1, ATTEMPTS + 1):
+            yield from self._attempt(attempt)
+            if self.message.status != "pending":
+                return
+            if self._unavailable:
+                break  # no point asking a server that is not there again
+        yield from self._fallback()
+
+    def _attempt(self, attempt: int) -> Iterator[str]:
+        result = self.model.stream(self.request)
+        name = self.scenario.persona.name
+        shown = ""
+        clean = ""
+        try:
+            for _ in result:
+                if self.message.first_token_seconds is None and result.text.strip():
+                    self.message.first_token_seconds = result.completion.first_token_seconds
+                clean = guards.strip_own_label(result.text.lstrip(), name)
+                hit = guards.first_hit(clean)
+                if hit is not None:
+                    self._event(attempt, hit.kind, hit.match)
+                    kept = guards.cut_before(clean, hit.at)
+                    if len(kept) < len(shown):
+                        kept = shown  # never take back what the trainee already saw
+                    if len(kept.strip()) >= 12 or shown.strip():
+                        yield kept[len(shown):]
+                        self._finish(kept, "complete", result)
+                    else:
+                        self._count(result)
+                    return shown
+                safe = len(clean) - HOLDBACK_CHARS
+                if safe > len(shown):
+                    yield clean[len(shown):safe]
+                    shown = clean[:safe]
+        except ModelUnavailable as exc:
+            self._unavailable = True
+            self._event(attempt, "model_unavailable", str(exc))
+            return self._cut_off(shown, result)
+        except LLMError as exc:
+            self._event(attempt, "model_error", str(exc))
+            return self._cut_off(shown, result)
+        final = clean.strip()
+        if not final:
+            self._event(attempt, "empty", "")
+            self._count(result)
+            return shown
+        yield final[len(shown):]
+        self._finish(final, "complete", result)
+        return shown
+
+    def _cut_off(self, shown: str, result) -> str:
+        """A stream that died after text was shown keeps that text, marked incomplete."""
+        if shown.strip():
+            self._finish(shown, "incomplete", result)
+        else:
+            self._count(result)
+        return shown
+
+    def _fallback(self) -> Iterator[str]:
+        samples = self.scenario.persona.voice_samples[self.mood.label]
+        line = samples[self.turn_index % len(samples)].strip()
+        self.message.text = line
+        self.message.status = "fallback"
+        yield line
+
+    def _event(self, attempt: int, kind: str, detail: str) -> None:
+        self.message.guard_events.append({"attempt": attempt, "kind": kind, "detail": detail[:200]})
+
+    def _count(self, result) -> None:
+        usage = result.completion.usage
+        self.message.prompt_tokens += usage.prompt_tokens
+        self.message.completion_tokens += usage.completion_tokens
+        self.message.counted_by = usage.counted_by
+
+    def _finish(self, text: str, status: str, result) -> None:
+        self._count(result)
+        self.message.text = text.strip()
+        self.message.status = status

@@ -1,0 +1,101 @@
+"""The customer's mood: anger, anxiety and trust (0..10), moved by each reply.
+
+Two inputs move it: the scenario's trigger phrases found in the reply (checked in code,
+instantly, before the customer answers) and the judge's verdict on the reply (applied
+when the verdict arrives, so it shapes the next customer message and the end check).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.content.schema import Mood, Scenario, Trigger
+from simulator.judge.verdict import Verdict
+
+
+class MoodState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    anger: int = Field(ge=0, le=10)
+    anxiety: int = Field(ge=0, le=10)
+    trust: int = Field(ge=0, le=10)
+
+    @classmethod
+    def from_scenario(cls, mood: Mood) -> MoodState:
+        return cls(anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust)
+
+    def moved(self, anger: float = 0, anxiety: float = 0, trust: float = 0) -> MoodState:
+        def clamp(value: float) -> int:
+            return max(0, min(10, round(value)))
+
+        return MoodState(
+            anger=clamp(self.anger + anger), anxiety=clamp(self.anxiety + anxiety), trust=clamp(self.trust + trust)
+        )
+
+    @property
+    def label(self) -> str:
+        """calm | anxious | angry | relieved: picks voice samples and the avatar."""
+        if self.anger >= 6 or (self.anger >= 4 and self.anger >= self.anxiety):
+            return "angry"
+        if self.anxiety >= 5:
+            return "anxious"
+        if self.trust >= 7 and self.anger <= 2:
+            return "relieved"
+        return "calm"
+
+
+def matched_triggers(triggers: list[Trigger], reply: str) -> list[Trigger]:
+    text = reply.casefold()
+    return [t for t in triggers if any(_contains_phrase(text, p.casefold()) for p in t.phrases)]
+
+
+def _contains_phrase(text: str, phrase: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)", text) is not None
+
+
+def after_triggers(state: MoodState, scenario: Scenario, reply: str) -> tuple[MoodState, list[str]]:
+    drift = scenario.mood_drift
+    notes = []
+    for trigger in matched_triggers(scenario.triggers.escalate, reply):
+        state = state.moved(anger=2 * drift, trust=-1 * drift)
+        notes.append(f"escalate: {trigger.when}")
+    for trigger in matched_triggers(scenario.triggers.deescalate, reply):
+        state = state.moved(anger=-1 * drift, anxiety=-1 * drift, trust=1 * drift)
+        notes.append(f"deescalate: {trigger.when}")
+    return state, notes
+
+
+# Score bands -> mood steps (anger, anxiety, trust). Dismissive replies make the customer
+# angrier and less trusting; acknowledgement plus a concrete step calms them.
+_BANDS = [
+    (80, (-2, -2, 2)),
+    (60, (-1, -1, 1)),
+    (40, (0, 0, 0)),
+    (20, (1, 1, -1)),
+    (0, (2, 1, -2)),
+]
+
+
+def after_verdict(state: MoodState, scenario: Scenario, verdict: Verdict | None) -> MoodState:
+    """An unscored verdict says nothing about the reply, so it leaves the mood alone."""
+    if verdict is None or verdict.status != "scored" or verdict.score is None:
+        return state
+    for floor, (anger, anxiety, trust) in _BANDS:
+        if verdict.score >= floor:
+            drift = scenario.mood_drift
+            return state.moved(anger=anger * drift, anxiety=anxiety * drift, trust=trust * drift)
+    return state
+
+
+def outcome(state: MoodState, scenario: Scenario, replies: int) -> str | None:
+    """resolved | abandoned | turn_limit, or None while the conversation goes on."""
+    end = scenario.end
+    if state.anger >= end.abandon_when.min_anger or state.trust <= end.abandon_when.max_trust:
+        return "abandoned"
+    resolved = end.resolved_when
+    if replies >= resolved.min_turns and state.anger <= resolved.max_anger and state.trust >= resolved.min_trust:
+        return "resolved"
+    if replies >= end.max_turns:
+        return "turn_limit"
+    return None

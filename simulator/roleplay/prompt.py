@@ -1,0 +1,75 @@
+"""The customer's prompt, static-first so the model's KV cache survives across turns.
+
+Layout: [system: who the customer is, how they talk, the rules] then [user: the
+transcript so far, which only grows at its end, then the mood now and the speaker prefix].
+A small model stays in character better when it continues a transcript with its own
+name as the prefix than when it is asked to "answer as" someone.
+"""
+
+from __future__ import annotations
+
+from simulator.content.schema import MOOD_LABELS, Scenario
+from simulator.hashing import content_hash
+from simulator.llm.base import Message
+from simulator.roleplay.mood import MoodState
+
+AGENT = {"en": "Agent", "de": "Kundenberater"}
+LANGUAGE = {"en": "English", "de": "German (Deutsch)"}
+CHANNEL_STYLE = {
+    "chat": "a chat message of one to three short sentences",
+    "email": "a short e-mail of up to six sentences, no subject line",
+    "voice": "what you say on the phone, one to three short spoken sentences",
+}
+MAX_TOKENS = {"chat": 110, "email": 260, "voice": 90}
+
+RULES = """You are {name}, a customer. You are NOT the agent, NOT an assistant and NOT an AI.
+Never help the agent, never thank them for their patience, never offer help, never ask
+"how can I help". Never mention these instructions. Speak only as {name}, in {language},
+as {style}. React to how the agent treats you: dismissive, scripted or vague answers make
+you more upset; real understanding and a concrete next step calm you a little. Do not
+solve the problem for the agent and do not end the conversation on your own."""
+
+PROMPT_VERSION = content_hash([RULES, str(CHANNEL_STYLE)])
+
+
+def system_prompt(scenario: Scenario) -> str:
+    persona = scenario.persona
+    agent = AGENT[scenario.language]
+    lines = [
+        RULES.format(
+            name=persona.name, language=LANGUAGE[scenario.language], style=CHANNEL_STYLE[scenario.channel]
+        ),
+        "",
+        f"Who you are: {persona.name}, {persona.age}. {persona.background.strip()}",
+        f"Your situation: {persona.situation.strip()}",
+        f"How you talk: {persona.communication_style.strip()}",
+    ]
+    if persona.vulnerability:
+        lines.append(f"What makes this hard for you: {persona.vulnerability.strip()}")
+    lines.append(f"You are talking to the company's {agent.lower()} ({agent}).")
+    lines.append("How you sound in each mood (examples of your voice, do not copy them word for word):")
+    for mood in MOOD_LABELS:
+        for sample in persona.voice_samples[mood][:2]:
+            lines.append(f"- {mood}: {sample.strip()}")
+    return "\n".join(lines)
+
+
+def transcript_text(scenario: Scenario, transcript: list[tuple[str, str]]) -> str:
+    """transcript: (speaker, text) pairs with speaker "customer" or "agent"."""
+    names = {"customer": scenario.persona.name, "agent": AGENT[scenario.language]}
+    return "\n".join(f"{names[speaker]}: {text.strip()}" for speaker, text in transcript)
+
+
+def customer_messages(scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState) -> list[Message]:
+    name = scenario.persona.name
+    user = (
+        f"The conversation so far:\n{transcript_text(scenario, transcript)}\n\n"
+        f"Your mood now: {mood.label} (anger {mood.anger}/10, anxiety {mood.anxiety}/10, "
+        f"trust {mood.trust}/10).\nWrite only {name}'s next message.\n{name}:"
+    )
+    return [Message(role="system", content=system_prompt(scenario)), Message(role="user", content=user)]
+
+
+def stop_sequences(scenario: Scenario) -> list[str]:
+    agent = AGENT[scenario.language]
+    return [f"\n{agent}:", f"{agent}:", f"\n{scenario.persona.name}:"]

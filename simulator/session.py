@@ -1,0 +1,304 @@
+"""One training session: start, submit a reply, stream the customer, get the verdict, end.
+
+Used by the Streamlit pages and by the CLI alike; never imports streamlit.
+
+One turn, in order:
+1. the trainee's reply is written to SQLite before any model call (nothing typed is lost);
+2. the scenario's trigger phrases move the mood at once, and the customer's next message
+   streams with that mood; the judge grades the reply alongside (remote backends) or right
+   after the customer (a local model that shares the CPU, so the trainee sees the customer
+   first);
+3. the verdict moves the mood again; the end conditions are checked; everything is stored
+   with the versions (content hashes) of scenario, rubric, prompts and models.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.config import Settings, load_settings
+from simulator.content.library import Library, load_library, default_content_dirs
+from simulator.content.schema import Rubric, Scenario
+from simulator.hashing import content_hash
+from simulator.judge.grader import Judge
+from simulator.judge.verdict import Verdict
+from simulator.llm.base import ChatModel
+from simulator.llm.registry import get_model
+from simulator.roleplay import mood as moods
+from simulator.roleplay.customer import CustomerMessage, CustomerStream
+from simulator.roleplay.mood import MoodState
+from simulator.store import repository as repo
+from simulator.store.repository import Store
+
+MAX_REPLY_CHARS = 4000
+JUDGE_CONTEXT_LINES = 2
+JUDGE_CONTEXT_CHARS = 300
+
+# Judging runs on a small shared pool so that many sessions cannot start unbounded threads.
+_judge_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="judge")
+
+
+class ReplyRejected(ValueError):
+    """The reply cannot be accepted as it is; the message says why."""
+
+
+class SessionClosed(ValueError):
+    """The session has ended; start a new one."""
+
+
+@dataclass
+class Services:
+    """What a session needs from the outside: storage, content and models."""
+
+    store: Store
+    library: Library
+    customer_model: ChatModel
+    judge: Judge
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, library: Library | None = None) -> Services:
+        settings = settings or load_settings()
+        if library is None:
+            library, problems = load_library(*default_content_dirs())
+            if problems:
+                raise ValueError("The content library has problems:\n" + "\n".join(map(str, problems)))
+        judge = Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
+        return cls(Store(settings.db), library, get_model(settings.customer_model), judge)
+
+    @property
+    def grade_alongside(self) -> bool:
+        """Grade while the customer streams, unless both roles share the local CPU model."""
+        shared_local = getattr(self.customer_model, "local", False) and getattr(self.judge.model, "local", False)
+        return not shared_local
+
+
+@dataclass
+class TurnResult:
+    index: int
+    reply: str
+    customer: CustomerMessage
+    verdict: Verdict
+    mood: MoodState
+    outcome: str | None
+
+
+class TrainingSession:
+    def __init__(self, services: Services, row: dict[str, Any]):
+        self.services = services
+        self.row = row
+        self.id: str = row["id"]
+        self.scenario: Scenario = services.library.scenario(row["scenario_id"])
+        self.rubric: Rubric = services.library.rubric(row["rubric_id"])
+        self._lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------
+
+    @classmethod
+    def start(cls, services: Services, scenario_id: str, trainee: str = "trainee", mode: str | None = None) -> TrainingSession:
+        scenario = services.library.scenario(scenario_id)
+        rubric = services.library.rubric(scenario.rubric)
+        db = services.store.db
+        session_id = repo.create_session(
+            db,
+            trainee=trainee,
+            scenario_id=scenario.id,
+            scenario_version=scenario.version,
+            scenario_hash=content_hash(scenario),
+            rubric_id=rubric.id,
+            rubric_hash=content_hash(rubric),
+            language=scenario.language,
+            mode=mode or scenario.mode,
+            customer_model=services.customer_model.spec,
+            judge_model=services.judge.model.spec,
+        )
+        opening = MoodState.from_scenario(scenario.persona.initial_mood)
+        turn_id = repo.add_turn(db, session_id, 0, None)
+        repo.update_turn(db, turn_id, customer_text=scenario.opening.strip(), customer_status="complete",
+                         customer_model="scenario", **opening.model_dump())
+        return cls(services, repo.get_session(db, session_id))
+
+    @classmethod
+    def resume(cls, services: Services, session_id: str) -> TrainingSession:
+        row = repo.get_session(services.store.db, session_id)
+        if row is None:
+            raise KeyError(f"No session {session_id!r} in {services.store.path}.")
+        return cls(services, row)
+
+    def refresh(self) -> None:
+        self.row = repo.get_session(self.services.store.db, self.id)
+
+    @property
+    def finished(self) -> bool:
+        return self.row["status"] == "finished"
+
+    def turns(self) -> list[dict[str, Any]]:
+        return repo.get_turns(self.services.store.db, self.id)
+
+    def mood(self) -> MoodState:
+        last = [t for t in self.turns() if t["anger"] is not None][-1]
+        return MoodState(anger=last["anger"], anxiety=last["anxiety"], trust=last["trust"])
+
+    def end(self, outcome: str = "ended") -> None:
+        if not self.finished:
+            repo.finish_session(self.services.store.db, self.id, outcome)
+            self.refresh()
+
+    # -- one turn ---------------------------------------------------------------
+
+    def submit(self, reply: str) -> PendingTurn:
+        """Store the reply and return the turn in progress. Raises ReplyRejected/SessionClosed."""
+        text = check_reply(reply)
+        with self._lock:
+            self.refresh()
+            if self.finished:
+                raise SessionClosed("This session has ended. Start a new session to practise again.")
+            turns = self.turns()
+            if turns and turns[-1]["customer_status"] == "pending":
+                raise ReplyRejected("The customer has not answered your last reply yet. Wait for it, then reply.")
+            index = turns[-1]["idx"] + 1
+            turn_id = repo.add_turn(self.services.store.db, self.id, index, text)
+        return PendingTurn(self, turn_id, index, text, turns)
+
+    def summary(self) -> dict[str, Any]:
+        return summarise(self.row, self.turns(), self.rubric)
+
+
+def check_reply(reply: str) -> str:
+    text = "".join(ch for ch in reply if ch in "\n\t" or ch.isprintable()).strip()
+    if not text:
+        raise ReplyRejected("Your reply is empty. Write what you would say to the customer.")
+    if len(text) > MAX_REPLY_CHARS:
+        raise ReplyRejected(f"Your reply has {len(text)} characters; the limit is {MAX_REPLY_CHARS}. Shorten it.")
+    return text
+
+
+def transcript_of(turns: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    lines: list[tuple[str, str]] = []
+    for turn in turns:
+        if turn["trainee_text"]:
+            lines.append(("agent", turn["trainee_text"]))
+        if turn["customer_text"]:
+            lines.append(("customer", turn["customer_text"]))
+    return lines
+
+
+class PendingTurn:
+    """A stored reply whose customer message and verdict are on their way."""
+
+    def __init__(self, session: TrainingSession, turn_id: int, index: int, reply: str, before: list[dict]):
+        self.session = session
+        self.turn_id = turn_id
+        self.index = index
+        self.reply = reply
+        scenario = session.scenario
+        previous = MoodState(anger=before[-1]["anger"], anxiety=before[-1]["anxiety"], trust=before[-1]["trust"])
+        self.mood_before_verdict, self.trigger_notes = moods.after_triggers(previous, scenario, reply)
+        history = transcript_of(before)
+        self.customer_said = history[-1][1] if history else scenario.opening
+        self.judge_context = [
+            ("Customer" if s == "customer" else "Agent", t[:JUDGE_CONTEXT_CHARS])
+            for s, t in history[:-1][-JUDGE_CONTEXT_LINES:]
+        ]
+        self.customer = CustomerStream(
+            session.services.customer_model, scenario, [*history, ("agent", reply)],
+            self.mood_before_verdict, index,
+        )
+        self._customer_done = threading.Event()
+        self._verdict: Future[Verdict] | None = None
+        if session.services.grade_alongside:
+            self._verdict = _judge_pool.submit(self._grade)
+        self._result: TurnResult | None = None
+
+    def stream_customer(self) -> Iterator[str]:
+        """The customer's message as it is generated; stored when the stream ends."""
+        try:
+            yield from self.customer
+        finally:
+            self._store_customer()
+
+    def _store_customer(self) -> None:
+        if self._customer_done.is_set():
+            return
+        message = self.customer.message
+        if message.status == "pending":  # the reader stopped early (page closed, error)
+            message.status = "incomplete" if message.text else "pending"
+        repo.update_turn(
+            self.session.services.store.db, self.turn_id,
+            customer_text=message.text or None,
+            customer_status=message.status,
+            guard_events=message.guard_events,
+            customer_model=message.model,
+            customer_prompt_hash=message.prompt_hash,
+            customer_prompt_tokens=message.prompt_tokens,
+            customer_completion_tokens=message.completion_tokens,
+            tokens_counted_by=message.counted_by,
+            first_token_ms=None if message.first_token_seconds is None else round(message.first_token_seconds * 1000, 1),
+            **self.mood_before_verdict.model_dump(),
+        )
+        self._customer_done.set()
+
+    def _grade(self) -> Verdict:
+        session = self.session
+        try:
+            verdict = session.services.judge.grade(
+                session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language
+            )
+        except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
+            verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,
+                              model=session.services.judge.model.spec)
+        # Written by whichever thread graded, so a closed browser tab loses nothing.
+        repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
+        return verdict
+
+    def verdict(self) -> Verdict:
+        if self._verdict is None:
+            self._verdict = _judge_pool.submit(self._grade)
+        return self._verdict.result()
+
+    def result(self) -> TurnResult:
+        """Wait for the verdict, move the mood, check the end. Read the stream first."""
+        if self._result is not None:
+            return self._result
+        if not self._customer_done.is_set():
+            for _ in self.stream_customer():
+                pass
+        verdict = self.verdict()
+        session = self.session
+        mood = moods.after_verdict(self.mood_before_verdict, session.scenario, verdict)
+        repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
+        outcome = moods.outcome(mood, session.scenario, self.index)
+        if outcome:
+            session.end(outcome)
+        self._result = TurnResult(self.index, self.reply, self.customer.message, verdict, mood, outcome)
+        return self._result
+
+
+def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric) -> dict[str, Any]:
+    """Scores averaged over scored verdicts only; unscored ones are counted, never zeros."""
+    replies = [t for t in turns if t["idx"] > 0]
+    verdicts = [t["verdict"] for t in replies if t["verdict"] is not None]
+    scored = [v for v in verdicts if v.status == "scored"]
+    per_criterion = {}
+    for criterion in rubric.criteria:
+        levels = [v.criteria[criterion.id].level for v in scored if criterion.id in v.criteria]
+        per_criterion[criterion.id] = {
+            "title": criterion.title,
+            "mean_level": round(sum(levels) / len(levels), 2) if levels else None,
+            "max_level": criterion.max_level,
+        }
+    return {
+        "session_id": row["id"],
+        "scenario": row["scenario_id"],
+        "status": row["status"],
+        "outcome": row["outcome"],
+        "replies": len(replies),
+        "scored": len(scored),
+        "unscored": len(verdicts) - len(scored),
+        "mean_score": round(sum(v.score for v in scored) / len(scored), 1) if scored else None,
+        "criteria": per_criterion,
+        "mood": [{"turn": t["idx"], "anger": t["anger"], "anxiety": t["anxiety"], "trust": t["trust"]} for t in turns],
+    }

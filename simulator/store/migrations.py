@@ -1,0 +1,121 @@
+"""The database schema, as an append-only list of sqlite-utils migrations.
+
+Never edit an applied migration: add `mNNN_verb_noun` at the end instead.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("empathy_sim")
+
+
+@migrations()
+def m001_create_sessions(db: Database) -> None:
+    db["sessions"].create(
+        {
+            "id": str,
+            "trainee": str,
+            "scenario_id": str,
+            "scenario_version": int,
+            "scenario_hash": str,
+            "rubric_id": str,
+            "rubric_hash": str,
+            "language": str,
+            "mode": str,
+            "status": str,  # active | finished
+            "outcome": str,  # resolved | abandoned | turn_limit | ended
+            "customer_model": str,
+            "judge_model": str,
+            "started_at": str,
+            "ended_at": str,
+        },
+        pk="id",
+        not_null={"trainee", "scenario_id", "scenario_hash", "rubric_id", "status", "started_at"},
+    )
+    db["sessions"].create_index(["trainee", "started_at"])
+
+
+@migrations()
+def m002_create_turns(db: Database) -> None:
+    db["turns"].create(
+        {
+            "id": int,
+            "session_id": str,
+            "idx": int,  # 0 is the customer's opening; trainee replies start at 1
+            "trainee_text": str,
+            "customer_text": str,
+            # pending (reply stored, no customer message yet) | complete | incomplete
+            # (stream cut off) | fallback (a scenario line replaced a failed generation)
+            "customer_status": str,
+            "anger": int,
+            "anxiety": int,
+            "trust": int,
+            "guard_events": str,  # JSON list
+            "customer_model": str,
+            "customer_prompt_hash": str,
+            "customer_prompt_tokens": int,
+            "customer_completion_tokens": int,
+            "tokens_counted_by": str,
+            "first_token_ms": float,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
+        not_null={"session_id", "idx", "customer_status", "created_at"},
+    )
+    # One turn per index: a double submit cannot create two.
+    db["turns"].create_index(["session_id", "idx"], unique=True)
+
+
+@migrations()
+def m003_create_verdicts(db: Database) -> None:
+    db["verdicts"].create(
+        {
+            "id": int,
+            "turn_id": int,
+            "session_id": str,
+            "status": str,  # scored | unscored
+            "reason": str,
+            "score": float,
+            "tip": str,
+            "better_reply": str,
+            "rubric_id": str,
+            "rubric_hash": str,
+            "prompt_hash": str,
+            "model": str,
+            "prompt_tokens": int,
+            "completion_tokens": int,
+            "seconds": float,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("turn_id", "turns", "id"), ("session_id", "sessions", "id")],
+        not_null={"turn_id", "session_id", "status", "rubric_id", "model", "created_at"},
+    )
+    db["verdicts"].create_index(["turn_id"])
+    db["verdicts"].create_index(["status"])
+    db["criterion_levels"].create(
+        {
+            "id": int,
+            "verdict_id": int,
+            "criterion": str,
+            "level": int,  # NULL when this criterion is unscored
+            "max_level": int,
+            "confidence": float,
+            "status": str,
+            "reason": str,
+            "rationale": str,
+            "evidence": str,  # JSON list of quotes found verbatim in the reply
+        },
+        pk="id",
+        foreign_keys=[("verdict_id", "verdicts", "id")],
+        not_null={"verdict_id", "criterion", "max_level", "status"},
+    )
+    db["criterion_levels"].create_index(["verdict_id"])
+
+
+def apply(db: Database) -> None:
+    migrations.apply(db)

@@ -1,0 +1,155 @@
+"""Reading and writing sessions, turns and verdicts. Plain functions over a Database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from simulator.judge.verdict import CriterionVerdict, Verdict
+from simulator.store.database import open_db, write_transaction
+
+
+def now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class DuplicateTurn(Exception):
+    """A reply for this turn index is already stored (e.g. a double submit)."""
+
+
+class Store:
+    """A database path with one connection per thread (SQLite connections are not shared)."""
+
+    def __init__(self, path: Path | str):
+        self.path = path
+        self._local = threading.local()
+        self._memory: Database | None = None
+        if str(path) == ":memory:":
+            self._memory = open_db(path)  # one in-memory database for every thread (tests)
+        else:
+            open_db(path)  # create and migrate once, up front
+
+    @property
+    def db(self) -> Database:
+        if self._memory is not None:
+            return self._memory
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = open_db(self.path, migrate=False)
+        return db
+
+
+# -- sessions -------------------------------------------------------------------
+
+
+def create_session(db: Database, **fields: Any) -> str:
+    session_id = fields.pop("id", None) or uuid.uuid4().hex[:12]
+    db["sessions"].insert({"id": session_id, "status": "active", "started_at": now(), **fields})
+    return session_id
+
+
+def finish_session(db: Database, session_id: str, outcome: str) -> None:
+    db["sessions"].update(session_id, {"status": "finished", "outcome": outcome, "ended_at": now()})
+
+
+def get_session(db: Database, session_id: str) -> dict[str, Any] | None:
+    rows = list(db["sessions"].rows_where("id = ?", [session_id]))
+    return rows[0] if rows else None
+
+
+def list_sessions(db: Database, trainee: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    where = "where s.trainee = :trainee" if trainee else ""
+    sql = f"""
+        select s.*, count(distinct t.id) filter (where t.idx > 0) as replies,
+               avg(v.score) filter (where v.status = 'scored') as avg_score,
+               count(v.id) filter (where v.status = 'unscored') as unscored
+        from sessions s
+        left join turns t on t.session_id = s.id
+        left join verdicts v on v.turn_id = t.id and v.id = (
+            select max(id) from verdicts where turn_id = t.id)
+        {where}
+        group by s.id order by s.started_at desc limit :limit
+    """
+    return [dict(r) for r in db.query(sql, {"trainee": trainee, "limit": limit})]
+
+
+# -- turns ----------------------------------------------------------------------
+
+
+def add_turn(db: Database, session_id: str, idx: int, trainee_text: str | None, **fields: Any) -> int:
+    row = {
+        "session_id": session_id,
+        "idx": idx,
+        "trainee_text": trainee_text,
+        "customer_status": "pending",
+        "created_at": now(),
+        **fields,
+    }
+    try:
+        return db["turns"].insert(row).last_pk
+    except sqlite3.IntegrityError as exc:
+        raise DuplicateTurn(f"turn {idx} of session {session_id} is already stored") from exc
+
+
+def update_turn(db: Database, turn_id: int, **fields: Any) -> None:
+    if "guard_events" in fields and not isinstance(fields["guard_events"], str):
+        fields["guard_events"] = json.dumps(fields["guard_events"], ensure_ascii=False)
+    db["turns"].update(turn_id, {**fields, "updated_at": now()})
+
+
+def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
+    """Turns in order, each with its latest verdict (or None) under "verdict"."""
+    turns = [dict(r) for r in db["turns"].rows_where("session_id = ?", [session_id], order_by="idx")]
+    for turn in turns:
+        turn["guard_events"] = json.loads(turn["guard_events"] or "[]")
+        turn["verdict"] = latest_verdict(db, turn["id"])
+    return turns
+
+
+# -- verdicts -------------------------------------------------------------------
+
+
+def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) -> int:
+    fields = verdict.model_dump(exclude={"criteria"})
+    with write_transaction(db):
+        verdict_id = db["verdicts"].insert(
+            {"turn_id": turn_id, "session_id": session_id, "created_at": now(), **fields}
+        ).last_pk
+        db["criterion_levels"].insert_all(
+            {
+                "verdict_id": verdict_id,
+                "criterion": cid,
+                **c.model_dump(exclude={"evidence"}),
+                "evidence": json.dumps(c.evidence, ensure_ascii=False),
+            }
+            for cid, c in verdict.criteria.items()
+        )
+    return verdict_id
+
+
+def latest_verdict(db: Database, turn_id: int) -> Verdict | None:
+    rows = list(db["verdicts"].rows_where("turn_id = ?", [turn_id], order_by="id desc", limit=1))
+    if not rows:
+        return None
+    row = rows[0]
+    criteria = {
+        c["criterion"]: CriterionVerdict(
+            level=c["level"],
+            max_level=c["max_level"],
+            rationale=c["rationale"] or "",
+            evidence=json.loads(c["evidence"] or "[]"),
+            confidence=c["confidence"] if c["confidence"] is not None else 1.0,
+            status=c["status"],
+            reason=c["reason"],
+        )
+        for c in db["criterion_levels"].rows_where("verdict_id = ?", [row["id"]], order_by="id")
+    }
+    fields = {k: v for k, v in row.items() if k in Verdict.model_fields and v is not None}
+    return Verdict(**fields, criteria=criteria)

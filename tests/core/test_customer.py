@@ -1,0 +1,79 @@
+from simulator.llm.base import LLMError, ModelUnavailable
+from simulator.llm.scripted import ScriptedModel
+from simulator.roleplay.customer import CustomerStream
+from simulator.roleplay.guards import first_hit
+from simulator.roleplay.mood import MoodState
+
+MOOD = MoodState(anger=6, anxiety=4, trust=4)
+TRANSCRIPT = [("customer", "My card was declined."), ("agent", "I am sorry to hear that.")]
+
+
+def run(model, scenario):
+    stream = CustomerStream(model, scenario, TRANSCRIPT, MOOD, turn_index=1)
+    shown = "".join(stream)
+    return shown, stream.message
+
+
+def test_in_character_message_streams_whole(scenario):
+    text = "Sorry is not enough. I was standing at the till with a full trolley and everyone stared at me."
+    shown, message = run(ScriptedModel([text]), scenario)
+    assert shown == text == message.text
+    assert message.status == "complete" and message.guard_events == []
+
+
+def test_own_speaker_label_is_dropped(scenario):
+    shown, message = run(ScriptedModel(["Sam Doe: Just tell me why it happened."]), scenario)
+    assert message.text == "Just tell me why it happened." and shown == message.text
+
+
+def test_agent_voice_at_the_start_is_regenerated(scenario):
+    model = ScriptedModel(["How can I help you today?", "Fix my card, that is how."])
+    shown, message = run(model, scenario)
+    assert message.text == "Fix my card, that is how."
+    assert [e["kind"] for e in message.guard_events] == ["agent_voice"]
+    assert len(model.requests) == 2
+
+
+def test_agent_voice_later_is_cut_before_anyone_sees_it(scenario):
+    text = "I want my money back today. Is there anything else I can do for you?"
+    shown, message = run(ScriptedModel([text]), scenario)
+    assert message.text == "I want my money back today." and shown == message.text
+    assert message.guard_events[0]["kind"] == "agent_voice"
+
+
+def test_after_bounded_retries_a_scenario_line_stands_in(scenario):
+    model = ScriptedModel(["As an AI I cannot"] * 3)
+    shown, message = run(model, scenario)
+    assert message.status == "fallback"
+    assert message.text in scenario.persona.voice_samples[MOOD.label]
+    assert len(model.requests) == 3
+
+
+def test_unavailable_model_falls_back_at_once(scenario):
+    model = ScriptedModel([ModelUnavailable("no server")])
+    shown, message = run(model, scenario)
+    assert message.status == "fallback" and len(model.requests) == 1
+
+
+def test_stream_cut_off_keeps_what_was_shown_as_incomplete(scenario):
+    long_text = "I have been a customer for twenty years and never once had a problem like this one, "
+
+    def broken(request):
+        return long_text * 2
+
+    class Breaking(ScriptedModel):
+        def _execute(self, request):
+            for i, delta in enumerate(super()._execute(request)):
+                if i == 25:
+                    raise LLMError("connection reset")
+                yield delta
+
+    shown, message = run(Breaking([broken]), scenario)
+    assert message.status == "incomplete"
+    assert message.text and long_text.startswith(message.text[:40])
+
+
+def test_guards_know_german_agent_phrases():
+    assert first_hit("Vielen Dank für Ihre Geduld, ich helfe Ihnen gern.").kind == "agent_voice"
+    assert first_hit("Ich bin eine KI.").kind == "ai_voice"
+    assert first_hit("Das ist doch nicht zu fassen!") is None

@@ -1,0 +1,102 @@
+import json
+
+import pytest
+
+from simulator.llm.base import ModelUnavailable
+from simulator.session import MAX_REPLY_CHARS, ReplyRejected, SessionClosed, TrainingSession
+
+GOOD = json.dumps({"evidence": ["sorry we declined"], "rationale": "specific", "level": 2})
+FEEDBACK = json.dumps({"tip": "Keep going.", "better_reply": "Sorry we declined your card."})
+
+
+def play(session, reply):
+    pending = session.submit(reply)
+    shown = "".join(pending.stream_customer())
+    return shown, pending.result()
+
+
+def test_a_whole_session_is_stored(services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en", trainee="ana")
+    turns = session.turns()
+    assert turns[0]["customer_text"].startswith("My card was declined")
+    customer_model.enqueue("Then fix it, and fast.")
+    judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    shown, result = play(session, "I am sorry we declined your card: I will unblock it by 5 pm.")
+    assert shown == "Then fix it, and fast."
+    assert result.verdict.status == "scored" and result.verdict.score == 100.0
+    stored = session.turns()[1]
+    assert stored["trainee_text"].startswith("I am sorry we declined")
+    assert stored["customer_status"] == "complete"
+    assert stored["customer_prompt_tokens"] > 0 and stored["customer_model"] == "scripted"
+    assert stored["verdict"].score == 100.0 and stored["verdict"].rubric_hash
+    # de-escalation phrase and a strong reply both calm the customer
+    assert (result.mood.anger, result.mood.trust) < (6, 4) or result.mood.anger < 6
+
+
+def test_reply_is_stored_before_any_model_call(services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en")
+    customer_model.enqueue(ModelUnavailable("down"))
+    judge_model.enqueue(*[ModelUnavailable("down")] * 3)
+    pending = session.submit("Let me look at that for you.")
+    assert session.turns()[1]["trainee_text"] == "Let me look at that for you."
+    shown = "".join(pending.stream_customer())
+    result = pending.result()
+    assert result.customer.status == "fallback" and shown
+    assert result.verdict.status == "unscored" and result.verdict.score is None
+    assert session.turns()[1]["verdict"].status == "unscored"
+
+
+def test_unscored_verdicts_do_not_move_the_mood(services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en")
+    judge_model.enqueue(*["garbage"] * 4)
+    _, result = play(session, "Okay.")
+    assert result.verdict.status == "unscored"
+    assert result.mood.model_dump() == {"anger": 6, "anxiety": 4, "trust": 4}
+
+
+def test_escalation_phrase_angers_the_customer_before_the_answer(services, customer_model):
+    session = TrainingSession.start(services, "mini-en")
+    pending = session.submit("Please calm down.")
+    assert pending.mood_before_verdict.anger == 8
+    assert "Your mood now: angry (anger 8/10" in pending.customer.request.messages[-1].content
+
+
+def test_second_submit_before_the_answer_is_refused(services):
+    session = TrainingSession.start(services, "mini-en")
+    session.submit("First.")
+    with pytest.raises(ReplyRejected):
+        session.submit("First.")
+    assert len(session.turns()) == 2
+
+
+@pytest.mark.parametrize("reply", ["", "   ", "x" * (MAX_REPLY_CHARS + 1)])
+def test_bad_replies_are_refused_with_a_reason(services, reply):
+    session = TrainingSession.start(services, "mini-en")
+    with pytest.raises(ReplyRejected):
+        session.submit(reply)
+
+
+def test_turn_limit_ends_the_session_and_summary_skips_unscored(services, judge_model):
+    session = TrainingSession.start(services, "mini-en")
+    judge_model.enqueue(*["garbage"] * 4)  # first reply: both criteria fail twice
+    middling = json.dumps({"evidence": ["Reply"], "rationale": "some", "level": 1})
+    for _ in range(3):  # then a score of 50, which leaves the mood as it is
+        judge_model.enqueue(middling, middling, FEEDBACK)
+    outcomes = [play(session, f"Reply {i}.")[1].outcome for i in range(4)]
+    assert outcomes == [None, None, None, "turn_limit"]
+    assert session.finished
+    with pytest.raises(SessionClosed):
+        session.submit("One more.")
+    summary = session.summary()
+    assert summary["unscored"] == 1 and summary["scored"] == 3
+    scores = [t["verdict"].score for t in session.turns()[1:] if t["verdict"].status == "scored"]
+    assert summary["mean_score"] == round(sum(scores) / 3, 1)
+
+
+def test_resume_continues_where_it_stopped(services):
+    session = TrainingSession.start(services, "mini-en")
+    play(session, "Hello.")
+    again = TrainingSession.resume(services, session.id)
+    assert len(again.turns()) == 2
+    play(again, "Next.")
+    assert [t["idx"] for t in again.turns()] == [0, 1, 2]

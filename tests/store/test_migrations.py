@@ -1,0 +1,60 @@
+from simulator.store.database import open_db
+from simulator.store.migrations import migrations
+
+EXPECTED = {
+    "sessions": [
+        "id", "trainee", "scenario_id", "scenario_version", "scenario_hash", "rubric_id", "rubric_hash",
+        "language", "mode", "status", "outcome", "customer_model", "judge_model", "started_at", "ended_at",
+    ],
+    "turns": [
+        "id", "session_id", "idx", "trainee_text", "customer_text", "customer_status", "anger", "anxiety",
+        "trust", "guard_events", "customer_model", "customer_prompt_hash", "customer_prompt_tokens",
+        "customer_completion_tokens", "tokens_counted_by", "first_token_ms", "created_at", "updated_at",
+    ],
+    "verdicts": [
+        "id", "turn_id", "session_id", "status", "reason", "score", "tip", "better_reply", "rubric_id",
+        "rubric_hash", "prompt_hash", "model", "prompt_tokens", "completion_tokens", "seconds", "created_at",
+    ],
+    "criterion_levels": [
+        "id", "verdict_id", "criterion", "level", "max_level", "confidence", "status", "reason",
+        "rationale", "evidence",
+    ],
+}
+
+
+def test_blank_database_gets_exact_columns(tmp_path):
+    db = open_db(tmp_path / "blank.db")
+    for table, columns in EXPECTED.items():
+        assert [c.name for c in db[table].columns] == columns, table
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def test_applying_twice_changes_nothing(tmp_path):
+    path = tmp_path / "twice.db"
+    first = open_db(path)
+    schema = first.execute("select sql from sqlite_master order by name").fetchall()
+    applied = [m.name for m in migrations.applied(first)]
+    first.close()
+    second = open_db(path)
+    assert second.execute("select sql from sqlite_master order by name").fetchall() == schema
+    assert [m.name for m in migrations.applied(second)] == applied
+    assert applied == ["m001_create_sessions", "m002_create_turns", "m003_create_verdicts"]
+
+
+def test_migration_names_follow_the_convention():
+    import re
+
+    for migration in migrations._migrations:
+        assert re.fullmatch(r"m\d{3}_[a-z]+_[a-z_]+", migration.name), migration.name
+
+
+def test_turn_index_is_unique_per_session(tmp_path):
+    import pytest
+
+    from simulator.store import repository as repo
+
+    db = open_db(tmp_path / "u.db")
+    sid = repo.create_session(db, trainee="t", scenario_id="s", scenario_hash="h", rubric_id="r")
+    repo.add_turn(db, sid, 1, "hello")
+    with pytest.raises(repo.DuplicateTurn):
+        repo.add_turn(db, sid, 1, "hello again")
