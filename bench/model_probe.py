@@ -5,8 +5,10 @@
 Starts the same xllamacpp server as `simulator.llm.embedded` (same params), then:
 
 * load time;
-* prompt and generation tokens/s from llama.cpp's own `timings` (aggregated over all
-  calls), plus one cold ~1000-token prompt with the cache off;
+* prompt and generation tokens/s from llama.cpp's own `timings` (summed over the
+  customer calls, and separately over the constrained judge calls), plus one cold
+  ~1000-token prompt with the cache off; the load average, because on a shared
+  2-core machine any other process halves these figures;
 * the customer role-play: a customer whose account was frozen answers N trainee replies
   (half English, half German), once as plain chat and once with a speaker prefix
   (the assistant turn pre-filled with "Sabine:" and stop sequences at the agent's
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import sys
@@ -46,7 +49,11 @@ AGENT_PHRASES = (
     "vielen dank für ihre geduld", "danke für ihre geduld", "kann ich sonst noch",
     "ich verstehe ihren ärger", "ich verstehe ihre frustration", "ich schaue mir ihr konto",
     "entschuldigen sie die unannehmlichkeiten",
+    # promises only the agent can make
+    "work with you to resolve", "resolve the issue for you", "mit ihnen gemeinsam",
 )
+# The customer's own name, used as a form of address, means she is talking to herself.
+CUSTOMER_NAMES = re.compile(r"\b(sabine|(frau|ms\.?|mrs\.?) keller)\b", re.IGNORECASE)
 AI_PHRASES = (
     "as an ai", "an ai language model", "language model", "i'm an ai", "i am an ai",
     "als ki", "ki-modell", "sprachmodell", "ich bin eine ki", "ich bin ein ki",
@@ -60,11 +67,13 @@ AGENT_LABEL = re.compile(
 )
 
 
-def out_of_character(text: str) -> str | None:
+def out_of_character(text: str, trainee_reply: str = "") -> str | None:
     """Why a customer message is out of character, or None if it is in character."""
     lowered = " ".join(text.lower().split())
     if not lowered:
         return "empty"
+    if trainee_reply and _shares_words(lowered, trainee_reply.lower(), 6):
+        return "repeats the trainee's words"
     for phrase in AI_PHRASES:
         if phrase in lowered:
             return f"mentions being an AI ({phrase!r})"
@@ -73,7 +82,20 @@ def out_of_character(text: str) -> str | None:
             return f"speaks as the agent ({phrase!r})"
     if AGENT_LABEL.search(text):
         return "writes the agent's turn"
+    if CUSTOMER_NAMES.search(text):
+        return "addresses the customer by name"
     return None
+
+
+def _shares_words(text: str, other: str, run: int) -> bool:
+    """True if `text` and `other` share a run of `run` consecutive words."""
+    words = re.findall(r"\w+", text)
+    other_runs = {tuple(w) for w in _runs(re.findall(r"\w+", other), run)}
+    return any(tuple(w) in other_runs for w in _runs(words, run))
+
+
+def _runs(words: list[str], run: int):
+    return (words[i : i + run] for i in range(len(words) - run + 1))
 
 
 # -- the fixed probe content -------------------------------------------------------------
@@ -228,7 +250,7 @@ def probe_customer(client, timings, replies, prefixed: bool, seed: int):
         stop = [f"\n{AGENT_NAME[lang]}:", f"{AGENT_NAME[lang]}:", "\nSabine:"] if prefixed else None
         text = chat(client, timings, customer_messages(lang, reply, prefixed),
                     max_tokens=60, temperature=0.8, seed=seed, stop=stop).strip()
-        reason = out_of_character(text)
+        reason = out_of_character(text, reply)
         in_character += reason is None
         samples.append({"lang": lang, "text": text, "out_of_character": reason})
     return in_character / len(replies), samples
@@ -276,18 +298,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     replies = (REPLIES * (args.n // len(REPLIES) + 1))[: args.n]
 
+    figures_load = round(os.getloadavg()[0], 2)
     started = time.perf_counter()
     server, client, load_seconds = start_server(args.gguf)
     print(f"model {args.gguf.name} ({args.gguf.stat().st_size / 1e6:.0f} MB): "
           f"loaded in {load_seconds:.1f} s")
-    timings = Timings()
+    customer_timings, judge_timings = Timings(), Timings()
     cold_tps = cold_prompt_tps(client)
     print(f"cold prompt: {cold_tps} tokens/s")
 
     figures = {"model": args.gguf.name, "size_mb": round(args.gguf.stat().st_size / 1e6),
-               "load_s": round(load_seconds, 2), "prompt_tps_cold": cold_tps, "n": len(replies)}
+               "load_s": round(load_seconds, 2), "loadavg_1m_start": figures_load,
+               "prompt_tps_cold": cold_tps, "n": len(replies)}
     for mode, prefixed in (("chat", False), ("prefix", True)):
-        share, samples = probe_customer(client, timings, replies, prefixed, args.seed)
+        share, samples = probe_customer(client, customer_timings, replies, prefixed, args.seed)
         figures[f"in_character_{mode}"] = round(share, 2)
         print(f"customer ({mode}): {share:.0%} in character")
         for sample in samples:
@@ -295,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             why = f"  [{sample['out_of_character']}]" if sample["out_of_character"] else ""
             print(f"  {mark} {sample['lang']}: {sample['text'][:110]!r}{why}")
 
-    valid, separation, failures = probe_judge(client, timings, replies, args.seed)
+    valid, separation, failures = probe_judge(client, judge_timings, replies, args.seed)
     figures["judge_valid_json"] = round(valid, 2)
     figures["judge_separation"] = separation
     print(f"judge: {valid:.0%} valid verdicts; good minus poor replies: {separation} "
@@ -303,11 +327,19 @@ def main(argv: list[str] | None = None) -> int:
     for failure in failures[:3]:
         print(f"  invalid: {failure['error']}: {failure['text']!r}")
 
-    figures["prompt_tps"] = timings.prompt_tps()
-    figures["generation_tps"] = timings.generation_tps()
+    figures["prompt_tps"] = customer_timings.prompt_tps()
+    figures["generation_tps"] = customer_timings.generation_tps()
+    figures["judge_prompt_tps"] = judge_timings.prompt_tps()
+    figures["judge_generation_tps"] = judge_timings.generation_tps()
     figures["wall_s"] = round(time.perf_counter() - started, 1)
-    print(f"speed: prompt {figures['prompt_tps']} tokens/s, "
-          f"generation {figures['generation_tps']} tokens/s, total {figures['wall_s']} s")
+    figures["loadavg_1m_end"] = round(os.getloadavg()[0], 2)
+    print(f"speed: customer prompt {figures['prompt_tps']} tokens/s, generation "
+          f"{figures['generation_tps']} tokens/s; judge (constrained) prompt "
+          f"{figures['judge_prompt_tps']}, generation {figures['judge_generation_tps']}; "
+          f"total {figures['wall_s']} s")
+    if figures["loadavg_1m_end"] > os.cpu_count() + 0.5:
+        print(f"warning: load average {figures['loadavg_1m_end']} on {os.cpu_count()} cores: "
+              "other processes shared the CPU, speeds are understated")
     del server
     print(json.dumps(figures))
     return 0

@@ -35,6 +35,7 @@ from simulator.store import repository as repo
 from simulator.store.repository import Store
 
 MAX_REPLY_CHARS = 4000
+PENDING_STALE_SECONDS = 300
 JUDGE_CONTEXT_LINES = 2
 JUDGE_CONTEXT_CHARS = 300
 
@@ -58,16 +59,22 @@ class Services:
     library: Library
     customer_model: ChatModel
     judge: Judge
+    #: Problems found while loading the library (files left out); shown, not fatal.
+    problems: list = field(default_factory=list)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, library: Library | None = None) -> Services:
         settings = settings or load_settings()
+        problems: list = []
         if library is None:
             library, problems = load_library(*default_content_dirs())
-            if problems:
-                raise ValueError("The content library has problems:\n" + "\n".join(map(str, problems)))
+            if not library.scenarios:
+                raise ValueError(
+                    "No usable scenario was found. Fix these problems (or run `empathy-sim validate`):\n"
+                    + "\n".join(map(str, problems))
+                )
         judge = Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
-        return cls(Store(settings.db), library, get_model(settings.customer_model), judge)
+        return cls(Store(settings.db), library, get_model(settings.customer_model), judge, problems)
 
     @property
     def grade_alongside(self) -> bool:
@@ -157,14 +164,31 @@ class TrainingSession:
             if self.finished:
                 raise SessionClosed("This session has ended. Start a new session to practise again.")
             turns = self.turns()
-            if turns and turns[-1]["customer_status"] == "pending":
-                raise ReplyRejected("The customer has not answered your last reply yet. Wait for it, then reply.")
-            index = turns[-1]["idx"] + 1
-            turn_id = repo.add_turn(self.services.store.db, self.id, index, text)
+            last = turns[-1]
+            if last["customer_status"] == "pending":
+                if not is_stale(last):
+                    raise ReplyRejected("The customer has not answered your last reply yet. Wait for it, then reply.")
+                # The process that was generating it is gone: keep the reply, move on.
+                repo.update_turn(self.services.store.db, last["id"], customer_status="interrupted")
+            index = last["idx"] + 1
+            try:
+                turn_id = repo.add_turn(self.services.store.db, self.id, index, text)
+            except repo.DuplicateTurn as exc:
+                raise ReplyRejected(
+                    "A reply for this turn was just sent (from another tab?). Reload the page to see it."
+                ) from exc
         return PendingTurn(self, turn_id, index, text, turns)
 
     def summary(self) -> dict[str, Any]:
         return summarise(self.row, self.turns(), self.rubric)
+
+
+def is_stale(turn: dict[str, Any]) -> bool:
+    """A customer message still pending long after its reply was stored will never come."""
+    from datetime import datetime
+
+    stamp = datetime.fromisoformat(turn["updated_at"] or turn["created_at"])
+    return (datetime.now(stamp.tzinfo) - stamp).total_seconds() > PENDING_STALE_SECONDS
 
 
 def check_reply(reply: str) -> str:
@@ -208,10 +232,13 @@ class PendingTurn:
             self.mood_before_verdict, index,
         )
         self._customer_done = threading.Event()
-        self._verdict: Future[Verdict] | None = None
+        self._outcome: Future[TurnResult] | None = None
         if session.services.grade_alongside:
-            self._verdict = _judge_pool.submit(self._grade)
-        self._result: TurnResult | None = None
+            self._start_grading()
+
+    def _start_grading(self) -> None:
+        if self._outcome is None:
+            self._outcome = _judge_pool.submit(self._grade_and_settle)
 
     def stream_customer(self) -> Iterator[str]:
         """The customer's message as it is generated; stored when the stream ends."""
@@ -224,8 +251,9 @@ class PendingTurn:
         if self._customer_done.is_set():
             return
         message = self.customer.message
-        if message.status == "pending":  # the reader stopped early (page closed, error)
-            message.status = "incomplete" if message.text else "pending"
+        if message.status == "pending":  # the reader stopped early (page closed, rerun)
+            shown = self.customer.shown.strip()
+            message.text, message.status = (shown, "incomplete") if shown else ("", "interrupted")
         repo.update_turn(
             self.session.services.store.db, self.turn_id,
             customer_text=message.text or None,
@@ -240,6 +268,20 @@ class PendingTurn:
             **self.mood_before_verdict.model_dump(),
         )
         self._customer_done.set()
+        self._start_grading()  # a local model grades after the customer, on the same CPU
+
+    def _grade_and_settle(self) -> TurnResult:
+        """Runs on the judge pool: grade, store, then (once the customer message is stored)
+        move the mood and check the end, so a closed browser tab loses nothing."""
+        verdict = self._grade()
+        self._customer_done.wait(timeout=PENDING_STALE_SECONDS)
+        session = self.session
+        mood = moods.after_verdict(self.mood_before_verdict, session.scenario, verdict)
+        repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
+        outcome = moods.outcome(mood, session.scenario, self.index)
+        if outcome:
+            session.end(outcome)
+        return TurnResult(self.index, self.reply, self.customer.message, verdict, mood, outcome)
 
     def _grade(self) -> Verdict:
         session = self.session
@@ -250,31 +292,16 @@ class PendingTurn:
         except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
             verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,
                               model=session.services.judge.model.spec)
-        # Written by whichever thread graded, so a closed browser tab loses nothing.
         repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
         return verdict
 
-    def verdict(self) -> Verdict:
-        if self._verdict is None:
-            self._verdict = _judge_pool.submit(self._grade)
-        return self._verdict.result()
-
     def result(self) -> TurnResult:
-        """Wait for the verdict, move the mood, check the end. Read the stream first."""
-        if self._result is not None:
-            return self._result
+        """Wait for the verdict, the mood and the end check (reads the stream if nobody did)."""
         if not self._customer_done.is_set():
             for _ in self.stream_customer():
                 pass
-        verdict = self.verdict()
-        session = self.session
-        mood = moods.after_verdict(self.mood_before_verdict, session.scenario, verdict)
-        repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
-        outcome = moods.outcome(mood, session.scenario, self.index)
-        if outcome:
-            session.end(outcome)
-        self._result = TurnResult(self.index, self.reply, self.customer.message, verdict, mood, outcome)
-        return self._result
+        self._start_grading()
+        return self._outcome.result()
 
 
 def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric) -> dict[str, Any]:

@@ -29,6 +29,8 @@ MAX_FILE_BYTES = 1024 * 1024
 #: Upper bound on values in one document after expanding YAML aliases (``*name``), so a
 #: "billion laughs" file cannot make validation explode. Real content has a few hundred.
 MAX_NODES = 50_000
+#: Deepest nesting accepted; real content goes about six levels deep.
+MAX_DEPTH = 64
 
 #: ``field`` of problems that concern the whole file or the YAML syntax, not one key.
 FILE = "(file)"
@@ -110,7 +112,9 @@ def parse_with_lines(text: str | bytes, model: type[Model], source: str = "<text
     text = _as_text(text, source)
     node = _compose(text, source)
     lines = _line_map(node, source)
-    data = _construct(text, node, source)
+    data = _construct(node, source)
+    if data is None:  # '---' alone, or 'null'
+        raise _single(source, 1, FILE, "the file is empty")
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else f"a single value ({type(data).__name__})"
         raise _single(source, lines[()], DOCUMENT, f"the file must be a mapping of keys (like 'id: ...'), not {kind}")
@@ -180,7 +184,7 @@ def _compose(text: str, source: str) -> yaml.Node:
     return node
 
 
-def _construct(text: str, node: yaml.Node, source: str) -> Any:
+def _construct(node: yaml.Node, source: str) -> Any:
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_document(node)
@@ -226,6 +230,8 @@ def _line_map(root: yaml.Node, source: str) -> LineMap:
                 f"more than {MAX_NODES:,} values (are YAML aliases '*name' repeating a lot, or "
                 "referring to themselves?)",
             )
+        if len(path) > MAX_DEPTH:
+            raise _single(source, lines[()], DOCUMENT, f"values are nested too deeply (more than {MAX_DEPTH} levels)")
         line = node.start_mark.line + 1
         if node.tag not in _SAFE_TAGS:
             problems.append(ContentProblem(

@@ -169,8 +169,11 @@ def assemble(parts: Sequence[Path], target: Path, spec: ModelSpec) -> None:
             f"The model parts add up to {total:,} bytes, expected {spec.size:,}: "
             f"{_reinstall_hint(spec)}"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{spec.filename}.", suffix=".part", dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(target, spec.size, exc) from exc
     tmp = Path(tmp_name)
     try:
         digest = hashlib.sha256()
@@ -189,10 +192,20 @@ def assemble(parts: Sequence[Path], target: Path, spec: ModelSpec) -> None:
                 f"{spec.sha256}; a part is damaged: {_reinstall_hint(spec)}"
             )
         os.replace(tmp, target)
+        _write_sidecar(target, spec.sha256)
+    except OSError as exc:  # disk full, read-only cache, ...
+        tmp.unlink(missing_ok=True)
+        raise _cannot_write(target, spec.size, exc) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _write_sidecar(target, spec.sha256)
+
+
+def _cannot_write(target: Path, size: int, exc: OSError) -> ModelFileError:
+    return ModelFileError(
+        f"Cannot write the embedded model ({size / 1e9:.1f} GB) to {target.parent}: "
+        f"{exc.strerror or exc}. Free some disk space or set {CACHE_ENV} to a writable folder."
+    )
 
 
 def _reinstall_hint(spec: ModelSpec) -> str:

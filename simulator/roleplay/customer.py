@@ -52,6 +52,8 @@ class CustomerStream:
             stop=prompts.stop_sequences(scenario),
         )
         self._unavailable = False
+        #: Text already handed to the reader: what an interrupted stream keeps.
+        self.shown = ""
         self.message = CustomerMessage(
             prompt_hash=f"{prompts.PROMPT_VERSION}-{content_hash(messages[0].content)}", model=model.spec
         )
@@ -68,7 +70,7 @@ class CustomerStream:
     def _attempt(self, attempt: int) -> Iterator[str]:
         result = self.model.stream(self.request)
         name = self.scenario.persona.name
-        shown = ""
+        shown = self.shown = ""
         clean = ""
         try:
             for _ in result:
@@ -82,6 +84,7 @@ class CustomerStream:
                     if len(kept) < len(shown):
                         kept = shown  # never take back what the trainee already saw
                     if len(kept.strip()) >= 12 or shown.strip():
+                        self.shown = kept
                         yield kept[len(shown):]
                         self._finish(kept, "complete", result)
                     else:
@@ -90,7 +93,7 @@ class CustomerStream:
                 safe = len(clean) - HOLDBACK_CHARS
                 if safe > len(shown):
                     yield clean[len(shown):safe]
-                    shown = clean[:safe]
+                    shown = self.shown = clean[:safe]
         except ModelUnavailable as exc:
             self._unavailable = True
             self._event(attempt, "model_unavailable", str(exc))
@@ -103,6 +106,7 @@ class CustomerStream:
             self._event(attempt, "empty", "")
             self._count(result)
             return shown
+        self.shown = final
         yield final[len(shown):]
         self._finish(final, "complete", result)
         return shown
@@ -120,6 +124,7 @@ class CustomerStream:
         line = samples[self.turn_index % len(samples)].strip()
         self.message.text = line
         self.message.status = "fallback"
+        self.shown = line
         yield line
 
     def _event(self, attempt: int, kind: str, detail: str) -> None:

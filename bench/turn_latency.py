@@ -1,0 +1,140 @@
+"""Time from a trainee's reply to the customer's first streamed token and to the verdict.
+
+    python bench/turn_latency.py [--turns 12] [--repeats 1] [--customer embedded] [--judge embedded]
+
+Plays a fixed script of trainee replies on two scenarios (English and German) through the
+real session code (SQLite file in a temp folder) and prints one line per turn, then one
+JSON object with the medians on its last line. End conditions are switched off so every
+run has the same number of turns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from simulator.config import load_settings  # noqa: E402
+from simulator.content.library import Library, default_content_dirs, load_library  # noqa: E402
+from simulator.session import Services, TrainingSession  # noqa: E402
+
+SCRIPTS = {
+    "en": [
+        "Hello, I can see your account is frozen. I'm sorry, that must have been awful at the till.",
+        "Can you tell me when you first noticed the card was declined?",
+        "I understand. Being without your salary right before the weekend is really stressful.",
+        "The freeze came from an automatic fraud check on a transfer. I will look at it now.",
+        "Was the transfer to someone you know?",
+        "Thank you. That helps me a lot. I'm raising it with our fraud team right now.",
+        "I'll call you back by 4 pm today with an update, is this number best?",
+        "Is there anything urgent, like a bill, that is due in the next days?",
+        "Okay. I can also ask for an emergency payment so you can buy food today.",
+        "You shouldn't have been cut off twice. I'm sorry, that is on us.",
+        "I've noted everything in your file so you don't have to repeat it.",
+        "Is there anything else worrying you about this?",
+    ],
+    "de": [
+        "Guten Tag, danke, dass Sie sich melden. Ich höre, dass Ihnen das gerade sehr schwerfällt.",
+        "Darf ich fragen, was sich bei Ihnen in letzter Zeit verändert hat?",
+        "Das tut mir leid. Eine Kündigung ist eine große Belastung.",
+        "Wir können die Rate erst einmal pausieren, damit Sie Luft haben.",
+        "Wie viel könnten Sie im Moment monatlich zahlen, ganz ohne Druck?",
+        "Das ist in Ordnung. Wir finden eine Lösung, die zu Ihrer Lage passt.",
+        "Möchten Sie lieber per E-Mail oder per Brief von uns hören statt am Telefon?",
+        "Es gibt auch kostenlose Schuldnerberatung, ich kann Ihnen die Nummer schicken.",
+        "Ich schicke Ihnen bis morgen Mittag eine Zusammenfassung per E-Mail.",
+        "Gibt es noch etwas, das Ihnen gerade Sorgen macht?",
+        "Sie haben nichts falsch gemacht, indem Sie sich jetzt melden.",
+        "Ich habe alles notiert, Sie müssen nichts noch einmal erklären.",
+    ],
+}
+
+
+def endless(scenario, turns: int):
+    """The scenario with end conditions that cannot trigger before `turns` replies."""
+    end = scenario.end.model_copy(update={
+        "max_turns": turns,
+        "resolved_when": scenario.end.resolved_when.model_copy(update={"min_turns": turns + 1}),
+        "abandon_when": scenario.end.abandon_when.model_copy(update={"min_anger": 10, "max_trust": 0}),
+    })
+    return scenario.model_copy(update={"end": end, "mood_drift": 0.1})
+
+
+def run_session(services: Services, scenario_id: str, turns: int) -> list[dict]:
+    scenario = services.library.scenario(scenario_id)
+    session = TrainingSession.start(services, scenario_id, trainee="bench")
+    rows = []
+    for index, reply in enumerate(SCRIPTS[scenario.language][:turns], start=1):
+        started = time.perf_counter()
+        pending = session.submit(reply)
+        first = None
+        for delta in pending.stream_customer():
+            if first is None and delta.strip():
+                first = time.perf_counter() - started
+        customer_done = time.perf_counter() - started
+        result = pending.result()
+        verdict_done = time.perf_counter() - started
+        row = {
+            "scenario": scenario_id, "turn": index, "first_token_s": round(first or customer_done, 3),
+            "customer_s": round(customer_done, 3), "verdict_s": round(verdict_done, 3),
+            "verdict": result.verdict.status, "customer_status": result.customer.status,
+            "guard_events": len(result.customer.guard_events),
+        }
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+        rows.append(row)
+        if result.outcome:
+            break
+    return rows
+
+
+def median(values):
+    return round(statistics.median(values), 3) if values else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--turns", type=int, default=12)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--scenarios", default="frozen-account-en,zahlungsschwierigkeiten-de")
+    parser.add_argument("--customer", default="embedded")
+    parser.add_argument("--judge", default="embedded")
+    args = parser.parse_args()
+
+    library, problems = load_library(*default_content_dirs())
+    if problems:
+        sys.exit("\n".join(map(str, problems)))
+    ids = args.scenarios.split(",")
+    library = Library(
+        scenarios={i: endless(library.scenario(i), args.turns) for i in ids},
+        rubrics=library.rubrics,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(db=str(Path(tmp) / "bench.db"), customer_model=args.customer, judge_model=args.judge)
+        services = Services.from_settings(settings, library)
+        rows = [r for _ in range(args.repeats) for i in ids for r in run_session(services, i, args.turns)]
+
+    def at(turn, key):
+        return median([r[key] for r in rows if r["turn"] == turn])
+
+    first_1, first_last = at(1, "first_token_s"), at(args.turns, "first_token_s")
+    print(json.dumps({
+        "customer": args.customer, "judge": args.judge, "turns_measured": len(rows),
+        "median_first_token_s": median([r["first_token_s"] for r in rows]),
+        "median_customer_s": median([r["customer_s"] for r in rows]),
+        "median_verdict_s": median([r["verdict_s"] for r in rows]),
+        "first_token_turn1_s": first_1, f"first_token_turn{args.turns}_s": first_last,
+        "first_token_growth": round(first_last / first_1, 2) if first_1 and first_last else None,
+        "unscored_share": round(sum(r["verdict"] == "unscored" for r in rows) / len(rows), 3),
+        "fallback_share": round(sum(r["customer_status"] == "fallback" for r in rows) / len(rows), 3),
+        "guard_event_share": round(sum(r["guard_events"] > 0 for r in rows) / len(rows), 3),
+    }))
+
+
+if __name__ == "__main__":
+    main()

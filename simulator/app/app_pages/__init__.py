@@ -1,0 +1,1 @@
+"""Streamlit pages, run by `st.navigation` in `simulator/app/main.py` (not imported)."""

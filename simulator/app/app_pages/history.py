@@ -1,0 +1,76 @@
+"""History: past sessions, each with its transcript, verdicts and summary."""
+
+import streamlit as st
+
+from simulator.app import components, routes, state
+from simulator.app.services import get_services
+from simulator.session import TrainingSession
+from simulator.store.repository import list_sessions
+
+ALL = "All trainees"
+
+services = get_services()
+st.title("History")
+
+everyone = list_sessions(services.store.db)
+if not everyone:
+    st.info("No sessions yet. Start one on the Practice page.")
+    st.stop()
+
+trainees = sorted({row["trainee"] for row in everyone})
+who = st.selectbox("Trainee", [ALL, *trainees], key=state.HISTORY_TRAINEE)
+rows = everyone if who == ALL else list_sessions(services.store.db, trainee=who)
+
+
+def title_of(scenario_id: str) -> str:
+    scenario = services.library.scenarios.get(scenario_id)
+    return scenario.title if scenario else scenario_id
+
+
+def started(row: dict) -> str:
+    return row["started_at"][:16].replace("T", " ")
+
+
+st.dataframe(
+    [
+        {
+            "Started (UTC)": started(r),
+            "Scenario": title_of(r["scenario_id"]),
+            "Trainee": r["trainee"],
+            "Replies": r["replies"],
+            "Mean score": None if r["avg_score"] is None else round(r["avg_score"]),
+            "Unscored": r["unscored"],
+            "Outcome": r["outcome"] or "in progress",
+        }
+        for r in rows
+    ],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Scenario": st.column_config.TextColumn(width="medium"),
+        "Replies": st.column_config.NumberColumn(width="small"),
+        "Mean score": st.column_config.NumberColumn("Mean", width="small", help="Over scored replies only"),
+        "Unscored": st.column_config.NumberColumn(width="small"),
+    },
+)
+
+by_id = {r["id"]: r for r in rows}
+chosen = st.selectbox(
+    "Open a session",
+    list(by_id),
+    format_func=lambda i: f"{started(by_id[i])} UTC · {title_of(by_id[i]['scenario_id'])} · {by_id[i]['trainee']}",
+    key=state.HISTORY_SESSION,
+)
+try:
+    session = TrainingSession.resume(services, chosen)
+except KeyError as exc:  # its scenario or rubric is no longer in the library
+    st.warning(f"This session cannot be shown: {components.error_text(exc)}")
+    st.stop()
+
+st.subheader(components.escape_markdown(session.scenario.title))
+components.session_summary(session.summary())
+if not session.finished and st.button("Continue this session", type="primary", icon=":material/play_arrow:"):
+    state.set_session_id(session.id)
+    routes.go_to_practice()
+st.markdown("**Transcript**")
+components.transcript(session.turns(), session.rubric)

@@ -1,0 +1,112 @@
+"""Practice: pick a scenario, talk to the customer, read the feedback on every reply."""
+
+import streamlit as st
+
+from simulator.app import components, state
+from simulator.app.services import get_services
+from simulator.llm.base import LLMError
+from simulator.session import MAX_REPLY_CHARS, ReplyRejected, SessionClosed, TrainingSession
+from simulator.store.database import StoreError
+from simulator.store.repository import DuplicateTurn
+
+
+def pick_scenario(services) -> None:
+    st.title("Practise a conversation")
+    scenarios = sorted(services.library.scenarios.values(), key=lambda s: (s.language, s.title))
+    choice = st.selectbox(
+        "Scenario",
+        [s.id for s in scenarios],
+        format_func=lambda i: services.library.scenarios[i].title,
+        key=state.SCENARIO_CHOICE,
+    )
+    components.scenario_card(services.library.scenarios[choice])
+    if "scripted" in (services.customer_model.spec, services.judge.model.spec):
+        st.caption("Demo mode: scripted models answer; the scores are not real grades.")
+    if st.button("Start", type="primary", icon=":material/play_arrow:"):
+        session = TrainingSession.start(services, choice, trainee=state.trainee())
+        state.set_session_id(session.id)
+        st.rerun()
+
+
+def open_session(services) -> TrainingSession | None:
+    session_id = state.session_id()
+    if not session_id:
+        return None
+    try:
+        session = TrainingSession.resume(services, session_id)
+    except KeyError as exc:  # unknown id, or its scenario is no longer in the library
+        st.warning(f"This session cannot be continued: {components.error_text(exc)}. Start a new one.")
+        state.clear_session()
+        return None
+    state.keep_session_in_url()
+    return session
+
+
+def header(session: TrainingSession) -> None:
+    title, end = st.columns([4, 1], vertical_alignment="bottom")
+    title.subheader(components.escape_markdown(session.scenario.title))
+    title.caption(f"Session {session.id} · {components.escape_markdown(session.row['trainee'])}")
+    if not session.finished and end.button("End session", icon=":material/stop_circle:"):
+        session.end("ended")
+        st.rerun()
+    if session.row["mode"] == "practice":
+        with st.sidebar:
+            components.mood_meter(session.mood())
+
+
+def play_turn(session: TrainingSession, reply: str) -> None:
+    """Store the reply, stream the customer, wait for the verdict, then redraw from the DB."""
+    try:
+        pending = session.submit(reply)
+    except (ReplyRejected, SessionClosed) as exc:
+        st.warning(components.error_text(exc), icon=":material/warning:")
+        return
+    except DuplicateTurn:  # the same session open in two tabs, both sending at once
+        st.warning("Another reply to this turn was just stored (is the session open twice?). Reload the page.")
+        return
+    try:
+        with components.trainee_message():
+            st.text(pending.reply)
+            feedback = st.empty()
+        with components.customer_message():
+            components.stream_text(pending.stream_customer())
+        with feedback.container(), st.spinner("Grading your reply…"):
+            pending.result()
+    except (LLMError, StoreError) as exc:
+        st.error(f"This turn could not be completed: {components.error_text(exc)}. "
+                 "Your reply is saved; reload the page to continue.")
+        return
+    st.rerun()
+
+
+def finished(session: TrainingSession) -> None:
+    st.success("This session has ended.", icon=":material/flag:")
+    components.session_summary(session.summary())
+    if st.button("Start a new session", type="primary"):
+        state.clear_session()
+        st.rerun()
+    st.divider()
+    st.markdown("**Transcript**")
+    components.transcript(session.turns(), session.rubric)
+
+
+def conversation(session: TrainingSession) -> None:
+    practice = session.row["mode"] == "practice"
+    if not practice:
+        st.caption("Assessment: feedback is shown when the session ends.")
+    components.transcript(session.turns(), session.rubric, show_feedback=practice)
+    reply = st.chat_input("Your reply to the customer", max_chars=MAX_REPLY_CHARS)
+    if reply is not None:
+        play_turn(session, reply)
+
+
+services = get_services()
+session = open_session(services)
+if session is None:
+    pick_scenario(services)
+else:
+    header(session)
+    if session.finished:
+        finished(session)
+    else:
+        conversation(session)
