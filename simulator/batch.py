@@ -26,14 +26,14 @@ def make_judge(settings: Settings) -> Judge:
     return Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
 
 
-def read_items(path: Path) -> tuple[list[tuple[int, GradeItem]], list[str]]:
+def read_items(path: Path, model: type[BaseModel] = GradeItem) -> tuple[list[tuple[int, BaseModel]], list[str]]:
     """Valid items with their line numbers, and one message per bad line."""
     items, problems = [], []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            items.append((number, GradeItem.model_validate_json(line)))
+            items.append((number, model.model_validate_json(line)))
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "line"

@@ -101,6 +101,40 @@ def simulate(obj: Context, scenario_id: str, agent_path: str, customer_spec, jud
 
 
 @cli.command()
+@click.option("--rubric", "rubric_id", required=True)
+@click.option("--gold", "gold_path", type=click.Path(dir_okay=False, exists=True), required=True,
+              help='JSONL: the grade input plus "labels": {"<criterion or label>": level}.')
+@click.option("--judge", "judge_spec", default=None, help="Judge model spec.")
+@click.option("--map", "maps", multiple=True, metavar="LABEL=CRITERION", help="Rename a label to a criterion id.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the report as JSON.")
+@click.option("--limit", type=int, default=None, help="Only the first N gold items.")
+@click.option("--workers", type=int, default=1, show_default=True, help="Items graded at once.")
+@click.pass_obj
+def calibrate(obj: Context, rubric_id, gold_path, judge_spec, maps, json_path, limit, workers) -> None:
+    """Agreement of the judge with human labels: kappa, exact, within-one, macro-F1, confusion."""
+    from simulator.batch import make_judge, read_items
+    from simulator.judge.calibration import GoldItem, calibrate as run_calibration, format_report, parse_mapping
+
+    library, _ = _library()
+    if rubric_id not in library.rubrics:
+        _fail(f"No rubric {rubric_id!r}; known: {', '.join(sorted(library.rubrics)) or 'none'}.")
+    items, problems = read_items(Path(gold_path), GoldItem)
+    for problem in problems:
+        click.echo(problem, err=True)
+    items = [item for _, item in items][:limit]
+    try:
+        mapping = parse_mapping(maps)
+        judge = make_judge(obj.settings(judge_model=judge_spec))
+        with click.progressbar(length=len(items), label="grading", file=sys.stderr, show_pos=True) as bar:
+            report = run_calibration(judge, library.rubric(rubric_id), items, mapping, workers, bar.update)
+    except ValueError as exc:
+        _fail(str(exc))
+    click.echo(format_report(report))
+    if json_path:
+        Path(json_path).write_text(report.model_dump_json(indent=2), encoding="utf-8")
+
+
+@cli.command()
 @click.pass_obj
 def migrate(obj: Context) -> None:
     """Create or upgrade the database schema (also done on every open)."""

@@ -59,14 +59,24 @@ class Judge:
         customer_message: str,
         context: list[tuple[str, str]] | None = None,
         language: str = "en",
+        only: set[str] | None = None,
+        feedback: bool = True,
     ) -> Verdict:
-        return _Grading(self, Tally()).grade(rubric, reply, customer_message, context or [], language)
+        """Grade `reply`. `only` limits grading to some criteria (calibration); such a
+        partial verdict has levels but no overall score. `feedback=False` skips the tip."""
+        if only:
+            criteria = [c for c in rubric.criteria if c.id in only]
+            rubric = rubric.model_copy(update={"criteria": criteria})
+        grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only))
+        return grading.grade(rubric, reply, customer_message, context or [], language)
 
 
 @dataclass
 class _Grading:
     judge: Judge
     tally: Tally
+    feedback: bool = True
+    partial: bool = False
 
     @property
     def model(self) -> ChatModel:
@@ -94,7 +104,9 @@ class _Grading:
                 criteria, tip, better = self._grade_joint(rubric, reply, customer_message, context)
             else:
                 criteria = self._grade_each(rubric, reply, customer_message, context)
-                tip, better = self._feedback(rubric, criteria, reply, customer_message, language)
+                tip, better = ("", "")
+                if self.feedback:
+                    tip, better = self._feedback(rubric, criteria, reply, customer_message, language)
         except ModelUnavailable as exc:
             return Verdict(status="unscored", reason=f"model unavailable: {exc}", **self._usage(), **stamp)
         return self._verdict(rubric, criteria, tip, better, stamp)
@@ -107,7 +119,8 @@ class _Grading:
             reason = "; ".join(f"{cid}: {why}" for cid, why in failed.items())
             return Verdict(status="unscored", reason=reason, criteria=criteria, tip=tip,
                            better_reply=better, **self._usage(), **stamp)
-        return Verdict(status="scored", score=weighted_score(rubric, criteria), criteria=criteria,
+        score = None if self.partial else weighted_score(rubric, criteria)
+        return Verdict(status="scored", score=score, criteria=criteria,
                        tip=tip, better_reply=better, **self._usage(), **stamp)
 
     def _usage(self) -> dict:

@@ -88,3 +88,31 @@ def test_console_script_is_installed_and_migrates(tmp_path):
     out = subprocess.run([str(exe), "--db", str(tmp_path / "m.db"), "migrate"], capture_output=True, text=True,
                          env={**os.environ}, check=True).stdout
     assert "m003_create_verdicts" in out
+
+
+def test_calibrate_reports_agreement_and_counts_unscored(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    rows = [
+        {"id": i, "context": "My card was declined.", "reply": f"I am sorry about that, reply {i}.",
+         "labels": {"er": i % 3, "exploration": 0}}
+        for i in range(6)
+    ]
+    gold.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
+    out = tmp_path / "report.json"
+    result = run("calibrate", "--rubric", "empathy-core", "--gold", str(gold), "--judge", "scripted",
+                 "--map", "er=emotional_reaction", "--json", str(out))
+    assert result.exit_code == 0, result.output
+    assert "emotional_reaction" in result.stdout and "kappa" in result.stdout
+    report = json.loads(out.read_text())
+    er = report["criteria"]["emotional_reaction"]
+    assert er["n"] + er["unscored"] == 6
+    assert sum(map(sum, er["confusion"])) == er["n"]
+    assert set(report["criteria"]) == {"emotional_reaction", "exploration"}
+
+
+def test_calibrate_refuses_labels_that_are_no_criterion(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"id": 1, "context": "c", "reply": "r", "labels": {"warmth": 1}}) + "\n")
+    result = CliRunner().invoke(cli, ["calibrate", "--rubric", "empathy-core", "--gold", str(gold),
+                                      "--judge", "scripted"])
+    assert result.exit_code == 1 and "--map label=criterion" in result.output

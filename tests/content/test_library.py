@@ -19,7 +19,7 @@ def test_seed_library_loads_without_problems():
     library, problems = load_library(REPO / "scenarios", REPO / "rubrics")
     assert strings(problems) == []
     assert set(library.scenarios) == {"frozen-account-en", "zahlungsschwierigkeiten-de", "phone-anxiety-en"}
-    assert set(library.rubrics) == {"empathy-core"}
+    assert set(library.rubrics) == {"empathy-core", "authenticity", "vulnerable-customer", "service-recovery"}
     assert library.sources["rubric:empathy-core"] == REPO / "rubrics" / "empathy-core.yaml"
     assert library.sources["scenario:frozen-account-en"] == REPO / "scenarios" / "frozen-account-en.yaml"
 
