@@ -232,13 +232,18 @@ class PendingTurn:
             self.mood_before_verdict, index,
         )
         self._customer_done = threading.Event()
-        self._outcome: Future[TurnResult] | None = None
+        self._grading: Future[Verdict] | None = None
+        self._verdict: Verdict | None = None
+        self._settle_lock = threading.Lock()
+        self._settled = threading.Event()
+        self._result: TurnResult | None = None
         if session.services.grade_alongside:
             self._start_grading()
 
     def _start_grading(self) -> None:
-        if self._outcome is None:
-            self._outcome = _judge_pool.submit(self._grade_and_settle)
+        with self._settle_lock:
+            if self._grading is None:
+                self._grading = _judge_pool.submit(self._grade_job)
 
     def stream_customer(self) -> Iterator[str]:
         """The customer's message as it is generated; stored when the stream ends."""
@@ -269,19 +274,28 @@ class PendingTurn:
         )
         self._customer_done.set()
         self._start_grading()  # a local model grades after the customer, on the same CPU
+        self._settle()
 
-    def _grade_and_settle(self) -> TurnResult:
-        """Runs on the judge pool: grade, store, then (once the customer message is stored)
-        move the mood and check the end, so a closed browser tab loses nothing."""
-        verdict = self._grade()
-        self._customer_done.wait(timeout=PENDING_STALE_SECONDS)
-        session = self.session
-        mood = moods.after_verdict(self.mood_before_verdict, session.scenario, verdict)
-        repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
-        outcome = moods.outcome(mood, session.scenario, self.index)
-        if outcome:
-            session.end(outcome)
-        return TurnResult(self.index, self.reply, self.customer.message, verdict, mood, outcome)
+    def _grade_job(self) -> Verdict:
+        self._verdict = self._grade()
+        self._settle()
+        return self._verdict
+
+    def _settle(self) -> None:
+        """Once both the customer message and the verdict are stored, move the mood and
+        check the end. Runs in whichever thread finishes last, so nothing waits and a
+        closed browser tab loses nothing."""
+        with self._settle_lock:
+            if self._settled.is_set() or self._verdict is None or not self._customer_done.is_set():
+                return
+            session = self.session
+            mood = moods.after_verdict(self.mood_before_verdict, session.scenario, self._verdict)
+            repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
+            outcome = moods.outcome(mood, session.scenario, self.index)
+            if outcome:
+                session.end(outcome)
+            self._result = TurnResult(self.index, self.reply, self.customer.message, self._verdict, mood, outcome)
+            self._settled.set()
 
     def _grade(self) -> Verdict:
         session = self.session
@@ -301,7 +315,9 @@ class PendingTurn:
             for _ in self.stream_customer():
                 pass
         self._start_grading()
-        return self._outcome.result()
+        self._grading.result()  # re-raises what the grading thread could not handle
+        self._settled.wait()
+        return self._result
 
 
 def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric) -> dict[str, Any]:
