@@ -102,26 +102,45 @@ def simulate(obj: Context, scenario_id: str, agent_path: str, customer_spec, jud
 
 @cli.command()
 @click.option("--rubric", "rubric_id", required=True)
-@click.option("--gold", "gold_path", type=click.Path(dir_okay=False, exists=True), required=True,
+@click.option("--gold", "gold_path", type=click.Path(dir_okay=False, exists=True), default=None,
               help='JSONL: the grade input plus "labels": {"<criterion or label>": level}.')
+@click.option("--from-db", "from_db", is_flag=True,
+              help="Use the trainers' labels stored in the database (--db) instead of a --gold file.")
 @click.option("--judge", "judge_spec", default=None, help="Judge model spec.")
 @click.option("--map", "maps", multiple=True, metavar="LABEL=CRITERION", help="Rename a label to a criterion id.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the report as JSON.")
 @click.option("--limit", type=int, default=None, help="Only the first N gold items.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Items graded at once.")
 @click.pass_obj
-def calibrate(obj: Context, rubric_id, gold_path, judge_spec, maps, json_path, limit, workers) -> None:
-    """Agreement of the judge with human labels: kappa, exact, within-one, macro-F1, confusion."""
+def calibrate(obj: Context, rubric_id, gold_path, from_db, judge_spec, maps, json_path, limit, workers) -> None:
+    """Agreement of the judge with human labels: kappa, exact, within-one, macro-F1, confusion.
+
+    The labels come from a --gold file or, with --from-db, from the labels trainers saved
+    on the app's Review page (the newest label per reply and criterion).
+    """
     from simulator.batch import make_judge, read_items
     from simulator.judge.calibration import GoldItem, calibrate as run_calibration, format_report, parse_mapping
 
+    if bool(gold_path) == bool(from_db):
+        _fail("Give exactly one source of labels: --gold FILE or --from-db.")
     library, _ = _library()
     if rubric_id not in library.rubrics:
         _fail(f"No rubric {rubric_id!r}; known: {', '.join(sorted(library.rubrics)) or 'none'}.")
-    items, problems = read_items(Path(gold_path), GoldItem)
-    for problem in problems:
-        click.echo(problem, err=True)
-    items = [item for _, item in items][:limit]
+    if from_db:
+        from simulator.store.database import open_db
+        from simulator.store.labels import gold_from_labels
+
+        settings = obj.settings()
+        items = gold_from_labels(open_db(settings.db), rubric_id)
+        if not items:
+            _fail(f"No labels for rubric {rubric_id!r} in {settings.db}. Label replies on the app's Review "
+                  "page first, or pass --db with the database that holds them.")
+    else:
+        parsed, problems = read_items(Path(gold_path), GoldItem)
+        for problem in problems:
+            click.echo(problem, err=True)
+        items = [item for _, item in parsed]
+    items = items[:limit]
     try:
         mapping = parse_mapping(maps)
         judge = make_judge(obj.settings(judge_model=judge_spec))

@@ -218,6 +218,8 @@ class PendingTurn:
         self.turn_id = turn_id
         self.index = index
         self.reply = reply
+        # The trainee's own earlier replies: the judge reports when a reply repeats them.
+        self.earlier_replies = [t["trainee_text"] for t in before if t["trainee_text"]]
         scenario = session.scenario
         previous = MoodState(anger=before[-1]["anger"], anxiety=before[-1]["anxiety"], trust=before[-1]["trust"])
         self.mood_before_verdict, self.trigger_notes = moods.after_triggers(previous, scenario, reply)
@@ -301,7 +303,8 @@ class PendingTurn:
         session = self.session
         try:
             verdict = session.services.judge.grade(
-                session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language
+                session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
+                earlier=self.earlier_replies,
             )
         except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
             verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,

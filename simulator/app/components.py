@@ -14,8 +14,10 @@ from typing import Any
 import streamlit as st
 
 from simulator.content.schema import Rubric, Scenario
+from simulator.judge.agreement import Agreement
 from simulator.judge.verdict import Verdict
 from simulator.roleplay.mood import MoodState
+from simulator.store.labels import combine_levels, labels_for_turns, record_score
 
 TRAINEE_AVATAR = ":material/support_agent:"
 CUSTOMER_AVATAR = ":material/person:"
@@ -69,9 +71,21 @@ def stream_text(chunks: Iterable[str]) -> str:
     return text
 
 
-def transcript(turns: list[dict[str, Any]], rubric: Rubric, *, show_feedback: bool = True) -> None:
-    """The stored conversation: each reply with its verdict, each customer message."""
+def transcript(
+    turns: list[dict[str, Any]],
+    rubric: Rubric,
+    *,
+    show_feedback: bool = True,
+    labels: dict[int, dict[str, dict[str, Any]]] | None = None,
+) -> None:
+    """The stored conversation: each reply with its verdict, each customer message.
+
+    `labels` (turn id -> criterion -> newest label) are trainers' levels, shown as the
+    score of record next to the judge's; when not given they are read from the store.
+    """
     last_reply = max((t["idx"] for t in turns if t["trainee_text"]), default=None)
+    if show_feedback and labels is None:
+        labels = _stored_labels(turns)
     for turn in turns:
         if turn["trainee_text"]:
             with trainee_message():
@@ -79,8 +93,27 @@ def transcript(turns: list[dict[str, Any]], rubric: Rubric, *, show_feedback: bo
                 if show_feedback:
                     verdict = turn["verdict"]
                     with st.expander(feedback_label(verdict), expanded=turn["idx"] == last_reply):
-                        verdict_card(verdict, rubric)
+                        verdict_card(verdict, rubric, (labels or {}).get(turn["id"]))
         customer_turn(turn)
+
+
+def _stored_labels(turns: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:
+    """Trainers' labels for these turns, from the services the page already built.
+
+    `services._build` is the cached builder behind `get_services()`; calling it (not
+    `get_services`) returns the same shared store without drawing the page's error
+    banners a second time. Labels are an addition: if they cannot be read, none are shown.
+    """
+    from simulator.app import services
+    from simulator.config import load_settings
+    from simulator.content.library import default_content_dirs
+
+    try:
+        scenario_dir, rubric_dir = default_content_dirs()
+        built, _ = services._build(load_settings().model_dump_json(), str(scenario_dir), str(rubric_dir))
+        return labels_for_turns(built.store.db, [t["id"] for t in turns if t["trainee_text"]])
+    except Exception:  # noqa: BLE001 - the transcript itself must still show
+        return {}
 
 
 def customer_turn(turn: dict[str, Any]) -> None:
@@ -106,22 +139,38 @@ def feedback_label(verdict: Verdict | None) -> str:
     return f"Feedback: {verdict.score:.0f}/100"
 
 
-def verdict_card(verdict: Verdict | None, rubric: Rubric) -> None:
+def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, dict[str, Any]] | None = None) -> None:
     """Score, per-criterion level with rationale and evidence, tip and better reply.
 
-    An unscored verdict says "Unscored" and why; it is never shown as a zero.
+    An unscored verdict says "Unscored" and why; it is never shown as a zero. Where a
+    trainer labelled a criterion (`labels`: criterion -> newest label), the trainer's level
+    is the score of record and is shown next to the judge's.
     """
+    labels = labels or {}
     if verdict is None:
         st.caption("This reply has no grade yet.")
+        trainer_levels(labels, rubric)
         return
     if verdict.status != "scored" or verdict.score is None:
         st.markdown("**Unscored**")
         st.text(verdict.reason or "The judge gave no grade for this reply.")
         st.caption("Unscored replies are left out of your average; they can be graded again later.")
+        trainer_levels(labels, rubric)
+        review_note(verdict)
+        signals_caption(verdict.signals)
         return
-    st.markdown(f"**Score: {verdict.score:.0f}/100**")
+    record = combine_levels(verdict, labels)
+    if labels:
+        score = record_score(rubric, record)
+        shown = "—" if score is None else f"{score:.0f}/100"
+        st.markdown(f"**Score: {shown}** · judge {verdict.score:.0f}/100")
+        st.caption("A trainer labelled this reply: the trainer's levels are the score of record.")
+    else:
+        st.markdown(f"**Score: {verdict.score:.0f}/100**")
     for criterion_id, title in _criteria(verdict, rubric):
-        _criterion(title, verdict.criteria[criterion_id])
+        _criterion(title, verdict.criteria[criterion_id], record.get(criterion_id))
+    review_note(verdict)
+    signals_caption(verdict.signals)
     if verdict.tip:
         st.markdown("**Tip**")
         st.text(verdict.tip)
@@ -139,12 +188,14 @@ def _criteria(verdict: Verdict, rubric: Rubric) -> list[tuple[str, str]]:
     return [(cid, titles.get(cid, cid)) for cid in ordered]
 
 
-def _criterion(title: str, criterion) -> None:
+def _criterion(title: str, criterion, record: dict[str, Any] | None = None) -> None:
     """One compact block: title and level, the rationale, then the evidence quotes."""
     if criterion.status == "scored" and criterion.level is not None:
         level = f"{criterion.level}/{criterion.max_level}"
     else:
         level = "Unscored"
+    if record and record["source"] == "human":
+        level = f"judge {level} · trainer {record['human']}/{criterion.max_level}"
     line = f"**{escape_markdown(title)}** · {level}"
     if criterion.confidence < 1:
         line += f" · confidence {criterion.confidence:.0%}"
@@ -154,6 +205,203 @@ def _criterion(title: str, criterion) -> None:
     st.markdown(line)
     if criterion.evidence:
         st.caption("Evidence: " + " · ".join(f"“{escape_markdown(q)}”" for q in criterion.evidence))
+
+
+def trainer_levels(labels: dict[str, dict[str, Any]], rubric: Rubric) -> None:
+    """Trainers' levels where the judge has none to show them next to."""
+    if not labels:
+        return
+    maxima = {c.id: c.max_level for c in rubric.criteria}
+    titles = {c.id: c.title for c in rubric.criteria}
+    parts = [
+        f"{escape_markdown(titles.get(cid, cid))} {row['level']}/{maxima.get(cid, '?')}"
+        for cid, row in labels.items()
+    ]
+    st.markdown("**Trainer's levels (score of record):** " + " · ".join(parts))
+
+
+def review_note(verdict: Verdict) -> None:
+    """The judge's own doubt about a verdict, so nobody takes it for a settled grade."""
+    if verdict.needs_review:
+        reasons = "; ".join(verdict.review_reasons) or "flagged by the grading checks"
+        st.warning(f"Needs human review: {escape_markdown(reasons)}", icon=":material/flag:")
+
+
+# -- deterministic signals ------------------------------------------------------------
+
+# The signals computed in code next to the judge (see simulator/judge), in display order.
+SIGNAL_NAMES = {
+    "words": "Words",
+    "sentences": "Sentences",
+    "questions": "Questions",
+    "open_questions": "Open questions",
+    "cliches": "Clichés",
+    "repeats_earlier": "Repeats an earlier reply",
+    "repeated_sentences": "Repeated sentences",
+    "addressed_to_grader": "Addressed to the grader",
+}
+
+
+# Every reply resembles earlier ones a little; the transcript mentions it from here on.
+REPEAT_SHOWN = 0.5
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value)
+    if isinstance(value, (list, tuple, set, dict)):
+        return len(value)
+    return 1 if value else 0
+
+
+def _share(value: Any) -> float | None:
+    """A similarity as a fraction 0..1, whichever shape it is stored in."""
+    if isinstance(value, dict):
+        value = next((value[k] for k in ("similarity", "ratio", "score", "share") if k in value), None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value / 100 if value > 1 else float(value)
+
+
+def _phrases(value: Any, width: int = 40) -> str:
+    if not isinstance(value, (list, tuple, set)):
+        return ""
+    quoted = []
+    for item in value:
+        text = " ".join(str(item).split())
+        quoted.append(f"“{text if len(text) <= width else text[: width - 1].rstrip() + '…'}”")
+    return ", ".join(quoted)
+
+
+def signal_value(key: str, value: Any) -> str:
+    """One signal as plain text (for the review page's table)."""
+    if value is None:
+        return "—"
+    if key == "repeats_earlier":
+        share = _share(value)
+        if share is not None:
+            return f"{share:.0%}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple, set)):
+        return _phrases(value, width=200) or "none"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return str(value)
+
+
+def signals_summary(signals: dict[str, Any] | None) -> str:
+    """One plain line, e.g. "42 words · 2 questions (1 open) · clichés: “…” · repeats earlier reply 83%".
+
+    Compact on purpose: sentences and low similarities are left to the review page's table.
+    """
+    signals = signals or {}
+    parts = []
+    if "words" in signals:
+        parts.append(f"{_count(signals['words'])} words")
+    if "questions" in signals:
+        questions = f"{_count(signals['questions'])} questions"
+        if "open_questions" in signals:
+            questions += f" ({_count(signals['open_questions'])} open)"
+        parts.append(questions)
+    elif "open_questions" in signals:
+        parts.append(f"{_count(signals['open_questions'])} open questions")
+    cliches = signals.get("cliches")
+    if cliches:
+        parts.append(f"clichés: {_phrases(cliches)}" if _phrases(cliches) else f"{_count(cliches)} clichés")
+    repeats = signals.get("repeats_earlier")
+    share = _share(repeats)
+    if share is not None and share >= REPEAT_SHOWN:
+        parts.append(f"repeats earlier reply {share:.0%}")
+    elif share is None and repeats:
+        parts.append("repeats an earlier reply")
+    if signals.get("repeated_sentences"):
+        parts.append(f"{_count(signals['repeated_sentences'])} repeated sentences")
+    grader = signals.get("addressed_to_grader")
+    if grader:
+        parts.append(f"addressed to the grader: {_phrases(grader)}" if _phrases(grader) else "addressed to the grader")
+    return " · ".join(parts)
+
+
+def signals_caption(signals: dict[str, Any] | None) -> None:
+    line = signals_summary(signals)
+    if line:
+        st.caption(escape_markdown(line))
+
+
+def signals_table(signals: dict[str, Any] | None) -> None:
+    """Every known signal that is present, one row each (the review page)."""
+    rows = [
+        {"Signal": name, "Value": signal_value(key, signals[key])}
+        for key, name in SIGNAL_NAMES.items()
+        if signals and key in signals
+    ]
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+# -- labels -----------------------------------------------------------------------------
+
+
+def record_levels_view(record: dict[str, dict[str, Any]], rubric: Rubric) -> None:
+    """Per criterion the score of record and where it came from; disagreements stand out."""
+    for criterion in rubric.criteria:
+        entry = record.get(criterion.id)
+        if entry is None:
+            continue
+        top = criterion.max_level
+        shown = "no level" if entry["record"] is None else f"{entry['record']}/{top}"
+        judge = "unscored" if entry["judge"] is None else f"{entry['judge']}/{top}"
+        line = f"**{escape_markdown(criterion.title)}** · record {shown}"
+        if entry["source"] == "human":
+            line += f" (trainer) · judge {judge}"
+            if entry["judge"] is not None and entry["judge"] != entry["human"]:
+                line += " · :orange[**the judge disagrees**]"
+        else:
+            line += " (judge; not labelled)"
+        st.markdown(line)
+
+
+def level_choice(level: int, anchor: str, width: int = 90) -> str:
+    """A level with the start of its anchor text, for a radio option (Markdown-escaped)."""
+    text = " ".join(anchor.split())
+    if len(text) > width:
+        text = text[: width - 1].rstrip() + "…"
+    return f"{level} · {escape_markdown(text)}"
+
+
+def anchors_help(levels: dict[int, str]) -> str:
+    return "  \n".join(f"**{level}**: {escape_markdown(anchor)}" for level, anchor in sorted(levels.items()))
+
+
+def agreement_table(results: dict[str, Agreement], rubric: Rubric) -> None:
+    """Judge against trainers per criterion: pairs, unscored, weighted kappa, exact, within one."""
+
+    def figure(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    titles = {c.id: c.title for c in rubric.criteria}
+    st.dataframe(
+        [
+            {
+                "Criterion": titles.get(cid, cid),
+                "n": a.n,
+                "Unscored": a.unscored,
+                "Kappa": figure(a.kappa),
+                "Exact": figure(a.exact),
+                "Within one": figure(a.within_one),
+            }
+            for cid, a in results.items()
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "n": st.column_config.NumberColumn(help="Labelled criteria the judge gave a level for"),
+            "Kappa": st.column_config.TextColumn(help="Quadratic-weighted kappa; — when undefined"),
+        },
+    )
 
 
 # -- mood and summary ---------------------------------------------------------------

@@ -9,12 +9,14 @@ import streamlit as st
 PAGES_DIR = Path(__file__).parent / "app_pages"
 PRACTICE = PAGES_DIR / "practice.py"
 HISTORY = PAGES_DIR / "history.py"
+REVIEW = PAGES_DIR / "review.py"
 
 
 def navigation():
     pages = [
         st.Page(PRACTICE, title="Practice", icon=":material/forum:", default=True),
         st.Page(HISTORY, title="History", icon=":material/history:"),
+        st.Page(REVIEW, title="Review", icon=":material/rate_review:"),
     ]
     return st.navigation(pages)
 

@@ -16,6 +16,12 @@ SESSION_ID = "current_session_id"
 SCENARIO_CHOICE = "practice_scenario_choice"
 HISTORY_TRAINEE = "history_trainee_filter"
 HISTORY_SESSION = "history_selected_session"
+REVIEW_RUBRIC = "review_rubric_choice"
+REVIEW_ONLY_FLAGGED = "review_only_flagged"
+REVIEW_UNLABELLED_ONLY = "review_unlabelled_only"
+REVIEW_TURN = "review_selected_turn"
+REVIEW_NOTE = "review_note"
+REVIEW_SAVED = "review_last_saved_turn"
 
 # The URL keeps the running session so that a browser reload continues it.
 QUERY_SESSION = "session"
@@ -24,6 +30,7 @@ QUERY_SESSION = "session"
 def init() -> None:
     """Defaults for keys that widgets read their first value from."""
     st.session_state.setdefault(TRAINEE, DEFAULT_TRAINEE)
+    st.session_state.setdefault(REVIEW_UNLABELLED_ONLY, True)
 
 
 def trainee() -> str:
@@ -59,3 +66,27 @@ def clear_session() -> None:
     st.session_state.pop(SESSION_ID, None)
     if QUERY_SESSION in st.query_params:
         del st.query_params[QUERY_SESSION]
+
+
+# -- review page ----------------------------------------------------------------------
+
+
+def review_level_key(turn_id: int, criterion: str) -> str:
+    """One input per reply and criterion, so opening another reply starts with empty inputs."""
+    return f"review_level:{turn_id}:{criterion}"
+
+
+def review_note_key(turn_id: int) -> str:
+    return f"{REVIEW_NOTE}:{turn_id}"
+
+
+def saved_review() -> int | None:
+    """The reply whose labels were just saved (shown once after the save)."""
+    return st.session_state.get(REVIEW_SAVED)
+
+
+def set_saved_review(turn_id: int | None) -> None:
+    if turn_id is None:
+        st.session_state.pop(REVIEW_SAVED, None)
+    else:
+        st.session_state[REVIEW_SAVED] = turn_id

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from simulator.judge.verdict import QUOTE_MAX
+
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 
 
@@ -20,7 +22,13 @@ def _strip_edges(quote: str) -> str:
 
 def quote_in_reply(quote: str, reply: str) -> bool:
     """True if `quote` occurs verbatim in `reply` (ignoring case, quote marks, spacing
-    and punctuation at the quote's edges)."""
+    and punctuation at the quote's edges).
+
+    A quote that reached the schema's length limit was cut by constrained decoding, often
+    inside a word ("must have feltaw"); it is checked up to its last whole word.
+    """
+    if len(quote) >= QUOTE_MAX - 1 and " " in quote.strip():
+        quote = quote.strip().rsplit(" ", 1)[0]
     needle = _normalise(_strip_edges(quote))
     return bool(needle) and needle in _normalise(reply)
 

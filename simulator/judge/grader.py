@@ -3,6 +3,12 @@
 A criterion whose answer is not valid JSON, names a level the rubric lacks, or quotes
 words the reply does not contain is retried once with the reason; if it fails again it
 is unscored, and so is the verdict. Unscored is never zero and never averaged.
+
+The model reads the sanitised reply (text addressed to the grader removed, repeated
+sentences collapsed) and its quotes are checked against that text, so a quote from a
+removed segment counts as invented. Signals computed in code are stored next to the
+levels; text aimed at the grader, disagreement between samples and an unscored verdict
+each put the verdict on the human review list with the reason.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from simulator.content.schema import Criterion, Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
 from simulator.judge.evidence import invented_quotes
+from simulator.judge.sanitise import MARKER, Sanitised, sanitise
+from simulator.judge.signals import compute_signals
 from simulator.judge.verdict import (
     CriterionAnswer,
     CriterionVerdict,
@@ -29,6 +37,8 @@ from simulator.judge.verdict import (
 from simulator.llm.base import ChatModel, ChatRequest, Completion, InvalidOutput, LLMError, Message, ModelUnavailable
 
 ATTEMPTS = 2  # the first answer and one retry with the reason
+# Below two samples in three agreeing, a level is a coin toss: a person should look.
+REVIEW_CONFIDENCE = 0.67
 
 
 @dataclass
@@ -61,14 +71,19 @@ class Judge:
         language: str = "en",
         only: set[str] | None = None,
         feedback: bool = True,
+        earlier: list[str] | None = None,
     ) -> Verdict:
         """Grade `reply`. `only` limits grading to some criteria (calibration); such a
-        partial verdict has levels but no overall score. `feedback=False` skips the tip."""
+        partial verdict has levels but no overall score. `feedback=False` skips the tip.
+        `earlier`: the trainee's earlier replies in the session (for the repetition signal)."""
         if only:
             criteria = [c for c in rubric.criteria if c.id in only]
             rubric = rubric.model_copy(update={"criteria": criteria})
         grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only))
-        return grading.grade(rubric, reply, customer_message, context or [], language)
+        cleaned = sanitise(reply)
+        signals = compute_signals(reply, language, earlier or [], cleaned=cleaned)
+        verdict = grading.grade(rubric, cleaned.text, customer_message, context or [], language)
+        return flag_for_review(verdict.model_copy(update={"signals": signals}), cleaned)
 
 
 @dataclass
@@ -213,11 +228,31 @@ class _Grading:
         return answer.tip.strip(), answer.better_reply.strip()
 
 
+def flag_for_review(verdict: Verdict, cleaned: Sanitised) -> Verdict:
+    """The verdict with needs_review and the reasons a person should look at it."""
+    reasons = []
+    if cleaned.removed:
+        shown = "; ".join(repr(_shorten(text)) for text in cleaned.removed[:3])
+        reasons.append(f"text addressed to the grader was removed before grading: {shown}")
+    for cid, criterion in verdict.criteria.items():
+        if criterion.status == "scored" and criterion.confidence < REVIEW_CONFIDENCE:
+            reasons.append(f"the judge's samples disagreed on {cid} (confidence {criterion.confidence:.2f})")
+    if verdict.status == "unscored":
+        reasons.append(f"unscored: {verdict.reason}")
+    return verdict.model_copy(update={"needs_review": bool(reasons), "review_reasons": reasons})
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> str:
-    """Why the answer cannot stand, or '' if it can."""
+    """Why the answer cannot stand, or '' if it can. `reply` is the sanitised text."""
     if answer.level not in criterion.levels:
         return f"level {answer.level} is not one of {sorted(criterion.levels)}"
-    invented = invented_quotes(answer.evidence, reply)
+    # The removal marker is ours, not the trainee's: a quote of it (or across it) is invented.
+    invented = invented_quotes(answer.evidence, reply.replace(MARKER, " ¦ "))
     if invented:
         return f"evidence not found in the reply: {invented[0]!r}"
     if answer.level > 0 and not answer.evidence:

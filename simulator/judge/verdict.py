@@ -12,7 +12,8 @@ Status = Literal["scored", "unscored"]
 # Length limits are part of the JSON schema, so constrained decoding cannot ramble: on a
 # 2-core CPU every generated token costs about 70 ms.
 Rationale = Annotated[str, Field(max_length=150)]
-Quote = Annotated[str, Field(max_length=90)]
+QUOTE_MAX = 120
+Quote = Annotated[str, Field(max_length=QUOTE_MAX)]
 Tip = Annotated[str, Field(max_length=240)]
 BetterReply = Annotated[str, Field(max_length=600)]
 
@@ -85,6 +86,10 @@ class Verdict(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    # Computed in code and shown next to the levels, never silently overriding them.
+    signals: dict[str, Any] = Field(default_factory=dict)
+    needs_review: bool = False
+    review_reasons: list[str] = Field(default_factory=list)
 
     def grade_line(self, item_id: Any) -> dict[str, Any]:
         """The `empathy-sim grade` output format (kept stable for other tools)."""

@@ -51,6 +51,7 @@ class CustomerStream:
             temperature=0.8,
             stop=prompts.stop_sequences(scenario),
         )
+        self.agent_said = next((t for who, t in reversed(transcript) if who == "agent"), "")
         self._unavailable = False
         #: Text already handed to the reader: what an interrupted stream keeps.
         self.shown = ""
@@ -77,7 +78,7 @@ class CustomerStream:
                 if self.message.first_token_seconds is None and result.text.strip():
                     self.message.first_token_seconds = result.completion.first_token_seconds
                 clean = guards.strip_own_label(result.text.lstrip(), name)
-                hit = guards.first_hit(clean)
+                hit = guards.first_hit(clean) or self._voice_hit(clean)
                 if hit is not None:
                     self._event(attempt, hit.kind, hit.match)
                     kept = guards.cut_before(clean, hit.at)
@@ -110,6 +111,19 @@ class CustomerStream:
         yield final[len(shown):]
         self._finish(final, "complete", result)
         return shown
+
+    def _voice_hit(self, text: str) -> guards.GuardHit | None:
+        """Wrong language, or the agent's own words repeated back: both mean the model
+        has left the customer's voice. Only judged while nothing has been shown."""
+        if self.shown:
+            return None
+        language = guards.language_of(text)
+        if language is not None and language != self.scenario.language:
+            return guards.GuardHit(kind="wrong_language", at=0, match=language)
+        echo = guards.echo_of(text, self.agent_said)
+        if echo:
+            return guards.GuardHit(kind="agent_echo", at=0, match=echo)
+        return None
 
     def _cut_off(self, shown: str, result) -> str:
         """A stream that died after text was shown keeps that text, marked incomplete."""

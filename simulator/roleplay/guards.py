@@ -18,6 +18,14 @@ AGENT_VOICE = [
     r"i(?:'| a)m (?:here|happy|glad) to (?:help|assist)",
     r"i(?:'| wi)ll (?:look into|check) (?:this|that|it) for you",
     r"let me (?:check|look into|help)",
+    r"\bi understand (?:that )?you(?:'re| are| feel)",
+    r"could you (?:please )?(?:let me know|tell me|provide|confirm)",
+    r"please let me know (?:if|when|how)",
+    r"i(?:'m| am) sorry to hear (?:that|about)",
+    r"i apologi[sz]e for (?:the|any) inconvenience",
+    r"ich verstehe, dass sie",
+    r"könnten sie mir (?:bitte )?(?:sagen|mitteilen|bestätigen)",
+    r"es tut mir leid,? (?:das zu hören|dass sie)",
     r"wie kann ich (?:ihnen|dir) (?:helfen|behilflich)",
     r"kann ich (?:ihnen|dir) sonst noch",
     r"vielen dank für (?:ihre geduld|ihr verständnis|ihre anfrage|ihre nachricht)",
@@ -72,3 +80,34 @@ def cut_before(text: str, at: int) -> str:
     head = text[:at].rstrip()
     end = max(head.rfind(c) for c in ".!?")
     return head[: end + 1] if end >= 0 else head
+
+
+STOPWORDS = {
+    "en": {"the", "and", "you", "is", "my", "i", "to", "it", "that", "this", "what", "with", "have",
+           "not", "me", "was", "are", "for", "of", "your", "can", "just", "why", "don't", "i'm"},
+    "de": {"ich", "und", "der", "die", "das", "nicht", "ist", "mit", "sie", "es", "ein", "eine", "zu",
+           "mein", "meine", "was", "wie", "warum", "ja", "nein", "auf", "mir", "mich", "schon", "aber"},
+}
+
+
+def language_of(text: str) -> str | None:
+    """'en' or 'de' by stopwords, or None when the text is too short to tell."""
+    words = re.findall(r"[\w']+", text.casefold())
+    if len(words) < 6:
+        return None
+    counts = {lang: sum(w in stop for w in words) for lang, stop in STOPWORDS.items()}
+    best = max(counts, key=counts.get)
+    other = min(counts, key=counts.get)
+    return best if counts[best] >= 2 and counts[best] > 2 * counts[other] else None
+
+
+def echo_of(text: str, agent_text: str, run: int = 6) -> str | None:
+    """The first run of `run` words the customer copied from the agent's last message:
+    a small model that repeats the agent has slipped into the agent's voice."""
+    words = re.findall(r"[\w']+", text.casefold())
+    agent = " " + " ".join(re.findall(r"[\w']+", agent_text.casefold())) + " "
+    for i in range(len(words) - run + 1):
+        piece = " ".join(words[i:i + run])
+        if f" {piece} " in agent:
+            return piece
+    return None

@@ -117,5 +117,37 @@ def m003_create_verdicts(db: Database) -> None:
     db["criterion_levels"].create_index(["verdict_id"])
 
 
+@migrations()
+def m004_add_verdict_review(db: Database) -> None:
+    # Deterministic signals computed in code (questions, cliches, repetition, length,
+    # text addressed to the grader) and the "needs human review" flag with its reasons.
+    db["verdicts"].add_column("signals", str)
+    db["verdicts"].add_column("needs_review", int)
+    db["verdicts"].add_column("review_reasons", str)
+
+
+@migrations()
+def m005_create_labels(db: Database) -> None:
+    # Trainers' own levels for a graded reply. The newest label per turn and criterion is
+    # the score of record; the judge's level stays stored next to it.
+    db["labels"].create(
+        {
+            "id": int,
+            "turn_id": int,
+            "verdict_id": int,
+            "rubric_id": str,
+            "criterion": str,
+            "level": int,
+            "labeller": str,
+            "note": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("turn_id", "turns", "id"), ("verdict_id", "verdicts", "id")],
+        not_null={"turn_id", "rubric_id", "criterion", "level", "labeller", "created_at"},
+    )
+    db["labels"].create_index(["turn_id", "criterion"])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

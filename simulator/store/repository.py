@@ -118,6 +118,8 @@ def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
 
 def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) -> int:
     fields = verdict.model_dump(exclude={"criteria"})
+    fields["signals"] = json.dumps(fields["signals"], ensure_ascii=False)
+    fields["review_reasons"] = json.dumps(fields["review_reasons"], ensure_ascii=False)
     with write_transaction(db):
         verdict_id = db["verdicts"].insert(
             {"turn_id": turn_id, "session_id": session_id, "created_at": now(), **fields}
@@ -152,4 +154,7 @@ def latest_verdict(db: Database, turn_id: int) -> Verdict | None:
         for c in db["criterion_levels"].rows_where("verdict_id = ?", [row["id"]], order_by="id")
     }
     fields = {k: v for k, v in row.items() if k in Verdict.model_fields and v is not None}
+    for key in ("signals", "review_reasons"):
+        if key in fields:
+            fields[key] = json.loads(fields[key])
     return Verdict(**fields, criteria=criteria)

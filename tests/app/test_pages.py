@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from simulator.app import state
@@ -12,22 +11,8 @@ from simulator.store.repository import Store, get_turns, list_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
 MAIN = ROOT / "simulator" / "app" / "main.py"
-FIXTURES = Path(__file__).parent / "fixtures"
 TIMEOUT = 20
 REPLY = "I'm sorry, that sounds embarrassing. I will lift the block on your card now."
-
-
-@pytest.fixture
-def db(tmp_path, monkeypatch) -> Path:
-    path = tmp_path / "sim.db"
-    monkeypatch.chdir(tmp_path)  # no stray empathy-sim.toml
-    monkeypatch.delenv("EMPATHY_SIM_CONFIG", raising=False)
-    monkeypatch.setenv("EMPATHY_SIM_DB", str(path))
-    monkeypatch.setenv("EMPATHY_SIM_CUSTOMER_MODEL", "scripted")
-    monkeypatch.setenv("EMPATHY_SIM_JUDGE_MODEL", "scripted")
-    monkeypatch.setenv("EMPATHY_SIM_SCENARIOS", str(FIXTURES / "scenarios"))
-    monkeypatch.setenv("EMPATHY_SIM_RUBRICS", str(FIXTURES / "rubrics"))
-    return path
 
 
 def app() -> AppTest:

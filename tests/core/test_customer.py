@@ -77,3 +77,25 @@ def test_guards_know_german_agent_phrases():
     assert first_hit("Vielen Dank für Ihre Geduld, ich helfe Ihnen gern.").kind == "agent_voice"
     assert first_hit("Ich bin eine KI.").kind == "ai_voice"
     assert first_hit("Das ist doch nicht zu fassen!") is None
+
+
+def test_wrong_language_is_regenerated(scenario):
+    model = ScriptedModel(["Ich habe das Geld nicht und ich weiß nicht, was ich tun soll.", "I just want my card back."])
+    shown, message = run(model, scenario)
+    assert message.text == "I just want my card back."
+    assert message.guard_events[0]["kind"] == "wrong_language"
+
+
+def test_echoing_the_agent_is_regenerated(scenario):
+    model = ScriptedModel(["So the account will stay frozen until the fraud team calls back.", "Sorry does not pay my rent."])
+    stream = CustomerStream(model, scenario, [("agent", "The account will stay frozen until the fraud team calls back.")],
+                            MOOD, turn_index=1)
+    "".join(stream)
+    assert stream.message.text == "Sorry does not pay my rent."
+    assert [e["kind"] for e in stream.message.guard_events] == ["agent_echo"]
+
+
+def test_agent_style_questions_are_caught():
+    assert first_hit("I understand that you're feeling anxious. Could you please let me know when?").kind == "agent_voice"
+    assert first_hit("Ich verstehe, dass Sie sich Sorgen machen.").kind == "agent_voice"
+    assert first_hit("I don't understand why you froze it.") is None

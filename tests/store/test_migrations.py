@@ -14,11 +14,13 @@ EXPECTED = {
     "verdicts": [
         "id", "turn_id", "session_id", "status", "reason", "score", "tip", "better_reply", "rubric_id",
         "rubric_hash", "prompt_hash", "model", "prompt_tokens", "completion_tokens", "seconds", "created_at",
+        "signals", "needs_review", "review_reasons",
     ],
     "criterion_levels": [
         "id", "verdict_id", "criterion", "level", "max_level", "confidence", "status", "reason",
         "rationale", "evidence",
     ],
+    "labels": ["id", "turn_id", "verdict_id", "rubric_id", "criterion", "level", "labeller", "note", "created_at"],
 }
 
 
@@ -38,7 +40,10 @@ def test_applying_twice_changes_nothing(tmp_path):
     second = open_db(path)
     assert second.execute("select sql from sqlite_master order by name").fetchall() == schema
     assert [m.name for m in migrations.applied(second)] == applied
-    assert applied == ["m001_create_sessions", "m002_create_turns", "m003_create_verdicts"]
+    assert applied == [
+        "m001_create_sessions", "m002_create_turns", "m003_create_verdicts",
+        "m004_add_verdict_review", "m005_create_labels",
+    ]
 
 
 def test_migration_names_follow_the_convention():

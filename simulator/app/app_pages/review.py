@@ -1,0 +1,148 @@
+"""Review: trainers label graded replies; their levels become the score of record."""
+
+import streamlit as st
+
+from simulator.app import components, state
+from simulator.app.services import get_services
+from simulator.store.labels import (
+    NotLabellable,
+    add_labels,
+    customer_message_before,
+    labels_for_turn,
+    record_levels,
+    review_queue,
+    stored_agreement,
+)
+from simulator.store.repository import latest_verdict
+
+QUEUE_LIMIT = 50
+
+
+def pick_rubric(services):
+    rubrics = sorted(services.library.rubrics.values(), key=lambda r: r.title)
+    if not rubrics:
+        st.info("No rubric is loaded. Add rubric YAML files and reload the page.")
+        st.stop()
+    chosen = st.selectbox(
+        "Rubric", [r.id for r in rubrics],
+        format_func=lambda i: f"{services.library.rubrics[i].title} ({i})",
+        key=state.REVIEW_RUBRIC,
+    )
+    return services.library.rubric(chosen)
+
+
+def just_saved(db, rubric) -> None:
+    """Once, after a save: the record levels of the reply just labelled."""
+    turn_id = state.saved_review()
+    if turn_id is None:
+        return
+    state.set_saved_review(None)
+    with st.container(border=True):
+        st.success("Your labels are saved. The score of record for that reply:", icon=":material/check:")
+        components.record_levels_view(record_levels(db, turn_id, latest_verdict(db, turn_id)), rubric)
+
+
+def queue_label(row: dict) -> str:
+    """A plain-text line for the queue (selectbox options are not Markdown)."""
+    flags = []
+    if row["needs_review"]:
+        flags.append("⚑ review")
+    flags.append("unscored" if row["status"] != "scored" or row["score"] is None else f"{row['score']:.0f}/100")
+    if row["labelled"]:
+        flags.append("labelled")
+    text = " ".join(row["trainee_text"].split())
+    text = text if len(text) <= 60 else text[:59] + "…"
+    when = (row["created_at"] or "")[:16].replace("T", " ")
+    return f"{' · '.join(flags)} · {row['trainee']} · {when} · {text}"
+
+
+def show_reply(db, row: dict, rubric) -> None:
+    """The customer message, the reply, and everything the judge and the checks said."""
+    turn_id = row["turn_id"]
+    st.markdown("**The customer wrote**")
+    with st.container(border=True):
+        st.text(customer_message_before(db, turn_id) or "(no customer message stored)")
+    st.markdown(f"**The reply** · {components.escape_markdown(row['trainee'])} · turn {row['idx']}")
+    with st.container(border=True):
+        st.text(row["trainee_text"])
+    verdict = latest_verdict(db, turn_id)
+    st.markdown("**The judge**")
+    components.verdict_card(verdict, rubric)
+    if verdict is not None and verdict.signals:
+        with st.expander("Signals computed in code"):
+            components.signals_table(verdict.signals)
+    if labels_for_turn(db, turn_id):
+        st.markdown("**Score of record so far**")
+        components.record_levels_view(record_levels(db, turn_id, verdict), rubric)
+
+
+def label_form(db, turn_id: int, rubric) -> None:
+    """One input per criterion (no preset: the judge's level must not anchor the trainer)."""
+    with st.form(f"review_form_{turn_id}"):
+        st.markdown("**Your levels**")
+        chosen = {
+            criterion.id: st.radio(
+                components.escape_markdown(criterion.title),
+                sorted(criterion.levels),
+                index=None,
+                format_func=lambda level, c=criterion: components.level_choice(level, c.levels[level]),
+                help=components.anchors_help(criterion.levels),
+                key=state.review_level_key(turn_id, criterion.id),
+            )
+            for criterion in rubric.criteria
+        }
+        note = st.text_area("Note (optional)", max_chars=1000, key=state.review_note_key(turn_id))
+        st.caption(f"Saved under the name in the sidebar: {components.escape_markdown(state.trainee())}")
+        submitted = st.form_submit_button("Save labels", type="primary", icon=":material/save:")
+    if not submitted:
+        return
+    levels = {cid: level for cid, level in chosen.items() if level is not None}
+    if not levels:
+        st.warning("Choose a level for at least one criterion, then save.")
+        return
+    try:
+        add_labels(db, turn_id, levels, state.trainee(), note)
+    except NotLabellable as exc:
+        st.warning(components.error_text(exc))
+        return
+    state.set_saved_review(turn_id)
+    st.rerun()
+
+
+def agreement_panel(db, rubric) -> None:
+    st.subheader("Judge and trainers")
+    results = stored_agreement(db, rubric)
+    if not results:
+        st.caption("No labelled replies for this rubric yet.")
+        return
+    components.agreement_table(results, rubric)
+    st.caption(
+        "The judge's stored levels against the newest trainer label per reply; no model is called. "
+        "To regrade the labelled replies with the current judge: "
+        f"`empathy-sim calibrate --rubric {rubric.id} --from-db`."
+    )
+
+
+services = get_services()
+db = services.store.db
+st.title("Review replies")
+st.caption("Label graded replies with your own levels. Your label becomes the score of record; "
+           "the judge's level stays next to it, so disagreements show.")
+rubric = pick_rubric(services)
+flagged_column, unlabelled_column = st.columns(2)
+only_flagged = flagged_column.toggle("Flagged for review only", key=state.REVIEW_ONLY_FLAGGED)
+unlabelled_only = unlabelled_column.toggle("Unlabelled only", key=state.REVIEW_UNLABELLED_ONLY)
+just_saved(db, rubric)
+
+queue = review_queue(db, rubric.id, only_flagged=only_flagged, unlabelled_only=unlabelled_only, limit=QUEUE_LIMIT)
+if not queue:
+    st.info("No graded replies match these filters.")
+else:
+    by_turn = {row["turn_id"]: row for row in queue}
+    more = f" (the first {QUEUE_LIMIT})" if len(queue) == QUEUE_LIMIT else ""
+    turn_id = st.selectbox(f"Reply to review: {len(queue)} in the queue{more}", list(by_turn),
+                           format_func=lambda t: queue_label(by_turn[t]), key=state.REVIEW_TURN)
+    show_reply(db, by_turn[turn_id], rubric)
+    label_form(db, turn_id, rubric)
+st.divider()
+agreement_panel(db, rubric)

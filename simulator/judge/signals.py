@@ -1,0 +1,171 @@
+"""Deterministic signals about a reply, computed in code.
+
+They are shown next to the judge's levels so a trainer can see why a level looks odd
+(a reply full of stock phrases, the same lines as two turns ago, text aimed at the
+grader); they never change a level themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from typing import Any
+
+from simulator.judge.sanitise import Sanitised, normalise, sanitise, split_sentences
+
+# Stock phrases of contact-centre scripts. Matched on normalised text (case, apostrophe
+# and umlaut spelling ignored); a longer phrase wins over a shorter one it contains.
+CLICHES: dict[str, list[str]] = {
+    "en": [
+        "we apologise for any inconvenience",
+        "we apologise for the inconvenience",
+        "sorry for any inconvenience",
+        "sorry for the inconvenience",
+        "apologies for any inconvenience",
+        "I apologise for any confusion",
+        "I understand your frustration",
+        "I completely understand",
+        "I understand how you feel",
+        "I understand your concern",
+        "I hear you",
+        "I'm sorry to hear that",
+        "I am sorry to hear that",
+        "I'm sorry you feel that way",
+        "thank you for your patience",
+        "we appreciate your patience",
+        "thank you for your understanding",
+        "thank you for reaching out",
+        "thank you for contacting us",
+        "thank you for bringing this to our attention",
+        "your call is important to us",
+        "your business is important to us",
+        "we value your business",
+        "we value you as a customer",
+        "valued customer",
+        "rest assured",
+        "I can assure you",
+        "we take this very seriously",
+        "please bear with us",
+        "we are working hard to resolve",
+        "we strive to",
+        "don't hesitate to contact us",
+        "please don't hesitate",
+        "is there anything else I can help you with",
+        "is there anything else I can do for you",
+        "happy to help",
+        "have a nice day",
+        "have a great day",
+        "due to high call volumes",
+        "as per our policy",
+        "for your convenience",
+    ],
+    "de": [
+        "Wir bitten um Ihr Verständnis",
+        "Vielen Dank für Ihr Verständnis",
+        "Danke für Ihr Verständnis",
+        "Entschuldigen Sie die Unannehmlichkeiten",
+        "Wir entschuldigen uns für die Unannehmlichkeiten",
+        "für etwaige Unannehmlichkeiten",
+        "Wir bedauern die Unannehmlichkeiten",
+        "Ich verstehe Ihren Ärger",
+        "Ich verstehe Ihre Frustration",
+        "Ich verstehe Ihre Sorge",
+        "Ich kann Sie gut verstehen",
+        "Ich verstehe Sie vollkommen",
+        "Ich verstehe Sie voll und ganz",
+        "Vielen Dank für Ihre Geduld",
+        "Danke für Ihre Geduld",
+        "Vielen Dank für Ihre Anfrage",
+        "Vielen Dank für Ihre Nachricht",
+        "Danke, dass Sie sich an uns gewandt haben",
+        "Ihr Anliegen ist uns wichtig",
+        "Ihre Zufriedenheit liegt uns am Herzen",
+        "Ihre Zufriedenheit ist uns wichtig",
+        "Seien Sie versichert",
+        "Wir arbeiten mit Hochdruck",
+        "Es tut mir leid, das zu hören",
+        "Das tut mir leid zu hören",
+        "Kann ich sonst noch etwas für Sie tun",
+        "Gibt es sonst noch etwas",
+        "Haben Sie noch weitere Fragen",
+        "Zögern Sie nicht",
+        "Wir schätzen Sie als Kunden",
+        "stehen wir Ihnen gerne zur Verfügung",
+        "stehe ich Ihnen gerne zur Verfügung",
+        "Einen schönen Tag noch",
+        "aufgrund des hohen Anrufaufkommens",
+    ],
+}
+
+# Question openings that invite the customer to tell, rather than answer yes or no.
+# "was" is German only: in English "Was it ...?" is a closed question.
+OPEN_STARTS: dict[str, list[str]] = {
+    "en": ["what", "how", "why", "when", "where", "which", "who", "in what way",
+           "tell me", "can you tell me", "could you tell me", "would you tell me",
+           "can you describe", "could you describe", "would you like to tell me"],
+    "de": ["was", "wie", "warum", "wieso", "weshalb", "wann", "wo", "woran", "wobei", "welche", "welcher",
+           "welches", "welchen", "wer", "inwiefern", "erzählen sie", "erzähl", "beschreiben sie",
+           "können sie mir erzählen", "könnten sie mir erzählen", "können sie mir sagen",
+           "könnten sie mir sagen", "können sie beschreiben", "möchten sie erzählen"],
+}
+_LEAD_INS = r"(?:and|so|also|und|also|dann|okay|ok)\s+"
+_CLAUSE_BREAK = re.compile(r"[,;:–—-]\s*")
+
+
+def compute_signals(reply: str, language: str, earlier: list[str], *, cleaned: Sanitised | None = None) -> dict[str, Any]:
+    """The signals of `reply` (see the module doc). `earlier`: the trainee's earlier replies
+    in the session; `cleaned`: the reply's sanitise() result if the caller has it already."""
+    cleaned = cleaned or sanitise(reply)
+    sentences = split_sentences(reply)
+    questions = [s for s in sentences if _is_question(s)]
+    keys = [normalise(s) for s in sentences]
+    return {
+        "words": len(reply.split()),
+        "sentences": len(sentences),
+        "questions": len(questions),
+        "open_questions": sum(1 for q in questions if _is_open(q, language)),
+        "cliches": find_cliches(reply, language),
+        "repeats_earlier": repeats_earlier(reply, earlier),
+        "repeated_sentences": sum(1 for i, key in enumerate(keys) if key and key in keys[:i]),
+        "addressed_to_grader": list(cleaned.removed),
+    }
+
+
+def find_cliches(reply: str, language: str) -> list[str]:
+    """Stock phrases in `reply`, the reply language's bank first (a pasted English
+    template in a German reply is a template too)."""
+    text = f" {_fold(reply)} "
+    banks = [language] + sorted(b for b in CLICHES if b != language)
+    found = []
+    for bank in banks:
+        for phrase in sorted(CLICHES.get(bank, []), key=len, reverse=True):
+            key = f" {_fold(phrase)} "
+            if key in text:
+                found.append(phrase)
+                text = text.replace(key, " | ")  # a shorter phrase inside it is not counted again
+    return found
+
+
+def _fold(text: str) -> str:
+    return normalise(text).replace("apologiz", "apologis")
+
+
+def repeats_earlier(reply: str, earlier: list[str]) -> float | None:
+    """Highest word-level similarity (0..1) to one of the earlier replies; None without any."""
+    words = normalise(reply).split()
+    others = [normalise(e).split() for e in earlier if e and e.strip()]
+    if not others:
+        return None
+    return round(max(SequenceMatcher(None, words, other, autojunk=False).ratio() for other in others), 2)
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip("\"'»“”’)] !").endswith("?")  # "Really?!" asks too
+
+
+def _is_open(question: str, language: str) -> bool:
+    """Open if the question or its last clause ("Sam, what happened?") opens with an open word."""
+    starts = OPEN_STARTS.get(language) or [s for bank in OPEN_STARTS.values() for s in bank]
+    pattern = re.compile(rf"^(?:{_LEAD_INS})?(?:{'|'.join(re.escape(normalise(s)) for s in starts)})\b")
+    clauses = [question, *_CLAUSE_BREAK.split(question)[1:]]
+    return any(pattern.match(normalise(c)) for c in clauses)
