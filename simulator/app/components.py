@@ -17,7 +17,7 @@ from simulator.content.schema import Rubric, Scenario
 from simulator.judge.agreement import Agreement
 from simulator.judge.verdict import Verdict
 from simulator.roleplay.mood import MoodState
-from simulator.store.labels import combine_levels, labels_for_turns, record_score
+from simulator.store.labels import combine_levels, record_score
 
 TRAINEE_AVATAR = ":material/support_agent:"
 CUSTOMER_AVATAR = ":material/person:"
@@ -71,21 +71,12 @@ def stream_text(chunks: Iterable[str]) -> str:
     return text
 
 
-def transcript(
-    turns: list[dict[str, Any]],
-    rubric: Rubric,
-    *,
-    show_feedback: bool = True,
-    labels: dict[int, dict[str, dict[str, Any]]] | None = None,
-) -> None:
+def transcript(turns: list[dict[str, Any]], rubric: Rubric, *, show_feedback: bool = True) -> None:
     """The stored conversation: each reply with its verdict, each customer message.
 
-    `labels` (turn id -> criterion -> newest label) are trainers' levels, shown as the
-    score of record next to the judge's; when not given they are read from the store.
+    Trainers' labels (`turn["labels"]`) are shown as the score of record next to the judge.
     """
     last_reply = max((t["idx"] for t in turns if t["trainee_text"]), default=None)
-    if show_feedback and labels is None:
-        labels = _stored_labels(turns)
     for turn in turns:
         if turn["trainee_text"]:
             with trainee_message():
@@ -93,27 +84,8 @@ def transcript(
                 if show_feedback:
                     verdict = turn["verdict"]
                     with st.expander(feedback_label(verdict), expanded=turn["idx"] == last_reply):
-                        verdict_card(verdict, rubric, (labels or {}).get(turn["id"]))
+                        verdict_card(verdict, rubric, turn.get("labels"))
         customer_turn(turn)
-
-
-def _stored_labels(turns: list[dict[str, Any]]) -> dict[int, dict[str, dict[str, Any]]]:
-    """Trainers' labels for these turns, from the services the page already built.
-
-    `services._build` is the cached builder behind `get_services()`; calling it (not
-    `get_services`) returns the same shared store without drawing the page's error
-    banners a second time. Labels are an addition: if they cannot be read, none are shown.
-    """
-    from simulator.app import services
-    from simulator.config import load_settings
-    from simulator.content.library import default_content_dirs
-
-    try:
-        scenario_dir, rubric_dir = default_content_dirs()
-        built, _ = services._build(load_settings().model_dump_json(), str(scenario_dir), str(rubric_dir))
-        return labels_for_turns(built.store.db, [t["id"] for t in turns if t["trainee_text"]])
-    except Exception:  # noqa: BLE001 - the transcript itself must still show
-        return {}
 
 
 def customer_turn(turn: dict[str, Any]) -> None:

@@ -80,9 +80,14 @@ class Judge:
             criteria = [c for c in rubric.criteria if c.id in only]
             rubric = rubric.model_copy(update={"criteria": criteria})
         grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only))
-        cleaned = sanitise(reply)
+        # Removed text vanishes without a marker: an appended injection then leaves the
+        # judge exactly the prompt it would have had without it (a small model's levels
+        # move with any change to its input). A reply that was nothing but such text is
+        # graded as the marker alone, so it scores low instead of going unscored.
+        cleaned = sanitise(reply, marker="")
         signals = compute_signals(reply, language, earlier or [], cleaned=cleaned)
-        verdict = grading.grade(rubric, cleaned.text, customer_message, context or [], language)
+        text = cleaned.text or (MARKER if cleaned.removed else "")
+        verdict = grading.grade(rubric, text, customer_message, context or [], language)
         return flag_for_review(verdict.model_copy(update={"signals": signals}), cleaned)
 
 

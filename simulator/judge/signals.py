@@ -11,7 +11,7 @@ import re
 from difflib import SequenceMatcher
 from typing import Any
 
-from simulator.judge.sanitise import Sanitised, normalise, sanitise, split_sentences
+from simulator.judge.sanitise import Sanitised, normalise, sanitise, sentence_words, split_sentences
 
 # Stock phrases of contact-centre scripts. Matched on normalised text (case, apostrophe
 # and umlaut spelling ignored); a longer phrase wins over a shorter one it contains.
@@ -108,6 +108,7 @@ OPEN_STARTS: dict[str, list[str]] = {
            "können sie mir erzählen", "könnten sie mir erzählen", "können sie mir sagen",
            "könnten sie mir sagen", "können sie beschreiben", "möchten sie erzählen"],
 }
+REPEAT_WORDS = 300
 _LEAD_INS = r"(?:and|so|also|und|also|dann|okay|ok)\s+"
 _CLAUSE_BREAK = re.compile(r"[,;:–—-]\s*")
 
@@ -118,7 +119,7 @@ def compute_signals(reply: str, language: str, earlier: list[str], *, cleaned: S
     cleaned = cleaned or sanitise(reply)
     sentences = split_sentences(reply)
     questions = [s for s in sentences if _is_question(s)]
-    keys = [normalise(s) for s in sentences]
+    keys = [sentence_words(s) for s in sentences]
     return {
         "words": len(reply.split()),
         "sentences": len(sentences),
@@ -152,8 +153,10 @@ def _fold(text: str) -> str:
 
 def repeats_earlier(reply: str, earlier: list[str]) -> float | None:
     """Highest word-level similarity (0..1) to one of the earlier replies; None without any."""
-    words = normalise(reply).split()
-    others = [normalise(e).split() for e in earlier if e and e.strip()]
+    # Capped: SequenceMatcher is quadratic in the worst case, and a rehearsed opening
+    # shows in the first few hundred words anyway.
+    words = normalise(reply).split()[:REPEAT_WORDS]
+    others = [normalise(e).split()[:REPEAT_WORDS] for e in earlier if e and e.strip()]
     if not others:
         return None
     return round(max(SequenceMatcher(None, words, other, autojunk=False).ratio() for other in others), 2)

@@ -105,11 +105,16 @@ def update_turn(db: Database, turn_id: int, **fields: Any) -> None:
 
 
 def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
-    """Turns in order, each with its latest verdict (or None) under "verdict"."""
+    """Turns in order, each with its latest verdict (or None) under "verdict" and the
+    trainers' newest label per criterion under "labels"."""
+    from simulator.store.labels import labels_for_turns
+
     turns = [dict(r) for r in db["turns"].rows_where("session_id = ?", [session_id], order_by="idx")]
+    labels = labels_for_turns(db, [t["id"] for t in turns if t["trainee_text"]])
     for turn in turns:
         turn["guard_events"] = json.loads(turn["guard_events"] or "[]")
         turn["verdict"] = latest_verdict(db, turn["id"])
+        turn["labels"] = labels.get(turn["id"], {})  # trainers' levels: the score of record
     return turns
 
 

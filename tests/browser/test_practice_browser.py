@@ -1,0 +1,93 @@
+"""The real Streamlit server driven by a real browser (Debian's Chromium via Playwright).
+
+Scripted models keep it fast and deterministic; the embedded model is covered by
+tests/test_embedded_session.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is missing: run `make test` (it installs Debian's chromium).")
+    port = free_port()
+    db = tmp_path_factory.mktemp("browser") / "browser.db"
+    env = {**os.environ, "EMPATHY_SIM_DB": str(db), "EMPATHY_SIM_CUSTOMER_MODEL": "scripted",
+           "EMPATHY_SIM_JUDGE_MODEL": "scripted"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "simulator/app/main.py"),
+         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        process.kill()
+        pytest.fail("Streamlit did not start: " + process.stderr.read().decode()[-2000:])
+    yield url, db
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        yield page
+        browser.close()
+
+
+def test_a_trainee_practises_a_turn_in_the_browser(server, page):
+    url, db = server
+    page.goto(url)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("textarea", timeout=30_000)
+    page.locator("textarea").fill("<b>bold?</b> I'm sorry that happened. I will fix it by 5 pm today.")
+    page.keyboard.press("Enter")
+    page.get_by_text("Feedback:").first.wait_for(timeout=30_000)
+    assert page.get_by_text("(scripted customer line").count() >= 1
+    # the reply is shown as text: no <b> element was injected into the page
+    assert page.locator("b", has_text="bold?").count() == 0
+    assert page.get_by_text("<b>bold?</b>", exact=False).count() >= 1
+    # the session id is in the URL, so a reload continues the same session
+    assert "session=" in page.url
+    page.reload()
+    page.get_by_text("<b>bold?</b>", exact=False).first.wait_for(timeout=30_000)
+
+    from simulator.store.database import open_db
+
+    turns = list(open_db(db)["turns"].rows_where("trainee_text is not null"))
+    assert turns and turns[0]["trainee_text"].startswith("<b>bold?</b>")
