@@ -79,6 +79,18 @@ def gold_items(library) -> dict[str, dict[str, list[GoldItem]]]:
     return result
 
 
+class Progress:
+    """Prints to stderr every `step` items, so a long run shows it is alive."""
+
+    def __init__(self, total: int, label: str, step: int = 10):
+        self.total, self.label, self.step, self.done = total, label, step, 0
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        if self.done % self.step == 0 or self.done == self.total:
+            print(f"  {self.label}: {self.done}/{self.total}", file=sys.stderr, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epitome", type=Path, default=DEFAULT_EPITOME)
@@ -98,7 +110,8 @@ def main() -> None:
 
     if not args.gold_only:
         items = epitome_items(args.epitome, args.n)
-        report = calibrate(judge, library.rubric("empathy-core"), items, EPITOME_MAP, args.workers)
+        report = calibrate(judge, library.rubric("empathy-core"), items, EPITOME_MAP, args.workers,
+                           Progress(len(items), "epitome"))
         print(format_report(report), flush=True)
         summary["epitome"] = {
             cid: {"n": a.n, "unscored": a.unscored, "kappa": a.kappa, "exact": a.exact,
@@ -113,7 +126,8 @@ def main() -> None:
             for name, items in sets.items():
                 if not items:
                     continue
-                report = calibrate(judge, library.rubric(rubric_id), items, {}, args.workers)
+                report = calibrate(judge, library.rubric(rubric_id), items, {}, args.workers,
+                                   Progress(len(items), f"{rubric_id}/{name}"))
                 print(f"[{rubric_id} · {name} examples]\n{format_report(report)}", flush=True)
                 pooled_n = sum(a.n for a in report.criteria.values())
                 exact = sum((a.exact or 0) * a.n for a in report.criteria.values())

@@ -145,6 +145,11 @@ class Criterion(Strict):
     description: Text
     levels: dict[int, Text]
     examples: list[Example] = Field(default_factory=list)
+    # A rule checked in code. "question": every level above 0 rests on something the reply
+    # asks (a question, or an invitation such as "tell me more"); a reply that asks
+    # nothing is level 0 without a model call, and evidence for a higher level must quote
+    # what the reply asks.
+    requires: Literal["question"] | None = None
 
     @field_validator("levels")
     @classmethod

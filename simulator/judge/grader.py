@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from simulator.content.schema import Criterion, Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
-from simulator.judge.evidence import invented_quotes
+from simulator.judge.evidence import invented_quotes, quote_in_reply
 from simulator.judge.sanitise import MARKER, Sanitised, sanitise
-from simulator.judge.signals import compute_signals
+from simulator.judge.signals import asking_sentences, compute_signals
 from simulator.judge.verdict import (
     CriterionAnswer,
     CriterionVerdict,
@@ -149,13 +149,16 @@ class _Grading:
     # -- per criterion ----------------------------------------------------------
 
     def _grade_each(self, rubric, reply, customer_message, context) -> dict[str, CriterionVerdict]:
-        jobs = [(c, s) for c in rubric.criteria for s in range(self.samples)]
+        decided = {c.id: v for c in rubric.criteria if (v := decided_in_code(c, reply)) is not None}
+        jobs = [(c, s) for c in rubric.criteria if c.id not in decided for s in range(self.samples)]
+        if not jobs:
+            return decided
         with ThreadPoolExecutor(max_workers=min(self.judge.max_workers, len(jobs))) as pool:
             answers = list(pool.map(lambda job: self._sample(job[0], job[1], reply, customer_message, context), jobs))
-        by_criterion: dict[str, list] = {c.id: [] for c in rubric.criteria}
+        by_criterion: dict[str, list] = {c.id: [] for c in rubric.criteria if c.id not in decided}
         for (criterion, _), answer in zip(jobs, answers):
             by_criterion[criterion.id].append(answer)
-        return {c.id: combine(c, by_criterion[c.id]) for c in rubric.criteria}
+        return {c.id: decided.get(c.id) or combine(c, by_criterion[c.id]) for c in rubric.criteria}
 
     def _sample(self, criterion, sample, reply, customer_message, context) -> CriterionAnswer | str:
         messages = prompts.criterion_messages(criterion, reply, customer_message, context)
@@ -262,7 +265,19 @@ def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> s
         return f"evidence not found in the reply: {invented[0]!r}"
     if answer.level > 0 and not answer.evidence:
         return f"level {answer.level} needs at least one exact quote from the reply as evidence"
+    if answer.level > 0 and criterion.requires == "question":
+        asked = asking_sentences(reply)
+        if not any(quote_in_reply(q, s) or quote_in_reply(s, q) for q in answer.evidence for s in asked):
+            return f"level {answer.level} needs a quote of what the reply asks (a question or an invitation to tell more)"
     return ""
+
+
+def decided_in_code(criterion: Criterion, reply: str) -> CriterionVerdict | None:
+    """A criterion whose rule leaves only level 0 for this reply, without a model call."""
+    if criterion.requires == "question" and not asking_sentences(reply):
+        return CriterionVerdict(level=0, max_level=criterion.max_level,
+                                rationale="The reply asks the customer nothing (checked in code).")
+    return None
 
 
 def combine(criterion: Criterion, answers: list[CriterionAnswer | str]) -> CriterionVerdict:

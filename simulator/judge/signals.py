@@ -162,6 +162,17 @@ def repeats_earlier(reply: str, earlier: list[str]) -> float | None:
     return round(max(SequenceMatcher(None, words, other, autojunk=False).ratio() for other in others), 2)
 
 
+# Invitations to tell more that explore without a question mark.
+INVITATIONS = re.compile(
+    r"^(?:please )?(?:tell me|talk me through|walk me through|describe|let me know|"
+    r"erzählen sie|erzähl|beschreiben sie|schildern sie|sagen sie mir)\b", re.I)
+
+
+def asking_sentences(reply: str) -> list[str]:
+    """Sentences that ask: questions, and invitations such as "Tell me what happened"."""
+    return [s for s in split_sentences(reply) if _is_question(s) or INVITATIONS.match(s.strip())]
+
+
 def _is_question(sentence: str) -> bool:
     return sentence.rstrip("\"'»“”’)] !").endswith("?")  # "Really?!" asks too
 

@@ -19,7 +19,9 @@ QUEUE_LIMIT = 50
 
 
 def pick_rubric(services):
-    rubrics = sorted(services.library.rubrics.values(), key=lambda r: r.title)
+    # Rubrics that scenarios use first (they are the ones with replies to review).
+    used = {s.rubric for s in services.library.scenarios.values()}
+    rubrics = sorted(services.library.rubrics.values(), key=lambda r: (r.id not in used, r.title))
     if not rubrics:
         st.info("No rubric is loaded. Add rubric YAML files and reload the page.")
         st.stop()
