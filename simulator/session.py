@@ -324,13 +324,27 @@ class PendingTurn:
 
 
 def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric) -> dict[str, Any]:
-    """Scores averaged over scored verdicts only; unscored ones are counted, never zeros."""
+    """Scores of record (a trainer's label where one exists, else the judge's level),
+    averaged over graded replies only; unscored ones are counted, never zeros."""
+    from simulator.store.labels import combine_levels, record_score
+
     replies = [t for t in turns if t["idx"] > 0]
-    verdicts = [t["verdict"] for t in replies if t["verdict"] is not None]
-    scored = [v for v in verdicts if v.status == "scored"]
+    records, scores, unscored, labelled = [], [], 0, 0
+    for turn in replies:
+        verdict, labels = turn["verdict"], turn.get("labels") or {}
+        if verdict is None and not labels:
+            continue
+        record = combine_levels(verdict, labels)
+        score = record_score(rubric, record) if labels else (verdict.score if verdict.status == "scored" else None)
+        labelled += bool(labels)
+        if score is None:
+            unscored += 1
+        else:
+            scores.append(score)
+            records.append(record)
     per_criterion = {}
     for criterion in rubric.criteria:
-        levels = [v.criteria[criterion.id].level for v in scored if criterion.id in v.criteria]
+        levels = [r[criterion.id]["record"] for r in records if r.get(criterion.id, {}).get("record") is not None]
         per_criterion[criterion.id] = {
             "title": criterion.title,
             "mean_level": round(sum(levels) / len(levels), 2) if levels else None,
@@ -342,9 +356,10 @@ def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric) 
         "status": row["status"],
         "outcome": row["outcome"],
         "replies": len(replies),
-        "scored": len(scored),
-        "unscored": len(verdicts) - len(scored),
-        "mean_score": round(sum(v.score for v in scored) / len(scored), 1) if scored else None,
+        "scored": len(scores),
+        "unscored": unscored,
+        "labelled_by_trainer": labelled,
+        "mean_score": round(sum(scores) / len(scores), 1) if scores else None,
         "criteria": per_criterion,
         "mood": [{"turn": t["idx"], "anger": t["anger"], "anxiety": t["anxiety"], "trust": t["trust"]} for t in turns],
     }

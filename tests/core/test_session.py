@@ -100,3 +100,18 @@ def test_resume_continues_where_it_stopped(services):
     assert len(again.turns()) == 2
     play(again, "Next.")
     assert [t["idx"] for t in again.turns()] == [0, 1, 2]
+
+
+def test_a_trainer_label_is_the_score_of_record_in_the_summary(services, judge_model):
+    from simulator.store.labels import add_labels
+
+    session = TrainingSession.start(services, "mini-en")
+    judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    _, result = play(session, "I am sorry we declined your card: I will unblock it by 5 pm.")
+    assert result.verdict.score == 100.0
+    turn_id = session.turns()[1]["id"]
+    add_labels(services.store.db, turn_id, {"ownership_next_step": 0}, "trainer-tom")
+    summary = session.summary()
+    assert summary["labelled_by_trainer"] == 1
+    assert summary["mean_score"] == 25.0  # (1 * 2/2 + 3 * 0/2) / 4
+    assert summary["criteria"]["ownership_next_step"]["mean_level"] == 0
