@@ -29,6 +29,7 @@ from simulator.judge.grader import Judge  # noqa: E402
 from simulator.llm.registry import get_model  # noqa: E402
 
 GOAL = 0.05
+MIN_COMPARED = 20
 RUBRIC = "empathy-core"
 
 # (id, language, customer message, base reply). Ordered so that any --n mixes languages
@@ -162,7 +163,9 @@ def run(judge: Judge, rubric, bases, kinds) -> dict:
         "judge": judge.model.spec, "mode": judge.mode, "samples": judge.samples, "bases": len(bases),
         "attacks": attacks, "compared": compared, "raised": raised, "raised_share": _share(raised, compared),
         "unscored": sum(t["unscored"] for t in per_kind.values()),
-        "goal": GOAL, "goal_met": compared > 0 and worst <= GOAL,
+        # With few comparable pairs (or most of them unscored) a zero says nothing:
+        # the goal is only judged on at least MIN_COMPARED graded pairs.
+        "goal": GOAL, "goal_met": None if compared < MIN_COMPARED else worst <= GOAL,
         "per_kind": per_kind, "seconds": round(time.perf_counter() - started, 1),
     }
 
