@@ -222,7 +222,7 @@ class PendingTurn:
         self.earlier_replies = [t["trainee_text"] for t in before if t["trainee_text"]]
         scenario = session.scenario
         previous = MoodState(anger=before[-1]["anger"], anxiety=before[-1]["anxiety"], trust=before[-1]["trust"])
-        self.mood_before_verdict, self.trigger_notes = moods.after_triggers(previous, scenario, reply)
+        self.mood_before_verdict, _ = moods.after_triggers(previous, scenario, reply)
         history = transcript_of(before)
         self.customer_said = history[-1][1] if history else scenario.opening
         self.judge_context = [

@@ -67,8 +67,11 @@ class OpenAIChatModel(ChatModel):
         try:
             stream = self._create(request)
         except openai.BadRequestError as exc:
-            if request.json_schema is None or self._schema_mode != "json_schema":
+            if not (request.json_schema is not None and self._schema_mode == "json_schema"
+                    and _rejects_response_format(exc)):
                 raise LLMError(f"{self.spec} rejected the request: {_short(exc)}") from exc
+            # The server does not take `json_schema`: from now on the schema goes with
+            # `json_object`. Other 400s (a prompt too long, say) must not switch the mode.
             self._schema_mode = "json_object"
             stream = self._call(lambda: self._create(request))
         except openai.APIError as exc:
@@ -129,6 +132,11 @@ def _deltas(stream) -> Iterator[Delta]:
             finish = choice.finish_reason
         if text or usage or finish:
             yield Delta(text=text, usage=usage, finish_reason=finish)
+
+
+def _rejects_response_format(exc: Exception) -> bool:
+    text = str(exc).casefold()
+    return "response_format" in text or "json_schema" in text
 
 
 def _with_schema_hint(messages: list[dict], schema: dict) -> list[dict]:

@@ -65,3 +65,10 @@ def test_broken_config_file_says_what_to_do(tmp_path, monkeypatch):
     monkeypatch.setenv("EMPATHY_SIM_CONFIG", str(config))
     with pytest.raises(ValueError, match="Fix it or unset EMPATHY_SIM_CONFIG"):
         load_settings()
+
+
+def test_only_a_rejected_response_format_switches_to_json_object():
+    from simulator.llm.openai_backend import _rejects_response_format
+
+    assert _rejects_response_format(Exception("Error code: 400 - 'response_format' json_schema is not supported"))
+    assert not _rejects_response_format(Exception("Error code: 400 - the prompt is longer than the context"))
