@@ -22,7 +22,13 @@ ENV = {
     "coach_model": "EMPATHY_SIM_COACH_MODEL",
     "judge_mode": "EMPATHY_SIM_JUDGE_MODE",
     "judge_samples": "EMPATHY_SIM_JUDGE_SAMPLES",
+    "support_note": "EMPATHY_SIM_SUPPORT_NOTE",
 }
+DEFAULT_SUPPORT_NOTE = (
+    "If this conversation stayed with you, take a short break and talk to your team lead or a "
+    "colleague you trust. Your organisation's employee assistance or wellbeing service is there "
+    "for you as well."
+)
 
 
 class Settings(BaseModel):
@@ -36,6 +42,8 @@ class Settings(BaseModel):
     # "joint": one call for all criteria (cheaper on strong models).
     judge_mode: Literal["per_criterion", "joint"] = "per_criterion"
     judge_samples: int = Field(default=1, ge=1, le=9)
+    # Shown in the debrief after a distressing scenario: name your own support service here.
+    support_note: str = DEFAULT_SUPPORT_NOTE
 
     def model_spec(self, role: str) -> str:
         return getattr(self, f"{role}_model")

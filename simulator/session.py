@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.config import Settings, load_settings
+from simulator.config import DEFAULT_SUPPORT_NOTE, Settings, load_settings
 from simulator.content.library import Library, load_library, default_content_dirs
 from simulator.content.schema import Rubric, Scenario
 from simulator.hashing import content_hash
@@ -28,6 +28,8 @@ from simulator.judge.grader import Judge
 from simulator.judge.verdict import Verdict
 from simulator.llm.base import ChatModel
 from simulator.llm.registry import get_model
+from simulator.roleplay import facts as fact_checks
+from simulator.roleplay.coach import CoachNote, Debrief, coach_note, debrief
 from simulator.roleplay import mood as moods
 from simulator.roleplay.customer import CustomerMessage, CustomerStream
 from simulator.roleplay.mood import MoodState
@@ -61,6 +63,8 @@ class Services:
     judge: Judge
     #: Problems found while loading the library (files left out); shown, not fatal.
     problems: list = field(default_factory=list)
+    #: Where a trainee finds support after a distressing scenario (debrief).
+    support_note: str = DEFAULT_SUPPORT_NOTE
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, library: Library | None = None) -> Services:
@@ -74,7 +78,8 @@ class Services:
                     + "\n".join(map(str, problems))
                 )
         judge = Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
-        return cls(Store(settings.db), library, get_model(settings.customer_model), judge, problems)
+        return cls(Store(settings.db), library, get_model(settings.customer_model), judge, problems,
+                   support_note=settings.support_note)
 
     @property
     def grade_alongside(self) -> bool:
@@ -99,7 +104,8 @@ class TrainingSession:
         self.row = row
         self.id: str = row["id"]
         self.scenario: Scenario = services.library.scenario(row["scenario_id"])
-        self.rubric: Rubric = services.library.rubric(row["rubric_id"])
+        # Only the criteria for this channel: an e-mail's structure is not graded in a chat.
+        self.rubric: Rubric = services.library.rubric(row["rubric_id"]).for_channel(self.scenario.channel)
         self._lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------
@@ -179,8 +185,27 @@ class TrainingSession:
                 ) from exc
         return PendingTurn(self, turn_id, index, text, turns)
 
+    def coach(self) -> CoachNote:
+        """The live coach's note for the trainee's next reply (practice mode only)."""
+        turns = self.turns()
+        verdict = next((t["verdict"] for t in reversed(turns) if t["verdict"] is not None), None)
+        earned = [fact for turn in turns for fact in turn.get("facts_earned") or []]
+        return coach_note(self.scenario, self.rubric, self.mood(), verdict, earned)
+
+    def debrief(self) -> Debrief | None:
+        """After a distressing scenario: what went well, one thing to try, where to find
+        support. None for other scenarios."""
+        if not self.scenario.distressing:
+            return None
+        return debrief(self.summary(), self.rubric, self.services.support_note)
+
+    @property
+    def assessment(self) -> bool:
+        """Assessment mode: no coach, no mood meter, no per-turn feedback until the end."""
+        return self.row["mode"] == "assessment"
+
     def summary(self) -> dict[str, Any]:
-        return summarise(self.row, self.turns(), self.rubric)
+        return summarise(self.row, self.turns(), self.rubric, self.scenario)
 
 
 def is_stale(turn: dict[str, Any]) -> bool:
@@ -198,6 +223,10 @@ def check_reply(reply: str) -> str:
     if len(text) > MAX_REPLY_CHARS:
         raise ReplyRejected(f"Your reply has {len(text)} characters; the limit is {MAX_REPLY_CHARS}. Shorten it.")
     return text
+
+
+def earned_facts(turns: list[dict[str, Any]]) -> set[str]:
+    return {fact for turn in turns for fact in turn.get("facts_earned") or []}
 
 
 def transcript_of(turns: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -223,16 +252,15 @@ class PendingTurn:
         scenario = session.scenario
         previous = MoodState(anger=before[-1]["anger"], anxiety=before[-1]["anxiety"], trust=before[-1]["trust"])
         self.mood_before_verdict, _ = moods.after_triggers(previous, scenario, reply)
-        history = transcript_of(before)
-        self.customer_said = history[-1][1] if history else scenario.opening
+        self.history = transcript_of(before)
+        self.customer_said = self.history[-1][1] if self.history else scenario.opening
         self.judge_context = [
             ("Customer" if s == "customer" else "Agent", t[:JUDGE_CONTEXT_CHARS])
-            for s, t in history[:-1][-JUDGE_CONTEXT_LINES:]
+            for s, t in self.history[:-1][-JUDGE_CONTEXT_LINES:]
         ]
-        self.customer = CustomerStream(
-            session.services.customer_model, scenario, [*history, ("agent", reply)],
-            self.mood_before_verdict, index,
-        )
+        self.earned_before = earned_facts(before)
+        self.fact_check: fact_checks.FactCheck | None = None
+        self._customer: CustomerStream | None = None
         self._customer_done = threading.Event()
         self._grading: Future[Verdict] | None = None
         self._verdict: Verdict | None = None
@@ -246,6 +274,30 @@ class PendingTurn:
         with self._settle_lock:
             if self._grading is None:
                 self._grading = _judge_pool.submit(self._grade_job)
+
+    @property
+    def customer(self) -> CustomerStream:
+        """The customer's message in the making; built once the reply's facts are checked,
+        since a fact earned now is one the customer may tell in this very message."""
+        if self._customer is None:
+            self._customer = self._build_customer()
+        return self._customer
+
+    def _build_customer(self) -> CustomerStream:
+        session = self.session
+        scenario = session.scenario
+        self.fact_check = fact_checks.check_reply(
+            session.services.judge.model, scenario, self.earned_before, self.reply, self.customer_said
+        )
+        repo.update_turn(session.services.store.db, self.turn_id, facts_earned=self.fact_check.earned,
+                         fact_check=self.fact_check.model_dump())
+        earned = self.earned_before | set(self.fact_check.earned)
+        known = [f for f in scenario.hidden_facts if f.id in earned]
+        just = [f for f in known if f.id in self.fact_check.earned]
+        return CustomerStream(
+            session.services.customer_model, scenario, [*self.history, ("agent", self.reply)],
+            self.mood_before_verdict, self.index, known=known, just_earned=just,
+        )
 
     def stream_customer(self) -> Iterator[str]:
         """The customer's message as it is generated; stored when the stream ends."""
@@ -293,7 +345,8 @@ class PendingTurn:
             session = self.session
             mood = moods.after_verdict(self.mood_before_verdict, session.scenario, self._verdict)
             repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
-            outcome = moods.outcome(mood, session.scenario, self.index)
+            earned = self.earned_before | set(self.fact_check.earned if self.fact_check else [])
+            outcome = moods.outcome(mood, session.scenario, self.index, earned)
             if outcome:
                 session.end(outcome)
             self._result = TurnResult(self.index, self.reply, self.customer.message, self._verdict, mood, outcome)
@@ -304,7 +357,7 @@ class PendingTurn:
         try:
             verdict = session.services.judge.grade(
                 session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
-                earlier=self.earlier_replies,
+                earlier=self.earlier_replies, channel=session.scenario.channel,
             )
         except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
             verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,
@@ -323,7 +376,17 @@ class PendingTurn:
         return self._result
 
 
-def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric) -> dict[str, Any]:
+def uncovered_facts(scenario: Scenario, turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each hidden fact with the turn whose reply earned it (None: never uncovered)."""
+    first = {}
+    for turn in turns:
+        for fact_id in turn.get("facts_earned") or []:
+            first.setdefault(fact_id, turn["idx"])
+    return [{"id": f.id, "fact": f.fact.strip(), "turn": first.get(f.id)} for f in scenario.hidden_facts]
+
+
+def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric,
+              scenario: Scenario | None = None) -> dict[str, Any]:
     """Scores of record (a trainer's label where one exists, else the judge's level),
     averaged over graded replies only; unscored ones are counted, never zeros."""
     from simulator.store.labels import combine_levels, record_score
@@ -362,4 +425,5 @@ def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric) 
         "mean_score": round(sum(scores) / len(scores), 1) if scores else None,
         "criteria": per_criterion,
         "mood": [{"turn": t["idx"], "anger": t["anger"], "anxiety": t["anxiety"], "trust": t["trust"]} for t in turns],
+        "facts": uncovered_facts(scenario, turns) if scenario else [],
     }

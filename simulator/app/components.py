@@ -13,9 +13,11 @@ from typing import Any
 
 import streamlit as st
 
+from simulator.app.avatar import avatar_label, avatar_svg
 from simulator.content.schema import Rubric, Scenario
 from simulator.judge.agreement import Agreement
 from simulator.judge.verdict import Verdict
+from simulator.roleplay.coach import CoachNote, Debrief
 from simulator.roleplay.mood import MoodState
 from simulator.store.labels import combine_levels, record_score
 
@@ -27,6 +29,7 @@ OUTCOMES = {
     "abandoned": "Abandoned: the customer gave up on the conversation.",
     "turn_limit": "Turn limit reached before the concern was settled.",
     "ended": "Ended by you.",
+    "left": "You left early. This session is not counted in any score or report.",
 }
 CUSTOMER_NOTES = {
     "incomplete": "The customer's message was cut off.",
@@ -71,7 +74,14 @@ def stream_text(chunks: Iterable[str]) -> str:
     return text
 
 
-def transcript(turns: list[dict[str, Any]], rubric: Rubric, *, show_feedback: bool = True) -> None:
+def guard_summary(events: list[dict[str, Any]]) -> str:
+    return "; ".join(f"attempt {e.get('attempt')}: {e.get('kind')}" for e in events)
+
+
+def transcript(
+    turns: list[dict[str, Any]], rubric: Rubric, *, show_feedback: bool = True,
+    subject: str | None = None, show_checks: bool = False,
+) -> None:
     """The stored conversation: each reply with its verdict, each customer message.
 
     Trainers' labels (`turn["labels"]`) are shown as the score of record next to the judge.
@@ -85,16 +95,22 @@ def transcript(turns: list[dict[str, Any]], rubric: Rubric, *, show_feedback: bo
                     verdict = turn["verdict"]
                     with st.expander(feedback_label(verdict), expanded=turn["idx"] == last_reply):
                         verdict_card(verdict, rubric, turn.get("labels"))
-        customer_turn(turn)
+        customer_turn(turn, subject, show_checks)
 
 
-def customer_turn(turn: dict[str, Any]) -> None:
+def customer_turn(turn: dict[str, Any], subject: str | None = None, show_checks: bool = False) -> None:
+    """`subject`: the e-mail subject for an e-mail scenario (shown above each e-mail).
+    `show_checks`: list the guard events (for trainers reviewing the customer model)."""
     if turn["customer_text"]:
         with customer_message():
+            if subject:
+                st.caption(f"Subject: {'' if turn['idx'] == 0 else 'Re: '}{escape_markdown(subject)}")
             st.text(turn["customer_text"])
             note = CUSTOMER_NOTES.get(turn["customer_status"])
             if note:
                 st.caption(note)
+            if show_checks and turn.get("guard_events"):
+                st.caption("Checks on this message: " + escape_markdown(guard_summary(turn["guard_events"])))
     elif turn["idx"] > 0 and turn["customer_status"] == "pending":
         with customer_message():
             st.caption("No answer from the customer was stored for this reply (it was interrupted).")
@@ -379,6 +395,41 @@ def agreement_table(results: dict[str, Agreement], rubric: Rubric) -> None:
 # -- mood and summary ---------------------------------------------------------------
 
 
+def customer_face(mood: MoodState, name: str, language: str = "en") -> None:
+    """The avatar drawn from the mood, with its text label for screen readers and for
+    anyone who cannot read a face."""
+    svg = avatar_svg(mood.label, anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust, name=name)
+    st.html(f'<div class="customer-face" data-mood="{mood.label}">{svg}</div>')
+    st.caption(escape_markdown(avatar_label(mood.label, "en", name)))
+
+
+def coach_panel(note: CoachNote) -> None:
+    with st.container(border=True):
+        st.markdown("**Coach**")
+        st.markdown(f":material/psychology: {escape_markdown(note.needs)}")
+        st.markdown(f":material/lightbulb: **Try:** {escape_markdown(note.suggestion)}")
+
+
+def debrief_panel(debrief: Debrief) -> None:
+    with st.container(border=True):
+        st.markdown("**Debrief**")
+        st.markdown(f"**What went well:** {escape_markdown(debrief.went_well)}")
+        st.markdown(f"**One thing to try next time:** {escape_markdown(debrief.try_next)}")
+        st.info(escape_markdown(debrief.support), icon=":material/favorite:")
+
+
+def facts_uncovered(facts: list[dict[str, Any]]) -> None:
+    if not facts:
+        return
+    found = sum(1 for f in facts if f["turn"] is not None)
+    st.markdown(f"**What you uncovered:** {found} of {len(facts)} things the customer had not said at first")
+    for fact in facts:
+        if fact["turn"] is None:
+            st.markdown(f"- :material/help: Not uncovered: {escape_markdown(fact['fact'])}")
+        else:
+            st.markdown(f"- :material/check_circle: Reply {fact['turn']}: {escape_markdown(fact['fact'])}")
+
+
 def mood_meter(mood: MoodState) -> None:
     st.markdown(f"**Customer mood:** {mood.label}")
     for name in MOOD_NAMES:
@@ -400,6 +451,9 @@ def scenario_card(scenario: Scenario) -> None:
     st.markdown("\n".join(f"- {escape_markdown(o)}" for o in scenario.objectives))
     if scenario.content_note:
         st.warning(f"Content note: {escape_markdown(scenario.content_note)}", icon=":material/info:")
+    if scenario.distressing:
+        st.caption("You can pause or leave at any time; leaving early is never counted against you. "
+                   "A short debrief follows the session.")
 
 
 def session_summary(summary: dict[str, Any]) -> None:
@@ -423,6 +477,7 @@ def session_summary(summary: dict[str, Any]) -> None:
         for c in summary["criteria"].values()
     ]
     st.dataframe(rows, hide_index=True, width="stretch")
+    facts_uncovered(summary.get("facts") or [])
     moods = [m for m in summary["mood"] if m["anger"] is not None]
     if len(moods) > 1:
         st.markdown("**Customer mood over the turns**")

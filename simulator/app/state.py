@@ -22,6 +22,8 @@ REVIEW_UNLABELLED_ONLY = "review_unlabelled_only"
 REVIEW_TURN = "review_selected_turn"
 REVIEW_NOTE = "review_note"
 REVIEW_SAVED = "review_last_saved_turn"
+PAUSED = "practice_paused_session"
+EMAIL_FORM = "practice_email_form"
 
 # The URL keeps the running session so that a browser reload continues it.
 QUERY_SESSION = "session"
@@ -90,3 +92,12 @@ def set_saved_review(turn_id: int | None) -> None:
         st.session_state.pop(REVIEW_SAVED, None)
     else:
         st.session_state[REVIEW_SAVED] = turn_id
+
+
+def mark_paused(session: str) -> None:
+    """Remember a paused session for one message on the next run."""
+    st.session_state[PAUSED] = session
+
+
+def take_paused() -> str | None:
+    return st.session_state.pop(PAUSED, None)

@@ -68,7 +68,19 @@ class Persona(Strict):
 class HiddenFact(Strict):
     id: Slug
     fact: Text
+    # What the trainee must do to hear this fact; judged per reply by the judge model.
     earned_when: Text
+    # Words or phrases in the trainee's reply that earn the fact at once (checked in
+    # code, case-insensitive), so an obvious question never depends on a weak model.
+    phrases: list[Text] = Field(default_factory=list)
+    # Words whose appearance in a customer message shows the fact was told ("850",
+    # "landlord"). Before the fact is earned they are a guard (the message is
+    # regenerated); the fidelity benchmark counts them as unearned reveals.
+    reveal_words: list[Text] = Field(default_factory=list)
+    # What the live coach suggests while the fact is still hidden, addressed to the
+    # trainee ("Ask what the freeze is affecting today."); without it the coach words
+    # one from `earned_when`.
+    hint: str | None = None
 
 
 class Trigger(Strict):
@@ -87,6 +99,9 @@ class Resolution(Strict):
     max_anger: MoodValue = 3
     min_trust: MoodValue = 6
     min_turns: Annotated[int, Field(ge=1)] = 2
+    # Hidden facts the trainee must have uncovered before the call can count as resolved:
+    # the objectives' core, checked rather than taken on the model's word.
+    facts: list[Slug] = Field(default_factory=list)
 
 
 class Abandonment(Strict):
@@ -119,6 +134,11 @@ class Scenario(Strict):
     end: EndConditions = EndConditions()
     rubric: Slug
     content_note: str | None = None
+    # A distressing topic (bereavement, debt, thoughts of self-harm): the trainee is
+    # offered a debrief after the session. Needs a content note.
+    distressing: bool = False
+    # The customer's e-mail subject; required for channel "email".
+    subject: str | None = Field(default=None, validate_default=True)
 
     # Field validators rather than model validators: the error then points at the
     # offending key (and its line in the YAML file) instead of the whole document.
@@ -130,12 +150,45 @@ class Scenario(Strict):
             raise ValueError(f"hidden fact ids must be unique; repeated: {', '.join(dupes)}")
         return value
 
+    @field_validator("end")
+    @classmethod
+    def _resolution_facts_exist(cls, value: EndConditions, info: ValidationInfo):
+        known = {f.id for f in info.data.get("hidden_facts") or []}
+        unknown = [f for f in value.resolved_when.facts if f not in known]
+        if unknown and "hidden_facts" in info.data:
+            raise ValueError(
+                f"resolved_when.facts names {', '.join(unknown)}, which are not hidden fact ids "
+                f"(known: {', '.join(sorted(known)) or 'none'})"
+            )
+        return value
+
+    @field_validator("distressing")
+    @classmethod
+    def _distressing_has_note(cls, value: bool, info: ValidationInfo):
+        if value and not (info.data.get("content_note") or "").strip():
+            raise ValueError("a distressing scenario needs a content_note that the trainee sees before starting")
+        return value
+
+    @field_validator("subject")
+    @classmethod
+    def _email_has_subject(cls, value: str | None, info: ValidationInfo):
+        if info.data.get("channel") == "email" and not (value or "").strip():
+            raise ValueError("channel email needs a subject line for the customer's e-mail")
+        return value
+
 
 class Example(Strict):
     context: Text
     reply: Text
     level: Annotated[int, Field(ge=0)]
     why: Text
+
+
+class CoachHint(Strict):
+    # What the customer lacks when a reply is weak on this criterion ("has not felt heard").
+    need: Text
+    # One concrete thing to do next, not a reply to copy.
+    do: Text
 
 
 class Criterion(Strict):
@@ -150,6 +203,10 @@ class Criterion(Strict):
     # nothing is level 0 without a model call, and evidence for a higher level must quote
     # what the reply asks.
     requires: Literal["question"] | None = None
+    # Channels this criterion applies to (None: all). E-mail structure is graded only
+    # on e-mails, so a chat reply is never marked down for lacking a greeting.
+    channels: list[Channel] | None = None
+    coach: CoachHint | None = None
 
     @field_validator("levels")
     @classmethod
@@ -192,6 +249,11 @@ class Rubric(Strict):
         if dupes:
             raise ValueError(f"criterion ids must be unique; repeated: {', '.join(dupes)}")
         return value
+
+    def for_channel(self, channel: str) -> Rubric:
+        """This rubric with only the criteria that apply to `channel`."""
+        kept = [c for c in self.criteria if c.channels is None or channel in c.channels]
+        return self if len(kept) == len(self.criteria) else self.model_copy(update={"criteria": kept})
 
     def criterion(self, criterion_id: str) -> Criterion:
         for criterion in self.criteria:

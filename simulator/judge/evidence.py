@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from simulator.judge.sanitise import split_sentences
 from simulator.judge.verdict import QUOTE_MAX
 
+# A small model offered a list to choose from cannot invent a quote; more choices than
+# this only make the grammar slower for no gain in a chat reply.
+MAX_CHOICES = 24
+_CLAUSE_END = re.compile(r"(?<=[,;:–—])\s+")
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'})
 
 
@@ -35,3 +40,36 @@ def quote_in_reply(quote: str, reply: str) -> bool:
 
 def invented_quotes(quotes: list[str], reply: str) -> list[str]:
     return [q for q in quotes if not quote_in_reply(q, reply)]
+
+
+def quote_choices(reply: str) -> list[str]:
+    """The reply cut into quotable pieces (sentences, long ones into clauses, then into
+    runs of words), each a verbatim substring of the reply and at most QUOTE_MAX long."""
+    choices: list[str] = []
+    for sentence in split_sentences(reply):
+        for piece in _pieces(sentence):
+            if piece not in choices:
+                choices.append(piece)
+    return choices[:MAX_CHOICES]
+
+
+def _pieces(sentence: str) -> list[str]:
+    if len(sentence) <= QUOTE_MAX:
+        return [sentence]
+    pieces = []
+    for clause in _CLAUSE_END.split(sentence):
+        pieces += [clause] if len(clause) <= QUOTE_MAX else _word_runs(clause)
+    return [p for p in pieces if p.strip()]
+
+
+def _word_runs(text: str) -> list[str]:
+    runs, current = [], ""
+    for word in text.split(" "):
+        if current and len(current) + 1 + len(word) > QUOTE_MAX:
+            runs.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        runs.append(current[:QUOTE_MAX])
+    return runs

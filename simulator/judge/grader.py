@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from simulator.content.schema import Criterion, Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
-from simulator.judge.evidence import invented_quotes, quote_in_reply
+from simulator.judge.evidence import invented_quotes, quote_choices, quote_in_reply
 from simulator.judge.sanitise import MARKER, Sanitised, sanitise
 from simulator.judge.signals import asking_sentences, compute_signals
 from simulator.judge.verdict import (
@@ -72,14 +72,17 @@ class Judge:
         only: set[str] | None = None,
         feedback: bool = True,
         earlier: list[str] | None = None,
+        channel: str = "chat",
     ) -> Verdict:
         """Grade `reply`. `only` limits grading to some criteria (calibration); such a
         partial verdict has levels but no overall score. `feedback=False` skips the tip.
-        `earlier`: the trainee's earlier replies in the session (for the repetition signal)."""
+        `earlier`: the trainee's earlier replies in the session (for the repetition signal).
+        `channel`: chat | email | voice; criteria meant for other channels are left out."""
+        rubric = rubric.for_channel(channel)
         if only:
             criteria = [c for c in rubric.criteria if c.id in only]
             rubric = rubric.model_copy(update={"criteria": criteria})
-        grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only))
+        grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only), channel=channel)
         # Removed text vanishes without a marker: an appended injection then leaves the
         # judge exactly the prompt it would have had without it (a small model's levels
         # move with any change to its input). A reply that was nothing but such text is
@@ -97,6 +100,7 @@ class _Grading:
     tally: Tally
     feedback: bool = True
     partial: bool = False
+    channel: str = "chat"
 
     @property
     def model(self) -> ChatModel:
@@ -161,12 +165,12 @@ class _Grading:
         return {c.id: decided.get(c.id) or combine(c, by_criterion[c.id]) for c in rubric.criteria}
 
     def _sample(self, criterion, sample, reply, customer_message, context) -> CriterionAnswer | str:
-        messages = prompts.criterion_messages(criterion, reply, customer_message, context)
+        messages = prompts.criterion_messages(criterion, reply, customer_message, context, self.channel)
         request = ChatRequest(
             messages=messages,
             max_tokens=220,
             temperature=0.0 if self.samples == 1 else 0.7,
-            json_schema=criterion_answer_schema(criterion),
+            json_schema=criterion_answer_schema(criterion, evidence_choices(criterion, reply)),
             schema_name=f"grade_{criterion.id}",
             seed=sample,
         )
@@ -197,10 +201,10 @@ class _Grading:
 
     def _grade_joint(self, rubric, reply, customer_message, context):
         request = ChatRequest(
-            messages=prompts.joint_messages(rubric, reply, customer_message, context),
+            messages=prompts.joint_messages(rubric, reply, customer_message, context, self.channel),
             max_tokens=200 + 160 * len(rubric.criteria),
             temperature=0.0,
-            json_schema=joint_answer_schema(rubric),
+            json_schema=joint_answer_schema(rubric, {c.id: evidence_choices(c, reply) for c in rubric.criteria}),
             schema_name="grade",
         )
         schema = joint_answer_model(rubric)
@@ -224,7 +228,7 @@ class _Grading:
             return "", ""  # nothing was graded, so there is nothing to coach on
         weakest = sorted(scored, key=lambda c: criteria[c.id].level / c.max_level)[:2] or rubric.criteria[:2]
         request = ChatRequest(
-            messages=prompts.feedback_messages(reply, customer_message, language, weakest),
+            messages=prompts.feedback_messages(reply, customer_message, language, weakest, self.channel),
             max_tokens=260,
             temperature=0.3,
             json_schema=FeedbackAnswer.model_json_schema(),
@@ -270,6 +274,13 @@ def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> s
         if not any(quote_in_reply(q, s) or quote_in_reply(s, q) for q in answer.evidence for s in asked):
             return f"level {answer.level} needs a quote of what the reply asks (a question or an invitation to tell more)"
     return ""
+
+
+def evidence_choices(criterion: Criterion, reply: str) -> list[str]:
+    """What the model may quote for `criterion`: pieces of the (sanitised) reply, never
+    the removal marker, and for a criterion that requires a question only what it asks."""
+    source = "\n".join(asking_sentences(reply)) if criterion.requires == "question" else reply
+    return [piece for piece in quote_choices(source) if MARKER not in piece]
 
 
 def decided_in_code(criterion: Criterion, reply: str) -> CriterionVerdict | None:

@@ -34,7 +34,6 @@ time; "better_reply": a better reply of two to four sentences in {language}, war
 specific, that names the customer's feeling and offers a concrete next step. Never
 promise what the agent cannot know. Keep both short."""
 
-PROMPT_VERSION = content_hash([RULES, CRITERION_TASK, JOINT_TASK, FEEDBACK_RULES])
 
 
 def neutralise(text: str) -> str:
@@ -64,35 +63,53 @@ def describe_criterion(criterion: Criterion, with_examples: int = 3) -> str:
     return "\n".join(lines)
 
 
-def turn_text(reply: str, customer_message: str, context: list[tuple[str, str]]) -> str:
-    parts = []
+# The channel changes what a good reply looks like: an e-mail is a whole letter, a chat
+# message a few lines, a phone turn spoken words.
+CHANNEL_NOTES = {
+    "chat": "",
+    "email": "This is an e-mail exchange: the reply is a complete e-mail answer to the customer's e-mail.",
+    "voice": "This is a phone call: the reply is what the agent says aloud.",
+}
+CUSTOMER_SAID = {"chat": "Customer's last message", "email": "Customer's e-mail", "voice": "What the customer just said"}
+
+# Everything that shapes what the judge is asked; "quotes-from-choices" marks that the
+# schema limits each quote to pieces of the reply (verdict.criterion_answer_schema).
+PROMPT_VERSION = content_hash(
+    [RULES, CRITERION_TASK, JOINT_TASK, FEEDBACK_RULES, str(CHANNEL_NOTES), str(CUSTOMER_SAID), "quotes-from-choices"]
+)
+
+
+def turn_text(reply: str, customer_message: str, context: list[tuple[str, str]], channel: str = "chat") -> str:
+    parts = [CHANNEL_NOTES[channel]] if CHANNEL_NOTES.get(channel) else []
     if context:
         parts.append("Earlier in the conversation:")
         parts += [f"{speaker}: {text}" for speaker, text in context]
-    parts.append(f"Customer's last message:\n{customer_message.strip()}")
+    parts.append(f"{CUSTOMER_SAID.get(channel, CUSTOMER_SAID['chat'])}:\n{customer_message.strip()}")
     parts.append(f"<reply>\n{neutralise(reply.strip())}\n</reply>")
     return "\n".join(parts)
 
 
 def criterion_messages(
-    criterion: Criterion, reply: str, customer_message: str, context: list[tuple[str, str]]
+    criterion: Criterion, reply: str, customer_message: str, context: list[tuple[str, str]], channel: str = "chat"
 ) -> list[Message]:
     system = f"{RULES}\n\n{describe_criterion(criterion)}\n\n{CRITERION_TASK}"
-    user = f"{turn_text(reply, customer_message, context)}\nGrade the reply on {criterion.id}."
+    user = f"{turn_text(reply, customer_message, context, channel)}\nGrade the reply on {criterion.id}."
     return [Message(role="system", content=system), Message(role="user", content=user)]
 
 
 def joint_messages(
-    rubric: Rubric, reply: str, customer_message: str, context: list[tuple[str, str]]
+    rubric: Rubric, reply: str, customer_message: str, context: list[tuple[str, str]], channel: str = "chat"
 ) -> list[Message]:
     criteria = "\n\n".join(describe_criterion(c, with_examples=1) for c in rubric.criteria)
     system = f"{RULES}\n\n{criteria}\n\n{JOINT_TASK}"
-    user = f"{turn_text(reply, customer_message, context)}\nGrade the reply on every criterion."
+    user = f"{turn_text(reply, customer_message, context, channel)}\nGrade the reply on every criterion."
     return [Message(role="system", content=system), Message(role="user", content=user)]
 
 
-def feedback_messages(reply: str, customer_message: str, language: str, weakest: list[Criterion]) -> list[Message]:
+def feedback_messages(
+    reply: str, customer_message: str, language: str, weakest: list[Criterion], channel: str = "chat"
+) -> list[Message]:
     system = FEEDBACK_RULES.format(language=LANGUAGE_NAMES.get(language, language))
     focus = "; ".join(f"{c.title}: {c.levels[c.max_level].strip()}" for c in weakest)
-    user = f"{turn_text(reply, customer_message, [])}\nWhat a strong reply does: {focus}"
+    user = f"{turn_text(reply, customer_message, [], channel)}\nWhat a strong reply does: {focus}"
     return [Message(role="system", content=system), Message(role="user", content=user)]

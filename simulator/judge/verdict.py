@@ -34,10 +34,17 @@ class FeedbackAnswer(BaseModel):
     better_reply: BetterReply
 
 
-def criterion_answer_schema(criterion: Criterion) -> dict[str, Any]:
-    """CriterionAnswer's JSON schema with the level limited to this criterion's levels."""
+def criterion_answer_schema(criterion: Criterion, choices: list[str] | None = None) -> dict[str, Any]:
+    """CriterionAnswer's JSON schema with the level limited to this criterion's levels and,
+    given `choices`, each quote limited to one of them: constrained decoding then cannot
+    invent evidence (checks in code still catch a server that ignores the schema)."""
     schema = CriterionAnswer.model_json_schema()
     schema["properties"]["level"] = {"type": "integer", "enum": sorted(criterion.levels)}
+    if choices is not None:
+        evidence = {"type": "array", "maxItems": 2 if choices else 0}
+        if choices:
+            evidence["items"] = {"type": "string", "enum": choices}
+        schema["properties"]["evidence"] = evidence
     schema["required"] = ["evidence", "rationale", "level"]
     return schema
 
@@ -50,11 +57,12 @@ def joint_answer_model(rubric: Rubric) -> type[BaseModel]:
     return create_model("JointAnswer", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def joint_answer_schema(rubric: Rubric) -> dict[str, Any]:
+def joint_answer_schema(rubric: Rubric, choices: dict[str, list[str]] | None = None) -> dict[str, Any]:
     schema = joint_answer_model(rubric).model_json_schema()
     for criterion in rubric.criteria:
         # Inline a per-criterion copy so each level enum matches its own criterion.
-        schema["properties"][criterion.id] = criterion_answer_schema(criterion)
+        options = None if choices is None else choices[criterion.id]
+        schema["properties"][criterion.id] = criterion_answer_schema(criterion, options)
     schema.pop("$defs", None)
     return schema
 

@@ -97,6 +97,10 @@ def _fill(schema: dict[str, Any], request: ChatRequest, root: dict[str, Any]) ->
     if kind == "array":
         quote = _quote(request)
         item = _resolve(schema.get("items", {}), root)
+        if "enum" in item:  # offered choices: quote the first, as a model would pick one
+            return item["enum"][:1]
+        if schema.get("maxItems") == 0:
+            return []
         if item.get("type") == "string" and quote:
             return [quote]
         return [_fill(item, request, root) for _ in range(schema.get("minItems", 0))]

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from simulator.content.schema import Scenario
+from simulator.content.schema import HiddenFact, Scenario
 from simulator.hashing import content_hash
 from simulator.llm.base import ChatModel, ChatRequest, LLMError, ModelUnavailable
 from simulator.roleplay import guards
+from simulator.roleplay.facts import revealed
 from simulator.roleplay import prompt as prompts
 from simulator.roleplay.mood import MoodState
 
@@ -39,12 +40,15 @@ class CustomerStream:
     """Iterate for the text as it may be shown; then read `.message`."""
 
     def __init__(self, model: ChatModel, scenario: Scenario, transcript: list[tuple[str, str]],
-                 mood: MoodState, turn_index: int):
+                 mood: MoodState, turn_index: int, known: list[HiddenFact] = (),
+                 just_earned: list[HiddenFact] = ()):
         self.model = model
         self.scenario = scenario
         self.mood = mood
         self.turn_index = turn_index
-        messages = prompts.customer_messages(scenario, transcript, mood)
+        #: Facts not earned yet: their reveal words in a message are a guard hit.
+        self.hidden = [f for f in scenario.hidden_facts if f not in known]
+        messages = prompts.customer_messages(scenario, transcript, mood, known, just_earned)
         self.request = ChatRequest(
             messages=messages,
             max_tokens=prompts.MAX_TOKENS[scenario.channel],
@@ -78,7 +82,7 @@ class CustomerStream:
                 if self.message.first_token_seconds is None and result.text.strip():
                     self.message.first_token_seconds = result.completion.first_token_seconds
                 clean = guards.strip_own_label(result.text.lstrip(), name)
-                hit = guards.first_hit(clean) or self._voice_hit(clean)
+                hit = self._hit(clean)
                 if hit is not None:
                     self._event(attempt, hit.kind, hit.match)
                     kept = guards.cut_before(clean, hit.at)
@@ -111,6 +115,23 @@ class CustomerStream:
         yield final[len(shown):]
         self._finish(final, "complete", result)
         return shown
+
+    def _hit(self, text: str) -> guards.GuardHit | None:
+        hits = [guards.first_hit(text), self._voice_hit(text), self._fact_hit(text),
+                guards.length_hit(text, prompts.MAX_CHARS[self.scenario.channel])]
+        if self.mood.label != "relieved":  # a relieved customer may say goodbye
+            hits.append(guards.goodbye_hit(text))
+        hits = [h for h in hits if h is not None]
+        return min(hits, key=lambda h: h.at) if hits else None
+
+    def _fact_hit(self, text: str) -> guards.GuardHit | None:
+        """A reveal word of a fact the trainee has not earned: the model volunteered it."""
+        for fact in self.hidden:
+            word = revealed(fact, text)
+            if word:
+                at = text.casefold().find(word.casefold())
+                return guards.GuardHit(kind="unearned_fact", at=max(at, 0), match=f"{fact.id}: {word}")
+        return None
 
     def _voice_hit(self, text: str) -> guards.GuardHit | None:
         """Wrong language, or the agent's own words repeated back: both mean the model

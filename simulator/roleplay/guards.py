@@ -39,11 +39,24 @@ AI_VOICE = [
     r"\bals (?:ki|künstliche intelligenz|sprachmodell)\b",
     r"\bich bin (?:eine? )?(?:ki|sprachmodell|assistent|chatbot)\b",
 ]
+# Leaving the conversation is the end conditions' decision, not the model's: a goodbye
+# from a customer who is not yet relieved ends the talk for no reason.
+GOODBYE = [
+    r"\b(?:good)?bye\b",
+    r"\bi(?:'| a)m (?:hanging up|done here|leaving)\b",
+    r"\bhave a (?:nice|good) day\b",
+    r"\btschüss\b",
+    r"\bauf wieder(?:hören|sehen)\b",
+    r"\bich lege (?:jetzt )?auf\b",
+    r"\bschönen tag noch\b",
+]
 LEAK = [r"\byour mood now\b", r"\bwrite only\b", r"\byou are not the agent\b", r"\banger \d+/10\b"]
 
 
 class GuardHit(BaseModel):
-    kind: str  # agent_voice | ai_voice | instruction_leak | speaker_label
+    # agent_voice | ai_voice | instruction_leak | speaker_label | wrong_language |
+    # agent_echo | unearned_fact | early_goodbye | too_long
+    kind: str
     at: int
     match: str
 
@@ -67,6 +80,21 @@ def first_hit(text: str) -> GuardHit | None:
     if label:
         hits.append(GuardHit(kind="speaker_label", at=label.start(), match=label.group(0).strip()))
     return min(hits, key=lambda h: h.at) if hits else None
+
+
+_GOODBYE = [re.compile(p, re.I) for p in GOODBYE]
+
+
+def goodbye_hit(text: str) -> GuardHit | None:
+    for pattern in _GOODBYE:
+        match = pattern.search(text)
+        if match:
+            return GuardHit(kind="early_goodbye", at=match.start(), match=match.group(0))
+    return None
+
+
+def length_hit(text: str, limit: int) -> GuardHit | None:
+    return GuardHit(kind="too_long", at=limit, match=f"{len(text)} > {limit} characters") if len(text) > limit else None
 
 
 def strip_own_label(text: str, name: str) -> str:

@@ -88,13 +88,16 @@ def after_verdict(state: MoodState, scenario: Scenario, verdict: Verdict | None)
     return state
 
 
-def outcome(state: MoodState, scenario: Scenario, replies: int) -> str | None:
-    """resolved | abandoned | turn_limit, or None while the conversation goes on."""
+def outcome(state: MoodState, scenario: Scenario, replies: int, earned: set[str] = frozenset()) -> str | None:
+    """resolved | abandoned | turn_limit, or None while the conversation goes on.
+    Resolved needs the customer calm enough and the scenario's key facts uncovered: a
+    customer soothed by warm words whose real problem nobody found is not helped."""
     end = scenario.end
     if state.anger >= end.abandon_when.min_anger or state.trust <= end.abandon_when.max_trust:
         return "abandoned"
     resolved = end.resolved_when
-    if replies >= resolved.min_turns and state.anger <= resolved.max_anger and state.trust >= resolved.min_trust:
+    calm = state.anger <= resolved.max_anger and state.trust >= resolved.min_trust
+    if replies >= resolved.min_turns and calm and set(resolved.facts) <= set(earned):
         return "resolved"
     if replies >= end.max_turns:
         return "turn_limit"

@@ -8,7 +8,7 @@ name as the prefix than when it is asked to "answer as" someone.
 
 from __future__ import annotations
 
-from simulator.content.schema import MOOD_LABELS, Scenario
+from simulator.content.schema import MOOD_LABELS, HiddenFact, Scenario
 from simulator.hashing import content_hash
 from simulator.llm.base import Message
 from simulator.roleplay.mood import MoodState
@@ -21,6 +21,8 @@ CHANNEL_STYLE = {
     "voice": "what you say on the phone, one to three short spoken sentences",
 }
 MAX_TOKENS = {"chat": 110, "email": 260, "voice": 90}
+# The longest message a channel takes; longer text is cut at a sentence end (a guard).
+MAX_CHARS = {"chat": 420, "email": 1400, "voice": 320}
 
 RULES = """You are {name}, a customer. You are NOT the agent, NOT an assistant and NOT an AI.
 Never help the agent, never thank them for their patience, never offer help, never ask
@@ -32,7 +34,9 @@ solve the problem for the agent and do not end the conversation on your own."""
 PROMPT_VERSION = content_hash([RULES, str(CHANNEL_STYLE)])
 
 
-def system_prompt(scenario: Scenario) -> str:
+def system_prompt(scenario: Scenario, known: list[HiddenFact] = ()) -> str:
+    """Who the customer is. `known`: hidden facts already earned, which the customer may
+    now talk about; facts not earned are never here, so they cannot be volunteered."""
     persona = scenario.persona
     agent = AGENT[scenario.language]
     lines = [
@@ -51,6 +55,9 @@ def system_prompt(scenario: Scenario) -> str:
     for mood in MOOD_LABELS:
         for sample in persona.voice_samples[mood][:2]:
             lines.append(f"- {mood}: {sample.strip()}")
+    if known:
+        lines.append("Things the agent has earned and you may talk about now, in your own words:")
+        lines += [f"- {fact.fact.strip()}" for fact in known]
     return "\n".join(lines)
 
 
@@ -60,14 +67,26 @@ def transcript_text(scenario: Scenario, transcript: list[tuple[str, str]]) -> st
     return "\n".join(f"{names[speaker]}: {text.strip()}" for speaker, text in transcript)
 
 
-def customer_messages(scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState) -> list[Message]:
+def customer_messages(
+    scenario: Scenario,
+    transcript: list[tuple[str, str]],
+    mood: MoodState,
+    known: list[HiddenFact] = (),
+    just_earned: list[HiddenFact] = (),
+) -> list[Message]:
     name = scenario.persona.name
+    tell = ""
+    if just_earned:
+        # Said last, next to the speaker prefix, so a small model acts on it this turn.
+        told = " ".join(f.fact.strip() for f in just_earned)
+        tell = f"The agent's last message touched on this, so tell it now in your own words: {told}\n"
     user = (
         f"The conversation so far:\n{transcript_text(scenario, transcript)}\n\n"
         f"Your mood now: {mood.label} (anger {mood.anger}/10, anxiety {mood.anxiety}/10, "
-        f"trust {mood.trust}/10).\nWrite only {name}'s next message.\n{name}:"
+        f"trust {mood.trust}/10).\n{tell}Write only {name}'s next message.\n{name}:"
     )
-    return [Message(role="system", content=system_prompt(scenario)), Message(role="user", content=user)]
+    earlier = [f for f in known if f not in just_earned]
+    return [Message(role="system", content=system_prompt(scenario, earlier)), Message(role="user", content=user)]
 
 
 def stop_sequences(scenario: Scenario) -> list[str]:

@@ -149,5 +149,13 @@ def m005_create_labels(db: Database) -> None:
     db["labels"].create_index(["turn_id", "criterion"])
 
 
+@migrations()
+def m006_add_turn_facts(db: Database) -> None:
+    # Hidden facts this reply earned (JSON list of ids) and how the check went (phrases
+    # matched in code, the model's answers, or why the model check failed).
+    db["turns"].add_column("facts_earned", str)
+    db["turns"].add_column("fact_check", str)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

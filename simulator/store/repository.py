@@ -98,9 +98,13 @@ def add_turn(db: Database, session_id: str, idx: int, trainee_text: str | None, 
         raise DuplicateTurn(f"turn {idx} of session {session_id} is already stored") from exc
 
 
+_JSON_COLUMNS = ("guard_events", "facts_earned", "fact_check")
+
+
 def update_turn(db: Database, turn_id: int, **fields: Any) -> None:
-    if "guard_events" in fields and not isinstance(fields["guard_events"], str):
-        fields["guard_events"] = json.dumps(fields["guard_events"], ensure_ascii=False)
+    for key in _JSON_COLUMNS:
+        if key in fields and fields[key] is not None and not isinstance(fields[key], str):
+            fields[key] = json.dumps(fields[key], ensure_ascii=False)
     db["turns"].update(turn_id, {**fields, "updated_at": now()})
 
 
@@ -113,6 +117,8 @@ def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
     labels = labels_for_turns(db, [t["id"] for t in turns if t["trainee_text"]])
     for turn in turns:
         turn["guard_events"] = json.loads(turn["guard_events"] or "[]")
+        turn["facts_earned"] = json.loads(turn.get("facts_earned") or "[]")
+        turn["fact_check"] = json.loads(turn.get("fact_check") or "null")
         turn["verdict"] = latest_verdict(db, turn["id"])
         turn["labels"] = labels.get(turn["id"], {})  # trainers' levels: the score of record
     return turns

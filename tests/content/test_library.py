@@ -18,7 +18,8 @@ def strings(problems) -> list[str]:
 def test_seed_library_loads_without_problems():
     library, problems = load_library(REPO / "scenarios", REPO / "rubrics")
     assert strings(problems) == []
-    assert set(library.scenarios) == {"frozen-account-en", "zahlungsschwierigkeiten-de", "phone-anxiety-en"}
+    assert {"frozen-account-en", "zahlungsschwierigkeiten-de", "phone-anxiety-en"} <= set(library.scenarios)
+    assert len(library.scenarios) >= 10
     assert set(library.rubrics) == {"empathy-core", "authenticity", "vulnerable-customer", "service-recovery"}
     assert library.sources["rubric:empathy-core"] == REPO / "rubrics" / "empathy-core.yaml"
     assert library.sources["scenario:frozen-account-en"] == REPO / "scenarios" / "frozen-account-en.yaml"
@@ -29,7 +30,10 @@ def test_seed_rubric_has_the_agreed_criteria_with_worked_examples():
     rubric = library.rubric("empathy-core")
     assert [c.id for c in rubric.criteria] == [
         "emotional_reaction", "interpretation", "exploration", "ownership_next_step", "authenticity",
+        "email_structure",
     ]
+    assert [c.id for c in rubric.for_channel("chat").criteria][-1] == "authenticity"
+    assert rubric.criterion("email_structure").channels == ["email"]
     assert rubric.grades == ["en", "de"]
     for criterion in rubric.criteria:
         assert sorted(criterion.levels) == [0, 1, 2]
@@ -44,7 +48,31 @@ def test_seed_scenarios_are_complete():
     for scenario in library.scenarios.values():
         assert scenario.hidden_facts and scenario.triggers.escalate and scenario.triggers.deescalate
         assert all(2 <= len(lines) <= 3 for lines in scenario.persona.voice_samples.values()), scenario.id
-        assert library.rubric_for(scenario).id == "empathy-core"
+        assert scenario.end.resolved_when.facts, scenario.id
+        assert all(f.reveal_words for f in scenario.hidden_facts), scenario.id
+        assert not scenario.distressing or scenario.content_note
+    languages = {s.language for s in library.scenarios.values()}
+    channels = {s.channel for s in library.scenarios.values()}
+    assert languages == {"en", "de"} and {"chat", "email"} <= channels
+    assert any(s.mode == "assessment" for s in library.scenarios.values())
+    assert sum(s.distressing for s in library.scenarios.values()) >= 2
+
+
+def test_no_seed_scenario_gives_a_hidden_fact_away():
+    """A reveal word in the opening, the persona or a voice sample would tell the customer
+    model (or the trainee) a fact before it is earned, and would trip the guard on
+    the customer's own prepared lines."""
+    from simulator.roleplay.facts import revealed
+
+    library, _ = load_library(REPO / "scenarios", REPO / "rubrics")
+    for scenario in library.scenarios.values():
+        persona = scenario.persona
+        visible = [scenario.opening, scenario.subject or "", persona.background, persona.situation,
+                   persona.communication_style, persona.vulnerability or ""]
+        visible += [line for lines in persona.voice_samples.values() for line in lines]
+        for fact in scenario.hidden_facts:
+            for text in visible:
+                assert revealed(fact, text) is None, (scenario.id, fact.id, text)
     assert library.scenario("zahlungsschwierigkeiten-de").language == "de"
     assert library.scenario("zahlungsschwierigkeiten-de").persona.vulnerability
     assert library.scenario("phone-anxiety-en").persona.vulnerability

@@ -65,7 +65,7 @@ def test_all_errors_of_one_document_are_reported_together_with_lines():
         "bad.yaml:14: language: Input should be 'de' or 'en'",
         "bad.yaml:19: escalte: unknown key; allowed here: id, version, title, language, channel, "
         "difficulty, tags, mode, persona, hidden_facts, triggers, mood_drift, opening, objectives, "
-        "end, rubric, content_note",
+        "end, rubric, content_note, distressing, subject",
     ]
 
 

@@ -99,3 +99,29 @@ def test_agent_style_questions_are_caught():
     assert first_hit("I understand that you're feeling anxious. Could you please let me know when?").kind == "agent_voice"
     assert first_hit("Ich verstehe, dass Sie sich Sorgen machen.").kind == "agent_voice"
     assert first_hit("I don't understand why you froze it.") is None
+
+
+def test_an_early_goodbye_is_cut_unless_the_customer_is_relieved(scenario):
+    from simulator.llm.scripted import ScriptedModel
+    from simulator.roleplay.customer import CustomerStream
+    from simulator.roleplay.mood import MoodState
+
+    text = "Fine, whatever you say. Goodbye."
+    angry = CustomerStream(ScriptedModel([text]), scenario, [("agent", "Hi")], MoodState(anger=7, anxiety=3, trust=2), 1)
+    assert "".join(angry) == "Fine, whatever you say."
+    assert [e["kind"] for e in angry.message.guard_events] == ["early_goodbye"]
+    relieved = CustomerStream(ScriptedModel([text]), scenario, [("agent", "Hi")], MoodState(anger=0, anxiety=1, trust=9), 1)
+    assert "".join(relieved) == text and relieved.message.guard_events == []
+
+
+def test_a_message_longer_than_the_channel_allows_is_cut_at_a_sentence(scenario):
+    from simulator.llm.scripted import ScriptedModel
+    from simulator.roleplay.customer import CustomerStream
+    from simulator.roleplay.mood import MoodState
+    from simulator.roleplay.prompt import MAX_CHARS
+
+    long = "I waited all day for this. " * 30
+    stream = CustomerStream(ScriptedModel([long]), scenario, [("agent", "Hi")], MoodState(anger=5, anxiety=5, trust=5), 1)
+    shown = "".join(stream)
+    assert len(shown) <= MAX_CHARS["chat"] and shown.endswith(".")
+    assert stream.message.guard_events[0]["kind"] == "too_long"

@@ -10,6 +10,7 @@ EXPECTED = {
         "id", "session_id", "idx", "trainee_text", "customer_text", "customer_status", "anger", "anxiety",
         "trust", "guard_events", "customer_model", "customer_prompt_hash", "customer_prompt_tokens",
         "customer_completion_tokens", "tokens_counted_by", "first_token_ms", "created_at", "updated_at",
+        "facts_earned", "fact_check",
     ],
     "verdicts": [
         "id", "turn_id", "session_id", "status", "reason", "score", "tip", "better_reply", "rubric_id",
@@ -42,7 +43,7 @@ def test_applying_twice_changes_nothing(tmp_path):
     assert [m.name for m in migrations.applied(second)] == applied
     assert applied == [
         "m001_create_sessions", "m002_create_turns", "m003_create_verdicts",
-        "m004_add_verdict_review", "m005_create_labels",
+        "m004_add_verdict_review", "m005_create_labels", "m006_add_turn_facts",
     ]
 
 

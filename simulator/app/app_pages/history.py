@@ -68,9 +68,17 @@ except KeyError as exc:  # its scenario or rubric is no longer in the library
     st.stop()
 
 st.subheader(components.escape_markdown(session.scenario.title))
-components.session_summary(session.summary())
+debrief = session.debrief() if session.finished else None
+if debrief is not None:
+    components.debrief_panel(debrief)
+if session.assessment and not session.finished:
+    st.caption("Assessment in progress: scores are shown when it ends.")
+else:
+    components.session_summary(session.summary())
 if not session.finished and st.button("Continue this session", type="primary", icon=":material/play_arrow:"):
     state.set_session_id(session.id)
     routes.go_to_practice()
 st.markdown("**Transcript**")
-components.transcript(session.turns(), session.rubric)
+# An assessment shows its feedback only once it is over, here as on the practice page.
+components.transcript(session.turns(), session.rubric, show_feedback=session.finished or not session.assessment,
+                      subject=session.scenario.subject)

@@ -43,14 +43,23 @@ def open_session(services) -> TrainingSession | None:
 
 
 def header(session: TrainingSession) -> None:
-    title, end = st.columns([4, 1], vertical_alignment="bottom")
+    title, pause, leave, end = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
     title.subheader(components.escape_markdown(session.scenario.title))
     title.caption(f"Session {session.id} · {components.escape_markdown(session.row['trainee'])}")
-    if not session.finished and end.button("End session", icon=":material/stop_circle:"):
-        session.end("ended")
-        st.rerun()
-    if session.row["mode"] == "practice":
+    if not session.finished:
+        if pause.button("Pause", icon=":material/pause:", help="Stop for now; continue later from History."):
+            state.clear_session()
+            state.mark_paused(session.id)
+            st.rerun()
+        if leave.button("Leave", icon=":material/logout:", help="End now; this session is not counted."):
+            session.end("left")
+            st.rerun()
+        if end.button("End session", icon=":material/stop_circle:", help="End now and see your results."):
+            session.end("ended")
+            st.rerun()
+    if not session.assessment or session.finished:
         with st.sidebar:
+            components.customer_face(session.mood(), session.scenario.persona.name)
             components.mood_meter(session.mood())
 
 
@@ -81,28 +90,49 @@ def play_turn(session: TrainingSession, reply: str) -> None:
 
 def finished(session: TrainingSession) -> None:
     st.success("This session has ended.", icon=":material/flag:")
+    debrief = session.debrief()
+    if debrief is not None:
+        components.debrief_panel(debrief)
     components.session_summary(session.summary())
     if st.button("Start a new session", type="primary"):
         state.clear_session()
         st.rerun()
     st.divider()
     st.markdown("**Transcript**")
-    components.transcript(session.turns(), session.rubric)
+    components.transcript(session.turns(), session.rubric, subject=session.scenario.subject)
 
 
 def conversation(session: TrainingSession) -> None:
-    practice = session.row["mode"] == "practice"
+    practice = not session.assessment
     if not practice:
-        st.caption("Assessment: feedback is shown when the session ends.")
-    components.transcript(session.turns(), session.rubric, show_feedback=practice)
-    reply = st.chat_input("Your reply to the customer", max_chars=MAX_REPLY_CHARS)
+        st.caption("Assessment: no coach and no feedback until the session ends.")
+    components.transcript(session.turns(), session.rubric, show_feedback=practice, subject=session.scenario.subject)
+    if practice:
+        components.coach_panel(session.coach())
+    reply = email_input() if session.scenario.channel == "email" else chat_input()
     if reply is not None:
         play_turn(session, reply)
+
+
+def chat_input() -> str | None:
+    return st.chat_input("Your reply to the customer", max_chars=MAX_REPLY_CHARS)
+
+
+def email_input() -> str | None:
+    """An e-mail is written as a whole, so it gets a full text area and a send button."""
+    with st.form(state.EMAIL_FORM, clear_on_submit=True):
+        text = st.text_area("Your e-mail to the customer", height=260, max_chars=MAX_REPLY_CHARS,
+                            placeholder="Greeting, your answer to each point, the next step with a date, your name.")
+        sent = st.form_submit_button("Send e-mail", type="primary", icon=":material/send:")
+    return text if sent else None
 
 
 services = get_services()
 session = open_session(services)
 if session is None:
+    paused = state.take_paused()
+    if paused:
+        st.info(f"Session {paused} is paused. Continue it any time from History.", icon=":material/pause:")
     pick_scenario(services)
 else:
     header(session)
