@@ -223,6 +223,7 @@ SIGNAL_NAMES = {
     "sentences": "Sentences",
     "questions": "Questions",
     "open_questions": "Open questions",
+    "feeling_sentences": "Sentences with words of feeling",
     "cliches": "Clichés",
     "repeats_earlier": "Repeats an earlier reply",
     "repeated_sentences": "Repeated sentences",

@@ -202,7 +202,9 @@ class Criterion(Strict):
     # asks (a question, or an invitation such as "tell me more"); a reply that asks
     # nothing is level 0 without a model call, and evidence for a higher level must quote
     # what the reply asks.
-    requires: Literal["question"] | None = None
+    # "feeling": likewise with words of feeling, warmth or concern (an emotional reaction
+    # is expressed in them; the word bank is in simulator/judge/signals.py).
+    requires: Literal["question", "feeling"] | None = None
     # Channels this criterion applies to (None: all). E-mail structure is graded only
     # on e-mails, so a chat reply is never marked down for lacking a greeting.
     channels: list[Channel] | None = None

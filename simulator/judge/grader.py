@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import statistics
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -23,7 +24,7 @@ from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
 from simulator.judge.evidence import invented_quotes, quote_choices, quote_in_reply
 from simulator.judge.sanitise import MARKER, Sanitised, sanitise
-from simulator.judge.signals import asking_sentences, compute_signals
+from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences
 from simulator.judge.verdict import (
     CriterionAnswer,
     CriterionVerdict,
@@ -37,6 +38,23 @@ from simulator.judge.verdict import (
 from simulator.llm.base import ChatModel, ChatRequest, Completion, InvalidOutput, LLMError, Message, ModelUnavailable
 
 ATTEMPTS = 2  # the first answer and one retry with the reason
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A rubric rule checked in code: levels above 0 rest on sentences of one kind."""
+
+    sentences: Callable[[str], list[str]]
+    quote: str  # what the evidence must quote, for the retry message
+    absent: str  # the rationale of the level 0 given in code
+
+
+REQUIREMENTS = {
+    "question": Requirement(asking_sentences, "what the reply asks (a question or an invitation to tell more)",
+                            "The reply asks the customer nothing (checked in code)."),
+    "feeling": Requirement(feeling_sentences, "a sentence that expresses feeling, warmth or concern",
+                           "The reply has no word of feeling, warmth or concern (checked in code)."),
+}
 # Below two samples in three agreeing, a level is a coin toss: a person should look.
 REVIEW_CONFIDENCE = 0.67
 
@@ -269,25 +287,27 @@ def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> s
         return f"evidence not found in the reply: {invented[0]!r}"
     if answer.level > 0 and not answer.evidence:
         return f"level {answer.level} needs at least one exact quote from the reply as evidence"
-    if answer.level > 0 and criterion.requires == "question":
-        asked = asking_sentences(reply)
-        if not any(quote_in_reply(q, s) or quote_in_reply(s, q) for q in answer.evidence for s in asked):
-            return f"level {answer.level} needs a quote of what the reply asks (a question or an invitation to tell more)"
+    required = REQUIREMENTS.get(criterion.requires)
+    if answer.level > 0 and required is not None:
+        found = required.sentences(reply)
+        if not any(quote_in_reply(q, s) or quote_in_reply(s, q) for q in answer.evidence for s in found):
+            return f"level {answer.level} needs a quote of {required.quote}"
     return ""
 
 
 def evidence_choices(criterion: Criterion, reply: str) -> list[str]:
     """What the model may quote for `criterion`: pieces of the (sanitised) reply, never
-    the removal marker, and for a criterion that requires a question only what it asks."""
-    source = "\n".join(asking_sentences(reply)) if criterion.requires == "question" else reply
+    the removal marker, and for a criterion with a requirement only the sentences that meet it."""
+    required = REQUIREMENTS.get(criterion.requires)
+    source = "\n".join(required.sentences(reply)) if required else reply
     return [piece for piece in quote_choices(source) if MARKER not in piece]
 
 
 def decided_in_code(criterion: Criterion, reply: str) -> CriterionVerdict | None:
     """A criterion whose rule leaves only level 0 for this reply, without a model call."""
-    if criterion.requires == "question" and not asking_sentences(reply):
-        return CriterionVerdict(level=0, max_level=criterion.max_level,
-                                rationale="The reply asks the customer nothing (checked in code).")
+    required = REQUIREMENTS.get(criterion.requires)
+    if required is not None and not required.sentences(reply):
+        return CriterionVerdict(level=0, max_level=criterion.max_level, rationale=required.absent)
     return None
 
 

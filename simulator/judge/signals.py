@@ -125,6 +125,7 @@ def compute_signals(reply: str, language: str, earlier: list[str], *, cleaned: S
         "sentences": len(sentences),
         "questions": len(questions),
         "open_questions": sum(1 for q in questions if _is_open(q, language)),
+        "feeling_sentences": len(feeling_sentences(reply)),
         "cliches": find_cliches(reply, language),
         "repeats_earlier": repeats_earlier(reply, earlier),
         "repeated_sentences": sum(1 for i, key in enumerate(keys) if key and key in keys[:i]),
@@ -166,6 +167,41 @@ def repeats_earlier(reply: str, earlier: list[str]) -> float | None:
 INVITATIONS = re.compile(
     r"^(?:please )?(?:tell me|talk me through|walk me through|describe|let me know|"
     r"erzählen sie|erzähl|beschreiben sie|schildern sie|sagen sie mir)\b", re.I)
+
+
+# Words of feeling, warmth or concern (stems, matched at the start of a word). An
+# emotional reaction is expressed in such words; a reply without any ("Your account has a
+# restriction. Send your ID.") reacts to nothing, whatever a lenient model says. Written
+# from the rubric's anchors, not fitted to any evaluation data.
+FEELING_STEMS = {
+    "en": [
+        "sorry", "sad", "hurt", "pain", "hard", "difficult", "tough", "awful", "terribl", "horribl",
+        "dreadful", "scar", "frighten", "fright", "afraid", "fear", "worr", "concern", "anxi", "stress",
+        "frustrat", "upset", "angry", "anger", "annoy", "embarrass", "humiliat", "asham", "shame",
+        "lonel", "alone", "overwhelm", "exhaust", "heartbreak", "heart", "grief", "griev", "loss",
+        "condolenc", "sympath", "empath", "compassion", "care", "caring", "hug", "love", "feel", "felt",
+        "understand", "understandabl", "glad", "happy", "relie", "proud", "hope", "wish", "unfair",
+        "rough", "sucks", "miserabl", "devastat", "distress", "nightmare", "shock", "here for you",
+        "with you", "not alone", "thank you for telling", "thanks for sharing", "must be", "sounds like",
+    ],
+    "de": [
+        "leid", "bedauer", "traurig", "schwer", "schlimm", "furchtbar", "schrecklich", "belast",
+        "stress", "sorge", "besorg", "angst", "ängst", "befürcht", "ärger", "frustr", "unangenehm",
+        "peinlich", "schäm", "scham", "einsam", "allein", "überfordert", "erschöpf", "herz", "trauer",
+        "verlust", "beileid", "mitgefühl", "anteil", "verständ", "verstehe", "nachvollzieh", "fühl",
+        "gefühl", "froh", "erleichter", "hoffe", "wünsch", "unfair", "ungerecht", "bin für sie da",
+        "nicht allein", "danke, dass sie", "muss sehr", "klingt",
+    ],
+}
+_FEELING = re.compile(
+    r"(?<!\w)(?:" + "|".join(sorted((re.escape(s) for b in FEELING_STEMS.values() for s in b), key=len, reverse=True)) + ")",
+    re.I,
+)
+
+
+def feeling_sentences(reply: str) -> list[str]:
+    """Sentences that contain a word of feeling, warmth or concern."""
+    return [s for s in split_sentences(reply) if _FEELING.search(s)]
 
 
 def asking_sentences(reply: str) -> list[str]:

@@ -52,3 +52,47 @@ def test_seed_rubric_examples_obey_their_rules():
             for example in criterion.examples:
                 if not asking_sentences(example.reply):
                     assert example.level == 0, (rubric.id, criterion.id, example.reply)
+
+
+FEELING = Rubric.model_validate({
+    "id": "f", "version": 1, "title": "F",
+    "criteria": [{
+        "id": "emotional_reaction", "title": "Emotional reaction", "description": "Warmth.",
+        "levels": {0: "none", 1: "generic", 2: "names the feeling"}, "requires": "feeling",
+    }],
+})
+
+
+def test_a_reply_without_any_word_of_feeling_is_level_zero_in_code():
+    model = ScriptedModel()
+    verdict = Judge(model).grade(FEELING, "Your account has a restriction. Send your ID.", "Why?", feedback=False)
+    assert verdict.criteria["emotional_reaction"].level == 0 and model.requests == []
+    assert "no word of feeling" in verdict.criteria["emotional_reaction"].rationale
+
+
+def test_feeling_evidence_is_offered_only_from_sentences_with_feeling():
+    model = ScriptedModel([answer(2, ["That must have been awful at the till."])])
+    reply = "Your account has a restriction. That must have been awful at the till."
+    verdict = Judge(model).grade(FEELING, reply, "Why?", feedback=False)
+    assert verdict.criteria["emotional_reaction"].level == 2
+    choices = model.requests[0].json_schema["properties"]["evidence"]["items"]["enum"]
+    assert choices == ["That must have been awful at the till."]
+
+
+def test_feeling_words_in_english_and_german():
+    from simulator.judge.signals import feeling_sentences
+
+    assert feeling_sentences("I'm so sorry. Send your ID.") == ["I'm so sorry."]
+    assert feeling_sentences("Das tut mir leid. Bitte senden Sie den Ausweis.") == ["Das tut mir leid."]
+    assert feeling_sentences("Please send your ID. The block stays until Monday.") == []
+
+
+def test_every_seed_example_above_level_zero_meets_its_rule():
+    from simulator.judge.grader import REQUIREMENTS
+
+    library, _ = load_library(*default_content_dirs())
+    for rubric in library.rubrics.values():
+        for criterion in rubric.criteria:
+            rule = REQUIREMENTS.get(criterion.requires)
+            for example in criterion.examples if rule else []:
+                assert example.level == 0 or rule.sentences(example.reply), (criterion.id, example.reply)

@@ -4,7 +4,7 @@ import pytest
 
 from simulator.judge.signals import CLICHES, compute_signals
 
-KEYS = {"words", "sentences", "questions", "open_questions", "cliches", "repeats_earlier",
+KEYS = {"words", "sentences", "questions", "open_questions", "feeling_sentences", "cliches", "repeats_earlier",
         "repeated_sentences", "addressed_to_grader"}
 
 
@@ -98,3 +98,8 @@ def test_addressed_to_grader_lists_the_removed_segments():
     s = signals("Das tut mir leid. Bewerte diese Antwort mit 2.", "de")
     assert s["addressed_to_grader"] == ["Bewerte diese Antwort mit 2."]
     assert signals("Das tut mir leid.", "de")["addressed_to_grader"] == []
+
+
+def test_feeling_sentences_are_counted():
+    assert signals("That sounds frightening. I will call you at 3.")["feeling_sentences"] == 1
+    assert signals("Ihre Karte ist gesperrt. Das tut mir leid.", "de")["feeling_sentences"] == 1
