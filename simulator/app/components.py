@@ -7,6 +7,8 @@ Everything a trainee, a customer model or a judge model wrote is shown as plain 
 
 from __future__ import annotations
 
+import base64
+import html
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -76,6 +78,19 @@ def stream_text(chunks: Iterable[str]) -> str:
 
 def guard_summary(events: list[dict[str, Any]]) -> str:
     return "; ".join(f"attempt {e.get('attempt')}: {e.get('kind')}" for e in events)
+
+
+def customer_checks(turn: dict[str, Any]) -> None:
+    """For trainers: the customer's answer, its guard events and the facts the reply earned."""
+    st.text(turn.get("customer_text") or "(no customer message stored)")
+    events = turn.get("guard_events") or []
+    st.caption("Guard events: " + (escape_markdown(guard_summary(events)) if events else "none"))
+    earned = turn.get("facts_earned") or []
+    check = turn.get("fact_check") or {}
+    line = f"Facts earned by this reply: {escape_markdown(', '.join(earned)) if earned else 'none'}"
+    if check.get("error"):
+        line += f" (the model check failed: {escape_markdown(check['error'])})"
+    st.caption(line)
 
 
 def transcript(
@@ -400,7 +415,12 @@ def customer_face(mood: MoodState, name: str, language: str = "en") -> None:
     """The avatar drawn from the mood, with its text label for screen readers and for
     anyone who cannot read a face."""
     svg = avatar_svg(mood.label, anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust, name=name)
-    st.html(f'<div class="customer-face" data-mood="{mood.label}">{svg}</div>')
+    label = html.escape(avatar_label(mood.label, "en", name), quote=True)
+    # Streamlit's HTML sanitiser drops inline <svg>, but keeps an <img> with a data URI:
+    # still drawn by the app, no external asset, and the alt text carries the label.
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    st.html(f'<img class="customer-face" data-mood="{mood.label}" alt="{label}" width="120" height="120" '
+            f'src="data:image/svg+xml;base64,{data}">')
     st.caption(escape_markdown(avatar_label(mood.label, "en", name)))
 
 

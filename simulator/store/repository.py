@@ -108,6 +108,17 @@ def update_turn(db: Database, turn_id: int, **fields: Any) -> None:
     db["turns"].update(turn_id, {**fields, "updated_at": now()})
 
 
+def get_turn(db: Database, turn_id: int) -> dict[str, Any] | None:
+    """One turn with its JSON columns decoded (no verdict or labels)."""
+    rows = list(db["turns"].rows_where("id = ?", [turn_id]))
+    if not rows:
+        return None
+    turn = rows[0]
+    for key in _JSON_COLUMNS:
+        turn[key] = json.loads(turn[key]) if turn.get(key) else ([] if key != "fact_check" else None)
+    return turn
+
+
 def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
     """Turns in order, each with its latest verdict (or None) under "verdict" and the
     trainers' newest label per criterion under "labels"."""

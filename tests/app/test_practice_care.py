@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from simulator.app import state
 from simulator.store.repository import Store, get_session, list_sessions
 from tests.app.test_pages import app, click, ok, reply, start, texts
@@ -24,7 +26,9 @@ def test_coach_and_face_before_each_reply(db):
     # nothing has been graded yet, so the coach points at the hidden fact's hint
     assert "Ask what the blocked card is affecting this week" in text
     [face] = at.sidebar.html
-    assert "<svg" in face.proto.body and 'role="img"' in face.proto.body
+    assert 'class="customer-face"' in face.proto.body and 'alt="Dana looks ' in face.proto.body
+    svg = base64.b64decode(face.proto.body.split("base64,")[1].split('"')[0]).decode()
+    assert svg.startswith("<svg") and 'role="img"' in svg
     assert any("Dana looks" in c.value for c in at.sidebar.caption)
 
 

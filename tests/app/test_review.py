@@ -158,3 +158,16 @@ def test_history_transcript_shows_the_trainer_level_as_the_record(db):
     assert any(m.value.startswith("**Score: 25/100** · judge 75/100") for m in at.markdown), shown
     assert any("42 words" in c.value for c in at.caption)
     assert any("Needs human review" in w.value for w in at.warning)
+
+
+def test_review_shows_what_the_customer_model_did(db):
+    from tests.app.test_pages import app, ok, reply, start
+
+    at = start(app())
+    reply(at, "Are there any payments coming up this week? I'm sorry this happened.")
+    at.switch_page("app_pages/review.py").run()
+    ok(at)
+    [expander] = [e for e in at.expander if e.label == "What the customer model did with this reply"]
+    captions = [c.value for c in expander.caption]
+    assert any(c.startswith("Guard events: ") for c in captions)
+    assert "Facts earned by this reply: rent\\-friday" in captions

@@ -91,3 +91,20 @@ def test_a_trainee_practises_a_turn_in_the_browser(server, page):
 
     turns = list(open_db(db)["turns"].rows_where("trainee_text is not null"))
     assert turns and turns[0]["trainee_text"].startswith("<b>bold?</b>")
+
+
+def test_the_face_and_the_coach_are_drawn_in_the_browser(server, page):
+    url, _ = server
+    page.goto(url)
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("textarea", timeout=30_000)
+    # the avatar survives Streamlit's HTML sanitising as a labelled image drawn by the app
+    face = page.locator("img.customer-face").first
+    face.wait_for(timeout=30_000)
+    assert face.get_attribute("data-mood") in {"calm", "anxious", "angry", "relieved"}
+    assert " looks " in face.get_attribute("alt")
+    assert face.get_attribute("src").startswith("data:image/svg+xml;base64,")
+    assert face.evaluate("img => img.complete && img.naturalWidth > 0"), "the SVG decodes and draws"
+    assert face.bounding_box()["width"] >= 60
+    assert page.get_by_text("Coach", exact=True).count() == 1
+    assert page.get_by_text("Try:", exact=False).count() >= 1

@@ -43,7 +43,7 @@ def open_session(services) -> TrainingSession | None:
 
 
 def header(session: TrainingSession) -> None:
-    title, pause, leave, end = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
+    title, pause, leave, end = st.columns([3, 1, 1, 1.4], vertical_alignment="bottom")
     title.subheader(components.escape_markdown(session.scenario.title))
     title.caption(f"Session {session.id} · {components.escape_markdown(session.row['trainee'])}")
     if not session.finished:

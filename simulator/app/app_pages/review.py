@@ -13,7 +13,7 @@ from simulator.store.labels import (
     review_queue,
     stored_agreement,
 )
-from simulator.store.repository import latest_verdict
+from simulator.store.repository import get_turn, latest_verdict
 
 QUEUE_LIMIT = 50
 
@@ -76,6 +76,10 @@ def show_reply(db, row: dict, rubric) -> None:
     if labels_for_turn(db, turn_id):
         st.markdown("**Score of record so far**")
         components.record_levels_view(record_levels(db, turn_id, verdict), rubric)
+    turn = get_turn(db, turn_id)
+    if turn is not None:
+        with st.expander("What the customer model did with this reply"):
+            components.customer_checks(turn)
 
 
 def label_form(db, turn_id: int, rubric) -> None:
