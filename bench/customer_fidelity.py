@@ -23,6 +23,7 @@ Prints one line per conversation, then one JSON object on its last line.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import sys
@@ -192,6 +193,7 @@ def main() -> None:
     parser.add_argument("--scripts", default="dismissive,scripted,empathetic")
     parser.add_argument("--customer", default="embedded")
     parser.add_argument("--judge", default="embedded")
+    parser.add_argument("--feedback", action="store_true", help="also write tips (slower; not needed here)")
     args = parser.parse_args()
 
     library, problems = load_library(*default_content_dirs())
@@ -204,6 +206,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(db=str(Path(tmp) / "bench.db"), customer_model=args.customer, judge_model=args.judge)
         services = Services.from_settings(settings, library)
+        if not args.feedback:
+            # The mood moves on the levels; the tip and better reply cost a third of a
+            # verdict's time on the embedded model and change nothing measured here.
+            services.judge = dataclasses.replace(services.judge, feedback=False)
         for run in range(args.runs):
             for scenario_id in ids:
                 played = {}

@@ -346,7 +346,7 @@ class PendingTurn:
             mood = moods.after_verdict(self.mood_before_verdict, session.scenario, self._verdict)
             repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
             earned = self.earned_before | set(self.fact_check.earned if self.fact_check else [])
-            outcome = moods.outcome(mood, session.scenario, self.index, earned)
+            outcome = moods.outcome(mood, session.scenario, self.index, earned, self.customer.message.text)
             if outcome:
                 session.end(outcome)
             self._result = TurnResult(self.index, self.reply, self.customer.message, self._verdict, mood, outcome)

@@ -79,6 +79,8 @@ class Judge:
     mode: str = "per_criterion"
     samples: int = 1
     max_workers: int = 6
+    #: Write a tip and a better reply after the levels (off for benchmarks that need levels only).
+    feedback: bool = True
 
     def grade(
         self,
@@ -88,7 +90,7 @@ class Judge:
         context: list[tuple[str, str]] | None = None,
         language: str = "en",
         only: set[str] | None = None,
-        feedback: bool = True,
+        feedback: bool | None = None,
         earlier: list[str] | None = None,
         channel: str = "chat",
     ) -> Verdict:
@@ -100,6 +102,7 @@ class Judge:
         if only:
             criteria = [c for c in rubric.criteria if c.id in only]
             rubric = rubric.model_copy(update={"criteria": criteria})
+        feedback = self.feedback if feedback is None else feedback
         grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only), channel=channel)
         # Removed text vanishes without a marker: an appended injection then leaves the
         # judge exactly the prompt it would have had without it (a small model's levels

@@ -20,6 +20,7 @@ from simulator.roleplay import prompt as prompts
 from simulator.roleplay.mood import MoodState
 
 HOLDBACK_CHARS = 48
+GIVING_UP_ANGER = 9  # from here the prompt lets the customer give up, so goodbyes may pass
 ATTEMPTS = 3
 
 
@@ -119,7 +120,8 @@ class CustomerStream:
     def _hit(self, text: str) -> guards.GuardHit | None:
         hits = [guards.first_hit(text), self._voice_hit(text), self._fact_hit(text),
                 guards.length_hit(text, prompts.MAX_CHARS[self.scenario.channel])]
-        if self.mood.label != "relieved":  # a relieved customer may say goodbye
+        # A relieved customer may say goodbye, and one at the end of their tether may leave.
+        if self.mood.label != "relieved" and self.mood.anger < GIVING_UP_ANGER:
             hits.append(guards.goodbye_hit(text))
         hits = [h for h in hits if h is not None]
         return min(hits, key=lambda h: h.at) if hits else None

@@ -83,6 +83,28 @@ def first_hit(text: str) -> GuardHit | None:
 
 
 _GOODBYE = [re.compile(p, re.I) for p in GOODBYE]
+# A customer who gives up or asks for someone else has abandoned the conversation.
+GIVING_UP = [
+    r"\b(?:speak|talk) to (?:a|your|the) (?:manager|supervisor|team leader)\b",
+    r"\b(?:get|put) me (?:a|your) (?:manager|supervisor)\b",
+    r"\bi(?:'| a)m (?:done|finished) (?:with you|here)\b",
+    r"\b(?:forget it|i give up)\b",
+    r"\btake my (?:business|money|account) elsewhere\b",
+    r"\b(?:ihren|einen|den) (?:vorgesetzten|chef|teamleiter)\b",
+    r"\bich gebe auf\b",
+    r"\bvergessen sie es\b",
+    r"\bich (?:kündige|wechsle)\b",
+]
+_GIVING_UP = [re.compile(p, re.I) for p in GIVING_UP]
+
+
+def gives_up(text: str) -> str | None:
+    """The words with which the customer gives up or asks for a manager, or None."""
+    for pattern in _GIVING_UP:
+        match = pattern.search(text)
+        if match:
+            return match.group(0)
+    return None
 
 
 def goodbye_hit(text: str) -> GuardHit | None:

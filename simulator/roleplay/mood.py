@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.content.schema import Mood, Scenario, Trigger
 from simulator.judge.verdict import Verdict
+from simulator.roleplay.guards import gives_up
 
 
 class MoodState(BaseModel):
@@ -88,12 +89,20 @@ def after_verdict(state: MoodState, scenario: Scenario, verdict: Verdict | None)
     return state
 
 
-def outcome(state: MoodState, scenario: Scenario, replies: int, earned: set[str] = frozenset()) -> str | None:
+# An angry customer who asks for a manager or gives up has abandoned the conversation;
+# a calmer one saying "or I'll ask for a manager" has not.
+GIVE_UP_MIN_ANGER = 7
+
+
+def outcome(state: MoodState, scenario: Scenario, replies: int, earned: set[str] = frozenset(),
+            customer_text: str = "") -> str | None:
     """resolved | abandoned | turn_limit, or None while the conversation goes on.
     Resolved needs the customer calm enough and the scenario's key facts uncovered: a
     customer soothed by warm words whose real problem nobody found is not helped."""
     end = scenario.end
     if state.anger >= end.abandon_when.min_anger or state.trust <= end.abandon_when.max_trust:
+        return "abandoned"
+    if state.anger >= GIVE_UP_MIN_ANGER and gives_up(customer_text):
         return "abandoned"
     resolved = end.resolved_when
     calm = state.anger <= resolved.max_anger and state.trust >= resolved.min_trust

@@ -76,10 +76,13 @@ def customer_messages(
 ) -> list[Message]:
     name = scenario.persona.name
     tell = ""
+    if mood.anger >= 9:
+        tell += ("You are close to giving up: you may ask for a manager or say you will take "
+                 "your business elsewhere.\n")
     if just_earned:
         # Said last, next to the speaker prefix, so a small model acts on it this turn.
         told = " ".join(f.fact.strip() for f in just_earned)
-        tell = f"The agent's last message touched on this, so tell it now in your own words: {told}\n"
+        tell += f"The agent's last message touched on this, so tell it now in your own words: {told}\n"
     user = (
         f"The conversation so far:\n{transcript_text(scenario, transcript)}\n\n"
         f"Your mood now: {mood.label} (anger {mood.anger}/10, anxiety {mood.anxiety}/10, "

@@ -125,3 +125,25 @@ def test_a_message_longer_than_the_channel_allows_is_cut_at_a_sentence(scenario)
     shown = "".join(stream)
     assert len(shown) <= MAX_CHARS["chat"] and shown.endswith(".")
     assert stream.message.guard_events[0]["kind"] == "too_long"
+
+
+def test_an_angry_customer_who_asks_for_a_manager_abandons(scenario):
+    from simulator.roleplay.mood import MoodState, outcome
+
+    furious = MoodState(anger=8, anxiety=5, trust=2)
+    assert outcome(furious, scenario, 1, set(), "That's it. Put me through to your manager.") is None
+    assert outcome(furious, scenario, 1, set(), "I want to speak to a manager, now.") == "abandoned"
+    assert outcome(furious, scenario, 1, set(), "Ich will Ihren Vorgesetzten sprechen.") == "abandoned"
+    calmer = MoodState(anger=4, anxiety=5, trust=4)
+    assert outcome(calmer, scenario, 1, set(), "Or do I need to speak to a manager?") is None
+
+
+def test_a_customer_at_the_end_of_their_tether_may_give_up(scenario):
+    from simulator.llm.scripted import ScriptedModel
+    from simulator.roleplay.customer import CustomerStream
+    from simulator.roleplay.mood import MoodState
+
+    text = "Forget it. I'm done here. Goodbye."
+    stream = CustomerStream(ScriptedModel([text]), scenario, [("agent", "Calm down.")], MoodState(anger=9, anxiety=5, trust=1), 1)
+    assert "giving up" in stream.request.messages[-1].content
+    assert "".join(stream) == text and stream.message.guard_events == []
