@@ -20,6 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.catalog import Catalog
 from simulator.config import DEFAULT_SUPPORT_NOTE, Settings, load_settings
 from simulator.content.library import Library, load_library, default_content_dirs
 from simulator.content.schema import Rubric, Scenario
@@ -58,13 +59,23 @@ class Services:
     """What a session needs from the outside: storage, content and models."""
 
     store: Store
-    library: Library
+    #: The seed files; the live library adds what trainers stored (see `library`).
+    seed_library: Library
     customer_model: ChatModel
     judge: Judge
     #: Problems found while loading the library (files left out); shown, not fatal.
     problems: list = field(default_factory=list)
     #: Where a trainee finds support after a distressing scenario (debrief).
     support_note: str = DEFAULT_SUPPORT_NOTE
+    catalog: Catalog = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.catalog = Catalog(self.seed_library, self.store)
+
+    @property
+    def library(self) -> Library:
+        """The current library: seed files plus the versions trainers stored."""
+        return self.catalog.library()
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, library: Library | None = None) -> Services:
@@ -103,17 +114,27 @@ class TrainingSession:
         self.services = services
         self.row = row
         self.id: str = row["id"]
-        self.scenario: Scenario = services.library.scenario(row["scenario_id"])
+        # The exact versions the session started with, whatever was edited since.
+        self.scenario: Scenario = services.catalog.scenario_at(row["scenario_id"], row["scenario_hash"])
+        rubric = services.catalog.rubric_at(row["rubric_id"], row["rubric_hash"])
         # Only the criteria for this channel: an e-mail's structure is not graded in a chat.
-        self.rubric: Rubric = services.library.rubric(row["rubric_id"]).for_channel(self.scenario.channel)
+        self.rubric: Rubric = rubric.for_channel(self.scenario.channel)
         self._lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------
 
     @classmethod
-    def start(cls, services: Services, scenario_id: str, trainee: str = "trainee", mode: str | None = None) -> TrainingSession:
-        scenario = services.library.scenario(scenario_id)
+    def start(cls, services: Services, scenario_id: str, trainee: str = "trainee", mode: str | None = None,
+              scenario: Scenario | None = None) -> TrainingSession:
+        """Start a session on the library's scenario `scenario_id`, or on `scenario` itself:
+        a draft tried out before it is published (stored as a draft, the session marked
+        as a trial and left out of every figure)."""
+        trial = scenario is not None
+        scenario = scenario or services.library.scenario(scenario_id)
         rubric = services.library.rubric(scenario.rubric)
+        if trial:
+            services.catalog.remember_draft(scenario)
+        services.catalog.remember(scenario, rubric)
         db = services.store.db
         session_id = repo.create_session(
             db,
@@ -127,6 +148,7 @@ class TrainingSession:
             mode=mode or scenario.mode,
             customer_model=services.customer_model.spec,
             judge_model=services.judge.model.spec,
+            trial=int(trial),
         )
         opening = MoodState.from_scenario(scenario.persona.initial_mood)
         turn_id = repo.add_turn(db, session_id, 0, None)

@@ -157,5 +157,39 @@ def m006_add_turn_facts(db: Database) -> None:
     db["turns"].add_column("fact_check", str)
 
 
+@migrations()
+def m007_create_content_versions(db: Database) -> None:
+    # Every version of a scenario or rubric that a trainer saved, imported, or that a
+    # session used (a snapshot of the seed file): old sessions are always read with the
+    # exact content they were played and graded with. `data` is the validated model as
+    # JSON (what the app loads); `yaml` the text as written (what an export gives back).
+    db["content_versions"].create(
+        {
+            "id": int,
+            "kind": str,  # scenario | rubric
+            "content_id": str,
+            "version": int,
+            "content_hash": str,
+            "data": str,
+            "yaml": str,
+            "origin": str,  # seed | studio | import | draft
+            "author": str,
+            "note": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"kind", "content_id", "version", "content_hash", "data", "origin", "created_at"},
+    )
+    db["content_versions"].create_index(["kind", "content_id", "content_hash"], unique=True)
+    db["content_versions"].create_index(["kind", "content_id", "version"])
+    # Archived ids leave the pickers; their versions stay for the sessions that used them.
+    db["content_state"].create(
+        {"kind": str, "content_id": str, "archived": int, "updated_at": str},
+        pk=("kind", "content_id"),
+    )
+    # A trial run of a draft is kept, marked, and left out of every HR figure.
+    db["sessions"].add_column("trial", int)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

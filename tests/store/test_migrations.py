@@ -4,7 +4,7 @@ from simulator.store.migrations import migrations
 EXPECTED = {
     "sessions": [
         "id", "trainee", "scenario_id", "scenario_version", "scenario_hash", "rubric_id", "rubric_hash",
-        "language", "mode", "status", "outcome", "customer_model", "judge_model", "started_at", "ended_at",
+        "language", "mode", "status", "outcome", "customer_model", "judge_model", "started_at", "ended_at", "trial",
     ],
     "turns": [
         "id", "session_id", "idx", "trainee_text", "customer_text", "customer_status", "anger", "anxiety",
@@ -22,6 +22,11 @@ EXPECTED = {
         "rationale", "evidence",
     ],
     "labels": ["id", "turn_id", "verdict_id", "rubric_id", "criterion", "level", "labeller", "note", "created_at"],
+    "content_versions": [
+        "id", "kind", "content_id", "version", "content_hash", "data", "yaml", "origin", "author", "note",
+        "created_at",
+    ],
+    "content_state": ["kind", "content_id", "archived", "updated_at"],
 }
 
 
@@ -44,6 +49,7 @@ def test_applying_twice_changes_nothing(tmp_path):
     assert applied == [
         "m001_create_sessions", "m002_create_turns", "m003_create_verdicts",
         "m004_add_verdict_review", "m005_create_labels", "m006_add_turn_facts",
+        "m007_create_content_versions",
     ]
 
 
