@@ -67,6 +67,8 @@ class Services:
     problems: list = field(default_factory=list)
     #: Where a trainee finds support after a distressing scenario (debrief).
     support_note: str = DEFAULT_SUPPORT_NOTE
+    #: Drafts scenarios from a trainer's brief (the customer model when not set).
+    coach_model: ChatModel | None = None
     catalog: Catalog = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,7 +92,7 @@ class Services:
                 )
         judge = Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
         return cls(Store(settings.db), library, get_model(settings.customer_model), judge, problems,
-                   support_note=settings.support_note)
+                   support_note=settings.support_note, coach_model=get_model(settings.coach_model))
 
     @property
     def grade_alongside(self) -> bool:
@@ -125,7 +127,7 @@ class TrainingSession:
 
     @classmethod
     def start(cls, services: Services, scenario_id: str, trainee: str = "trainee", mode: str | None = None,
-              scenario: Scenario | None = None) -> TrainingSession:
+              scenario: Scenario | None = None, assignment_id: int | None = None) -> TrainingSession:
         """Start a session on the library's scenario `scenario_id`, or on `scenario` itself:
         a draft tried out before it is published (stored as a draft, the session marked
         as a trial and left out of every figure)."""
@@ -149,6 +151,7 @@ class TrainingSession:
             customer_model=services.customer_model.spec,
             judge_model=services.judge.model.spec,
             trial=int(trial),
+            assignment_id=assignment_id,
         )
         opening = MoodState.from_scenario(scenario.persona.initial_mood)
         turn_id = repo.add_turn(db, session_id, 0, None)

@@ -23,6 +23,20 @@ REVIEW_TURN = "review_selected_turn"
 REVIEW_NOTE = "review_note"
 REVIEW_SAVED = "review_last_saved_turn"
 PAUSED = "practice_paused_session"
+LIBRARY_KIND = "library_kind"
+LIBRARY_SEARCH = "library_search"
+LIBRARY_SHOW_ARCHIVED = "library_show_archived"
+LIBRARY_CHOICE = "library_choice"
+EDIT_KIND = "editor_kind"
+EDIT_YAML = "editor_yaml"  # the document being edited: the one source of truth
+EDIT_BASE = "editor_base"  # (label, yaml) of the stored version it started from
+EDIT_TEXT = "editor_text_widget"
+EDIT_PENDING = "editor_text_pending"  # a new text for the widget, applied before it is drawn
+EDIT_NOTE = "editor_note"
+EDIT_BRIEF = "editor_brief"
+EDIT_MESSAGE = "editor_message"
+ASSIGN_FORM = "assign_form"
+TEAM_FORM = "team_form"
 EMAIL_FORM = "practice_email_form"
 
 # The URL keeps the running session so that a browser reload continues it.
@@ -101,3 +115,38 @@ def mark_paused(session: str) -> None:
 
 def take_paused() -> str | None:
     return st.session_state.pop(PAUSED, None)
+
+
+def open_in_editor(kind: str, yaml_text: str, base: tuple[str, str] | None) -> None:
+    """Put a document into the editor (the editor page reads it on its next run)."""
+    st.session_state[EDIT_KIND] = kind
+    st.session_state[EDIT_YAML] = yaml_text
+    st.session_state[EDIT_PENDING] = yaml_text
+    st.session_state[EDIT_BASE] = base
+
+
+def editor_document() -> tuple[str, str, tuple[str, str] | None]:
+    """(kind, yaml text, base) of the document in the editor; an empty scenario at first.
+    Call before the YAML text area is drawn: a widget's value can only be set before."""
+    if EDIT_PENDING in st.session_state:
+        st.session_state[EDIT_TEXT] = st.session_state.pop(EDIT_PENDING)
+    return (st.session_state.get(EDIT_KIND, "scenario"), st.session_state.get(EDIT_YAML, ""),
+            st.session_state.get(EDIT_BASE))
+
+
+def set_editor_yaml(yaml_text: str) -> None:
+    st.session_state[EDIT_YAML] = yaml_text
+    st.session_state[EDIT_PENDING] = yaml_text
+
+
+def take_editor_text() -> None:
+    """on_change of the YAML text area: the typed text becomes the document."""
+    st.session_state[EDIT_YAML] = st.session_state.get(EDIT_TEXT, "")
+
+
+def flash(message: str) -> None:
+    st.session_state[EDIT_MESSAGE] = message
+
+
+def take_flash() -> str | None:
+    return st.session_state.pop(EDIT_MESSAGE, None)

@@ -191,5 +191,29 @@ def m007_create_content_versions(db: Database) -> None:
     db["sessions"].add_column("trial", int)
 
 
+@migrations()
+def m008_create_assignments(db: Database) -> None:
+    # A scenario assigned to a person or a team, with a due date and a mode. Sessions
+    # started from an assignment point back to it, so completion is counted, not guessed.
+    db["assignments"].create(
+        {
+            "id": int,
+            "scenario_id": str,
+            "assignee_kind": str,  # person | team
+            "assignee": str,
+            "due": str,  # ISO date
+            "mode": str,  # practice | assessment
+            "note": str,
+            "created_by": str,
+            "created_at": str,
+            "archived": int,
+        },
+        pk="id",
+        not_null={"scenario_id", "assignee_kind", "assignee", "mode", "created_at"},
+    )
+    db["team_members"].create({"team": str, "member": str, "added_at": str}, pk=("team", "member"))
+    db["sessions"].add_column("assignment_id", int)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -80,6 +80,24 @@ def list_sessions(db: Database, trainee: str | None = None, limit: int = 200) ->
     return [dict(r) for r in db.query(sql, {"trainee": trainee, "limit": limit})]
 
 
+def practice_stats(db: Database, by: str = "scenario_id") -> dict[str, dict[str, Any]]:
+    """Per scenario (or `by="rubric_id"`): sessions practised and the mean verdict score,
+    leaving out trials and sessions the trainee left early (they never count)."""
+    if by not in ("scenario_id", "rubric_id"):
+        raise ValueError(f"cannot group by {by!r}")
+    sql = f"""
+        select s.{by} as key, count(distinct s.id) as sessions,
+               avg(v.score) filter (where v.status = 'scored') as avg_score,
+               max(s.started_at) as last_practised
+        from sessions s
+        left join turns t on t.session_id = s.id
+        left join verdicts v on v.turn_id = t.id and v.id = (select max(id) from verdicts where turn_id = t.id)
+        where coalesce(s.trial, 0) = 0 and coalesce(s.outcome, '') != 'left'
+        group by s.{by}
+    """
+    return {r["key"]: dict(r) for r in db.query(sql)}
+
+
 # -- turns ----------------------------------------------------------------------
 
 

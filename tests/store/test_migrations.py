@@ -4,7 +4,7 @@ from simulator.store.migrations import migrations
 EXPECTED = {
     "sessions": [
         "id", "trainee", "scenario_id", "scenario_version", "scenario_hash", "rubric_id", "rubric_hash",
-        "language", "mode", "status", "outcome", "customer_model", "judge_model", "started_at", "ended_at", "trial",
+        "language", "mode", "status", "outcome", "customer_model", "judge_model", "started_at", "ended_at", "trial", "assignment_id",
     ],
     "turns": [
         "id", "session_id", "idx", "trainee_text", "customer_text", "customer_status", "anger", "anxiety",
@@ -27,6 +27,11 @@ EXPECTED = {
         "created_at",
     ],
     "content_state": ["kind", "content_id", "archived", "updated_at"],
+    "assignments": [
+        "id", "scenario_id", "assignee_kind", "assignee", "due", "mode", "note", "created_by", "created_at",
+        "archived",
+    ],
+    "team_members": ["team", "member", "added_at"],
 }
 
 
@@ -49,7 +54,7 @@ def test_applying_twice_changes_nothing(tmp_path):
     assert applied == [
         "m001_create_sessions", "m002_create_turns", "m003_create_verdicts",
         "m004_add_verdict_review", "m005_create_labels", "m006_add_turn_facts",
-        "m007_create_content_versions",
+        "m007_create_content_versions", "m008_create_assignments",
     ]
 
 

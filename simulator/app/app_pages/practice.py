@@ -7,12 +7,41 @@ from simulator.app.services import get_services
 from simulator.llm.base import LLMError
 from simulator.session import MAX_REPLY_CHARS, ReplyRejected, SessionClosed, TrainingSession
 from simulator.store.database import StoreError
+from simulator.store import assignments
 from simulator.store.repository import DuplicateTurn
+
+
+def my_assignments(services) -> None:
+    """A trainee's assignments come first: due soonest, open ones before done ones."""
+    mine = assignments.for_person(services.store.db, state.trainee())
+    if not mine:
+        return
+    st.markdown("**Your assignments**")
+    library = services.library
+    for item in mine:
+        scenario = library.scenarios.get(item["scenario_id"])
+        if scenario is None:
+            continue
+        with st.container(border=True):
+            text, action = st.columns([4, 1], vertical_alignment="center")
+            due = f"due {item['due']}" if item["due"] else "no due date"
+            status = "done" if item["done"] else "open"
+            text.markdown(f"**{components.escape_markdown(scenario.title)}** · {item['mode']} · {due} · {status}")
+            if item["note"]:
+                text.caption(components.escape_markdown(item["note"]))
+            if action.button("Start this assignment", key=f"assignment_{item['id']}", icon=":material/play_arrow:",
+                             type="secondary" if item["done"] else "primary"):
+                session = TrainingSession.start(services, scenario.id, trainee=state.trainee(),
+                                                mode=item["mode"], assignment_id=item["id"])
+                state.set_session_id(session.id)
+                st.rerun()
+    st.divider()
 
 
 def pick_scenario(services) -> None:
     st.title("Practise a conversation")
-    scenarios = sorted(services.library.scenarios.values(), key=lambda s: (s.language, s.title))
+    my_assignments(services)
+    scenarios = sorted(services.catalog.active_scenarios(), key=lambda s: (s.language, s.title))
     choice = st.selectbox(
         "Scenario",
         [s.id for s in scenarios],

@@ -1,0 +1,99 @@
+"""Library: every scenario and rubric, filtered and searched; edit, duplicate, archive,
+download. Versions that sessions used are never deleted (archiving only hides an id)."""
+
+import streamlit as st
+
+from simulator.app import components, routes, state
+from simulator.app.services import get_services
+from simulator.content.editing import text_for, to_yaml
+from simulator.store import content as versions
+from simulator.store.repository import practice_stats
+
+services = get_services()
+catalog = services.catalog
+st.title("Library")
+
+kind = st.segmented_control("Show", ["scenario", "rubric"], default="scenario", key=state.LIBRARY_KIND,
+                            format_func=lambda k: f"{k.title()}s") or "scenario"
+search, archived_toggle = st.columns([3, 1], vertical_alignment="bottom")
+query = search.text_input("Search title, id, tags, language or channel", key=state.LIBRARY_SEARCH).strip().casefold()
+show_archived = archived_toggle.toggle("Archived too", key=state.LIBRARY_SHOW_ARCHIVED)
+
+library = catalog.library()
+items = library.scenarios if kind == "scenario" else library.rubrics
+archived = versions.archived_ids(services.store.db, kind)
+stats = practice_stats(services.store.db, by="scenario_id" if kind == "scenario" else "rubric_id")
+stored = versions.latest(services.store.db, kind)
+
+
+def row(item) -> dict:
+    usage = stats.get(item.id, {})
+    record = stored.get(item.id)
+    common = {
+        "id": item.id,
+        "Title": item.title,
+        "Language": item.language,
+        "Version": item.version,
+        "Last change": (record["created_at"][:16].replace("T", " ") if record else "seed file"),
+        "Practised": usage.get("sessions", 0),
+        "Mean score": None if usage.get("avg_score") is None else round(usage["avg_score"]),
+        "Archived": item.id in archived,
+    }
+    if kind == "scenario":
+        common |= {"Channel": item.channel, "Difficulty": item.difficulty, "Tags": ", ".join(item.tags)}
+    return common
+
+
+def matches(item) -> bool:
+    if item.id in archived and not show_archived:
+        return False
+    words = [item.id, item.title, item.language] + ([item.channel, *item.tags] if kind == "scenario" else [])
+    return not query or any(query in str(w).casefold() for w in words)
+
+
+rows = [row(item) for item in sorted(items.values(), key=lambda i: (i.language, i.title)) if matches(item)]
+if not rows:
+    st.info("Nothing matches. Clear the search, or show archived items too.")
+    st.stop()
+st.dataframe(rows, hide_index=True, width="stretch",
+             column_config={"Mean score": st.column_config.NumberColumn(help="Over scored replies; trials and "
+                                                                        "sessions left early are not counted")})
+
+chosen = st.selectbox("Choose one", [r["id"] for r in rows], key=state.LIBRARY_CHOICE,
+                      format_func=lambda i: f"{items[i].title} ({i}, version {items[i].version})")
+item = items[chosen]
+record = stored.get(chosen)
+# The trainer's own text (with comments) where it still describes this exact version.
+seed_file = catalog.seeds.sources.get(f"{kind}:{chosen}")
+written = record.get("yaml") if record else (seed_file.read_text(encoding="utf-8") if seed_file else None)
+text = text_for(item, written)
+
+edit, duplicate, archive, download = st.columns(4)
+if edit.button("Edit", icon=":material/edit:", width="stretch"):
+    state.open_in_editor(kind, text, (f"version {item.version}", text))
+    routes.go_to_editor()
+if duplicate.button("Duplicate", icon=":material/content_copy:", width="stretch",
+                    help="A copy under a new id, opened in the editor (saved when you save it)."):
+    taken = set(items)
+    new_id = next(f"{chosen}-copy{'' if n == 1 else n}" for n in range(1, 100) if f"{chosen}-copy{'' if n == 1 else n}" not in taken)
+    copy = item.model_copy(update={"id": new_id, "version": 1, "title": f"{item.title} (copy)"})
+    state.open_in_editor(kind, to_yaml(copy), None)
+    routes.go_to_editor()
+if chosen in archived:
+    if archive.button("Restore", icon=":material/unarchive:", width="stretch"):
+        catalog.archive(kind, chosen, archived=False)
+        st.rerun()
+elif archive.button("Archive", icon=":material/archive:", width="stretch",
+                    help="Hide it from trainees' lists. Its versions stay, so old sessions keep their scores."):
+    catalog.archive(kind, chosen)
+    st.rerun()
+download.download_button("Download YAML", text, file_name=f"{chosen}.yaml", mime="application/x-yaml",
+                         icon=":material/download:", width="stretch")
+
+with st.expander(f"Versions of {components.escape_markdown(chosen)}"):
+    st.dataframe(
+        [{"Version": h["version"], "Saved": (h["created_at"] or "")[:16].replace("T", " ") or "—",
+          "By": h["author"] or "", "How": h["origin"], "Note": h["note"] or ""}
+         for h in catalog.history(kind, chosen)],
+        hide_index=True, width="stretch",
+    )

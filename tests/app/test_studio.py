@@ -1,0 +1,100 @@
+"""Trainer studio pages with AppTest: Library, Editor, Assignments."""
+
+from __future__ import annotations
+
+from simulator.app import state
+from simulator.store import assignments as work
+from simulator.store.repository import Store, list_sessions
+from tests.app.test_pages import app, click, ok
+
+
+def page(name: str):
+    at = app()
+    ok(at.run())
+    return ok(at.switch_page(f"app_pages/{name}.py").run())
+
+
+def markdown(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_library_lists_filters_and_archives(db):
+    at = page("library")
+    table = at.dataframe[0]
+    assert "frozen-card" in list(table.value["id"])
+    at.text_input(key=state.LIBRARY_SEARCH).set_value("no such thing").run()
+    assert any("Nothing matches" in i.value for i in at.info)
+    at.text_input(key=state.LIBRARY_SEARCH).set_value("frozen").run()
+    click(at, "Archive")
+    assert any("Nothing matches" in i.value for i in at.info), "archived items leave the list"
+    at.toggle(key=state.LIBRARY_SHOW_ARCHIVED).set_value(True).run()
+    assert list(at.dataframe[0].value["Archived"]) == [True]
+
+
+def test_edit_in_the_yaml_view_then_save_a_new_version(db):
+    at = page("library")
+    click(at, "Edit")
+    ok(at.switch_page("app_pages/editor.py").run())
+    text = at.session_state[state.EDIT_YAML]
+    assert "id: frozen-card" in text
+    at.text_area(key=state.EDIT_TEXT).set_value(text.replace("title: Frozen card at the supermarket",
+                                                             "title: Frozen card, edited")).run()
+    ok(at)
+    assert any("Frozen card, edited" in c.value for c in at.code), "the diff shows the change"
+    click(at, "Save as a new version")
+    assert any("version 2" in s.value for s in at.success)
+
+
+def test_broken_yaml_names_line_and_field_and_cannot_be_saved(db):
+    at = page("library")
+    click(at, "Edit")
+    ok(at.switch_page("app_pages/editor.py").run())
+    text = at.session_state[state.EDIT_YAML]
+    at.text_area(key=state.EDIT_TEXT).set_value(text.replace("difficulty: 3", "difficulty: 9")).run()
+    problems = "\n".join(t.value for t in at.text)
+    assert "editor:" in problems and "difficulty" in problems
+    assert not [b for b in at.button if b.label == "Save as a new version"]
+
+
+def test_the_form_and_the_yaml_stay_in_sync(db):
+    at = page("library")
+    click(at, "Edit")
+    ok(at.switch_page("app_pages/editor.py").run())
+    [title] = [t for t in at.text_input if t.label == "Title"]
+    title.set_value("Renamed in the form")
+    [apply] = [b for b in at.button if b.label == "Apply the form"]
+    ok(apply.click().run())
+    assert "title: Renamed in the form" in at.session_state[state.EDIT_YAML]
+
+
+def test_try_a_draft_as_a_trial_session(db):
+    at = page("library")
+    click(at, "Duplicate")
+    ok(at.switch_page("app_pages/editor.py").run())
+    assert "id: frozen-card-copy" in at.session_state[state.EDIT_YAML]
+    click(at, "Try it as a trainee")
+    [row] = list_sessions(Store(db).db)
+    assert row["scenario_id"] == "frozen-card-copy" and row["trial"] == 1
+
+
+def test_assignments_to_a_team_show_first_on_the_practice_page(db):
+    at = page("assignments")
+    [team] = [t for t in at.text_input if t.label == "Team name"]
+    team.set_value("North")
+    [members] = [t for t in at.text_area if t.label.startswith("Members")]
+    members.set_value("trainee\nben")
+    [save] = [b for b in at.button if b.label == "Save team"]
+    ok(save.click().run())
+    assert work.teams(Store(db).db) == {"North": ["ben", "trainee"]} or work.teams(Store(db).db) == {"North": ["trainee", "ben"]}
+    at.radio[0].set_value("team")
+    [name] = [t for t in at.text_input if t.label == "Name of the person or team"]
+    name.set_value("North")
+    [assign] = [b for b in at.button if b.label == "Assign"]
+    ok(assign.click().run())
+    assert "0/2" in list(at.dataframe[0].value["Done"])
+    practice = app()
+    ok(practice.run())
+    assert "**Your assignments**" in markdown(practice)
+    click(practice, "Start this assignment")
+    [row] = list_sessions(Store(db).db)
+    assert row["assignment_id"] is not None

@@ -1,0 +1,46 @@
+"""The editor's form: every seed scenario survives form -> scenario -> form unchanged."""
+
+from pathlib import Path
+
+import pytest
+
+from simulator.content.forms import form_to_scenario, scenario_to_form
+from simulator.content.library import load_library
+
+REPO = Path(__file__).resolve().parents[2]
+LIBRARY, _ = load_library(REPO / "scenarios", REPO / "rubrics")
+
+
+@pytest.mark.parametrize("scenario_id", sorted(LIBRARY.scenarios))
+def test_form_round_trip_is_lossless(scenario_id):
+    scenario = LIBRARY.scenario(scenario_id)
+    form = scenario_to_form(scenario)
+    again, problems = form_to_scenario(form)
+    assert problems == [] and again == scenario
+    assert scenario_to_form(again) == form
+
+
+def test_a_form_edit_changes_exactly_that_field():
+    scenario = LIBRARY.scenario("frozen-account-en")
+    form = scenario_to_form(scenario) | {"name": "Dana Whitfield-Reyes", "objectives": "One\n\nTwo\n"}
+    edited, _ = form_to_scenario(form)
+    assert edited.persona.name == "Dana Whitfield-Reyes" and edited.objectives == ["One", "Two"]
+    assert edited.model_copy(update={"persona": scenario.persona, "objectives": scenario.objectives}) == scenario
+
+
+def test_form_problems_name_the_field():
+    form = scenario_to_form(LIBRARY.scenario("frozen-account-en")) | {"difficulty": 9, "voice_calm": ""}
+    scenario, problems = form_to_scenario(form)
+    assert scenario is None
+    assert any(p.startswith("difficulty:") for p in problems)
+    assert any(p.startswith("persona.voice_samples:") and "calm" in p for p in problems)
+
+
+def test_empty_table_rows_are_ignored_and_phrases_split_on_semicolons():
+    form = scenario_to_form(LIBRARY.scenario("frozen-account-en"))
+    form["triggers"] = form["triggers"] + [{"kind": "escalate", "when": "", "phrases": ""}]
+    form["facts"][0]["phrases"] = "what else is due; any bills, this week"
+    edited, problems = form_to_scenario(form)
+    assert problems == []
+    assert edited.hidden_facts[0].phrases == ["what else is due", "any bills, this week"]
+    assert len(edited.triggers.escalate) == len(LIBRARY.scenario("frozen-account-en").triggers.escalate)
