@@ -108,3 +108,14 @@ def test_the_face_and_the_coach_are_drawn_in_the_browser(server, page):
     assert face.bounding_box()["width"] >= 60
     assert page.get_by_text("Coach", exact=True).count() == 1
     assert page.get_by_text("Try:", exact=False).count() >= 1
+
+
+def test_a_trainer_opens_a_scenario_in_the_editor(server, page):
+    url, _ = server
+    page.goto(url + "/library")
+    page.get_by_role("button", name="Edit").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_text("Valid.", exact=True).wait_for(timeout=30_000)
+    assert "/editor" in page.url
+    page.get_by_role("tab", name="YAML").click()
+    assert "id: " in page.get_by_role("textbox", name="YAML").input_value()
