@@ -98,3 +98,13 @@ def test_assignments_to_a_team_show_first_on_the_practice_page(db):
     click(practice, "Start this assignment")
     [row] = list_sessions(Store(db).db)
     assert row["assignment_id"] is not None
+
+
+def test_a_draft_that_fails_validation_is_not_put_in_the_editor(db):
+    at = page("editor")
+    at.text_area(key=state.EDIT_BRIEF).set_value("Customer whose direct debit bounced because of our error, angry, German.").run()
+    click(at, "Draft from the brief")
+    # the scripted model fills the schema with placeholder text: the checks refuse it
+    assert any("did not pass validation" in e.value for e in at.error)
+    assert state.EDIT_YAML not in at.session_state or at.session_state[state.EDIT_YAML] == ""
+    assert any(":" in t.value for t in at.text), "the problems are listed by field"

@@ -37,7 +37,7 @@ def server(tmp_path_factory):
     port = free_port()
     db = tmp_path_factory.mktemp("browser") / "browser.db"
     env = {**os.environ, "EMPATHY_SIM_DB": str(db), "EMPATHY_SIM_CUSTOMER_MODEL": "scripted",
-           "EMPATHY_SIM_JUDGE_MODEL": "scripted"}
+           "EMPATHY_SIM_JUDGE_MODEL": "scripted", "EMPATHY_SIM_COACH_MODEL": "scripted"}
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "simulator/app/main.py"),
          "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
