@@ -178,13 +178,9 @@ def _catalog(obj: Context):
 
 def _kind_of_file(path: Path, text: str) -> str:
     """'rubric' or 'scenario', from the file's top-level keys (else its folder's name)."""
-    import re
+    from simulator.content.editing import kind_of
 
-    if re.search(r"^criteria[ \t]*:", text, re.MULTILINE):
-        return "rubric"
-    if re.search(r"^(persona|opening|hidden_facts)[ \t]*:", text, re.MULTILINE):
-        return "scenario"
-    return "rubric" if path.resolve().parent.name.startswith("rubric") else "scenario"
+    return kind_of(text, "rubric" if path.resolve().parent.name.startswith("rubric") else "scenario")
 
 
 @cli.command("export-content")

@@ -27,6 +27,7 @@ LIBRARY_KIND = "library_kind"
 LIBRARY_SEARCH = "library_search"
 LIBRARY_SHOW_ARCHIVED = "library_show_archived"
 LIBRARY_CHOICE = "library_choice"
+LIBRARY_UPLOAD = "library_upload"
 EDIT_KIND = "editor_kind"
 EDIT_YAML = "editor_yaml"  # the document being edited: the one source of truth
 EDIT_BASE = "editor_base"  # (label, yaml) of the stored version it started from

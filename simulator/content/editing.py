@@ -258,3 +258,12 @@ def with_form_values(item: Scenario | Rubric, updates: dict[str, Any]) -> tuple[
     except ValidationError as exc:
         found = [_problem(error, model, {}, "form") for error in exc.errors()]
         return None, [f"{p.field}: {p.message}" for p in found]
+
+
+def kind_of(text: str, fallback: str = "scenario") -> str:
+    """'rubric' or 'scenario', from a document's top-level keys (else `fallback`)."""
+    if re.search(r"^criteria[ \t]*:", text, re.MULTILINE):
+        return "rubric"
+    if re.search(r"^(persona|opening|hidden_facts)[ \t]*:", text, re.MULTILINE):
+        return "scenario"
+    return fallback

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.content.schema import MOOD_LABELS, Scenario
+from simulator.content.schema import MOOD_LABELS, Rubric, Scenario
 
 SEPARATOR = "; "
 
@@ -133,3 +133,82 @@ def form_to_scenario(form: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
         return Scenario.model_validate(form_to_data(form)), []
     except ValidationError as exc:
         return None, [f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}" for e in exc.errors()]
+
+
+# -- rubrics ---------------------------------------------------------------------------
+
+
+def rubric_to_form(rubric: Rubric) -> dict[str, Any]:
+    return {
+        "id": rubric.id,
+        "version": rubric.version,
+        "title": rubric.title,
+        "language": rubric.language,
+        "grades": list(rubric.grades),
+        "description": rubric.description or "",
+        "criteria": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "weight": c.weight,
+                "description": c.description,
+                "requires": c.requires or "",
+                "channels": ", ".join(c.channels) if c.channels is not None else "",
+                "coach_need": c.coach.need if c.coach else "",
+                "coach_do": c.coach.do if c.coach else "",
+                "levels": "\n".join(f"{level}: {' '.join(text.split())}" for level, text in sorted(c.levels.items())),
+                "examples": [{"level": e.level, "context": e.context, "reply": e.reply, "why": e.why}
+                             for e in c.examples],
+            }
+            for c in rubric.criteria
+        ],
+    }
+
+
+def parse_levels(text: str) -> dict[int, str]:
+    """"0: none\\n1: some" -> {0: "none", 1: "some"}; a line without "n:" continues the last level."""
+    levels: dict[int, str] = {}
+    last = None
+    for line in lines(text):
+        head, sep, rest = line.partition(":")
+        if sep and head.strip().isdigit():
+            last = int(head.strip())
+            levels[last] = rest.strip()
+        elif last is not None:
+            levels[last] = f"{levels[last]} {line}"
+    return levels
+
+
+def form_to_rubric(form: dict[str, Any]) -> tuple[Rubric | None, list[str]]:
+    criteria = []
+    for c in form.get("criteria") or []:
+        coach = {"need": c.get("coach_need") or "", "do": c.get("coach_do") or ""}
+        channels = [x.strip() for x in (c.get("channels") or "").split(",") if x.strip()]
+        criteria.append({
+            "id": (c.get("id") or "").strip(),
+            "title": c.get("title") or "",
+            "weight": c.get("weight"),
+            "description": c.get("description") or "",
+            "levels": parse_levels(c.get("levels") or ""),
+            "examples": [
+                {"context": e.get("context") or "", "reply": e.get("reply") or "", "level": e.get("level"),
+                 "why": e.get("why") or ""}
+                for e in c.get("examples") or [] if any((e.get(k) or "") for k in ("context", "reply", "why"))
+            ],
+            "requires": c.get("requires") or None,
+            "channels": channels or None,
+            "coach": coach if any(v.strip() for v in coach.values()) else None,
+        })
+    data = {
+        "id": (form.get("id") or "").strip(),
+        "version": form.get("version") or 1,
+        "title": form.get("title") or "",
+        "language": form.get("language"),
+        "grades": list(form.get("grades") or []),
+        "description": (form.get("description") or "").strip() or None,
+        "criteria": criteria,
+    }
+    try:
+        return Rubric.model_validate(data), []
+    except ValidationError as exc:
+        return None, [f"{'.'.join(str(p) for p in e['loc']) or 'rubric'}: {e['msg']}" for e in exc.errors()]

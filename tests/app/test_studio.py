@@ -108,3 +108,16 @@ def test_a_draft_that_fails_validation_is_not_put_in_the_editor(db):
     assert any("did not pass validation" in e.value for e in at.error)
     assert state.EDIT_YAML not in at.session_state or at.session_state[state.EDIT_YAML] == ""
     assert any(":" in t.value for t in at.text), "the problems are listed by field"
+
+
+def test_a_rubric_example_is_edited_in_the_form(db):
+    at = page("library")
+    at.segmented_control(key=state.LIBRARY_KIND).set_value("rubric").run()
+    click(at, "Edit")
+    ok(at.switch_page("app_pages/editor.py").run())
+    assert "criteria:" in at.session_state[state.EDIT_YAML]
+    [weight] = [n for n in at.number_input if n.key == "c0_weight"]
+    weight.set_value(75.0)
+    [apply] = [b for b in at.button if b.label == "Apply the form"]
+    ok(apply.click().run())
+    assert "weight: 75" in at.session_state[state.EDIT_YAML]

@@ -119,3 +119,20 @@ def test_a_trainer_opens_a_scenario_in_the_editor(server, page):
     assert "/editor" in page.url
     page.get_by_role("tab", name="YAML").click()
     assert "id: " in page.get_by_role("textbox", name="YAML").input_value()
+
+
+def test_a_trainer_uploads_a_scenario_and_stores_a_new_version(server, page, tmp_path):
+    url, db = server
+    text = (ROOT / "scenarios" / "first-debt-en.yaml").read_text(encoding="utf-8")
+    changed = tmp_path / "first-debt-en.yaml"
+    changed.write_text(text.replace("\ntitle: ", "\ntitle: Uploaded - ", 1), encoding="utf-8")
+    page.goto(url + "/library")
+    page.get_by_text("Import a YAML file").click()
+    page.locator("input[type=file]").set_input_files(str(changed))
+    page.get_by_role("button", name="Store as version 2").click()
+    page.get_by_text("Stored scenario").first.wait_for(timeout=30_000)
+
+    from simulator.store.database import open_db
+
+    [row] = list(open_db(db)["content_versions"].rows_where("origin = 'import'"))
+    assert row["content_id"] == "first-debt-en" and row["version"] == 2

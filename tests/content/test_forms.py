@@ -44,3 +44,29 @@ def test_empty_table_rows_are_ignored_and_phrases_split_on_semicolons():
     assert problems == []
     assert edited.hidden_facts[0].phrases == ["what else is due", "any bills, this week"]
     assert len(edited.triggers.escalate) == len(LIBRARY.scenario("frozen-account-en").triggers.escalate)
+
+
+@pytest.mark.parametrize("rubric_id", sorted(LIBRARY.rubrics))
+def test_rubric_form_round_trip_keeps_the_grading_content(rubric_id):
+    """Levels are shown one per line, so white space inside a level's text is normalised;
+    everything else survives unchanged."""
+    from simulator.content.forms import form_to_rubric, rubric_to_form
+
+    rubric = LIBRARY.rubric(rubric_id)
+    again, problems = form_to_rubric(rubric_to_form(rubric))
+    assert problems == []
+    assert rubric_to_form(again) == rubric_to_form(rubric)
+    for before, after in zip(rubric.criteria, again.criteria):
+        assert after.examples == before.examples and after.coach == before.coach
+        assert after.requires == before.requires and after.channels == before.channels
+        assert {k: " ".join(v.split()) for k, v in before.levels.items()} == after.levels
+
+
+@pytest.mark.parametrize("scenario_id", sorted(LIBRARY.scenarios))
+def test_form_to_yaml_to_form_is_lossless(scenario_id):
+    from simulator.content.editing import parse, to_yaml
+
+    form = scenario_to_form(LIBRARY.scenario(scenario_id))
+    scenario, _ = form_to_scenario(form)
+    parsed, problems = parse("scenario", to_yaml(scenario))
+    assert problems == [] and scenario_to_form(parsed) == form

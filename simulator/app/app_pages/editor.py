@@ -9,7 +9,7 @@ from simulator.app.services import get_services
 from simulator.catalog import ContentRejected
 from simulator.content.drafting import draft_scenario
 from simulator.content.editing import diff, parse, to_yaml
-from simulator.content.forms import form_to_scenario, scenario_to_form
+from simulator.content.forms import form_to_rubric, form_to_scenario, rubric_to_form, scenario_to_form
 from simulator.content.schema import MOOD_LABELS
 from simulator.hashing import content_hash
 from simulator.judge.calibration import GoldItem, calibrate
@@ -25,8 +25,44 @@ if message:
 kind, text, base = state.editor_document()
 
 
-def start_new(new_kind: str) -> None:
-    state.open_in_editor(new_kind, "", None)
+def rubric_form(rubric, key: str) -> None:
+    """Common rubric fields and each criterion with its levels and worked examples; adding
+    or removing a criterion is done in the YAML tab."""
+    form = rubric_to_form(rubric)
+    with st.form(f"rubric_form_{key}"):
+        values = dict(form)
+        left, right = st.columns(2)
+        values["id"] = left.text_input("Id", form["id"])
+        values["title"] = right.text_input("Title", form["title"])
+        a, b = st.columns(2)
+        values["language"] = a.selectbox("Language of its text", ["en", "de"], index=["en", "de"].index(form["language"]))
+        values["grades"] = b.multiselect("Grades replies in", ["en", "de"], form["grades"])
+        values["description"] = st.text_area("Instructions to the judge", form["description"], height=120)
+        criteria = []
+        for i, criterion in enumerate(form["criteria"]):
+            with st.expander(f"{criterion['title']} ({criterion['id']}) · {len(criterion['examples'])} worked examples"):
+                c = dict(criterion)
+                x, y = st.columns([3, 1])
+                c["title"] = x.text_input("Title", criterion["title"], key=f"c{i}_title")
+                c["weight"] = y.number_input("Weight", 0.1, 1000.0, float(criterion["weight"]), key=f"c{i}_weight")
+                c["description"] = st.text_area("What it means", criterion["description"], key=f"c{i}_description")
+                c["levels"] = st.text_area("Levels, one per line as `0: ...`", criterion["levels"], height=150,
+                                           key=f"c{i}_levels")
+                c["coach_need"] = st.text_input("Coach: what the customer lacks when this is weak",
+                                                criterion["coach_need"], key=f"c{i}_need")
+                c["coach_do"] = st.text_input("Coach: one thing to try", criterion["coach_do"], key=f"c{i}_do")
+                c["examples"] = st.data_editor(criterion["examples"], num_rows="dynamic", width="stretch",
+                                               key=f"c{i}_examples", column_order=["level", "context", "reply", "why"])
+                criteria.append(c)
+        values["criteria"] = criteria
+        if st.form_submit_button("Apply the form", type="primary", icon=":material/sync:"):
+            updated, problems = form_to_rubric(values)
+            if updated is None:
+                st.error("The form has problems; nothing was changed:", icon=":material/error:")
+                st.text("\n".join(problems))
+            else:
+                state.set_editor_yaml(to_yaml(updated))
+                st.rerun()
 
 
 with st.expander("Start something new", expanded=not text):
@@ -74,11 +110,7 @@ with form_tab:
     if item is None:
         st.warning("The YAML has problems (listed below); fix them in the YAML tab to use the form.")
     elif kind == "rubric":
-        st.caption("Rubrics are edited in the YAML tab; the worked examples are below.")
-        for criterion in item.criteria:
-            with st.expander(f"{criterion.title} · {len(criterion.examples)} worked examples"):
-                st.dataframe([{"level": e.level, "customer": e.context, "reply": e.reply, "why": e.why}
-                              for e in criterion.examples], hide_index=True, width="stretch")
+        rubric_form(item, content_hash(text))
     else:
         form = scenario_to_form(item)
         # Widgets are keyed by the document's hash: a YAML edit gives fresh widgets with

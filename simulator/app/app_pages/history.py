@@ -41,6 +41,8 @@ st.dataframe(
             "Mean score": None if r["avg_score"] is None else round(r["avg_score"]),
             "Unscored": r["unscored"],
             "Outcome": r["outcome"] or "in progress",
+            # Trials of drafts and sessions left early are kept but never counted.
+            "Counted": not (r.get("trial") or r["outcome"] == "left"),
         }
         for r in rows
     ],

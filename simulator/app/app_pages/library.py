@@ -5,7 +5,8 @@ import streamlit as st
 
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
-from simulator.content.editing import text_for, to_yaml
+from simulator.catalog import ContentRejected
+from simulator.content.editing import kind_of, parse, text_for, to_yaml
 from simulator.store import content as versions
 from simulator.store.repository import practice_stats
 
@@ -13,12 +14,44 @@ services = get_services()
 catalog = services.catalog
 st.title("Library")
 
+def upload() -> None:
+    """Import a YAML file: validated first; an id that exists needs a yes to a new version."""
+    with st.expander("Import a YAML file"):
+        uploaded = st.file_uploader("Scenario or rubric (.yaml)", type=["yaml", "yml"], key=state.LIBRARY_UPLOAD)
+        if uploaded is None:
+            return
+        text = uploaded.getvalue().decode("utf-8", errors="replace")
+        file_kind = kind_of(text)
+        item, problems = parse(file_kind, text, source=uploaded.name)
+        if problems:
+            st.error("The file has problems; nothing was stored:", icon=":material/error:")
+            st.text("\n".join(str(p) for p in problems))
+            return
+        pool = catalog.library().scenarios if file_kind == "scenario" else catalog.library().rubrics
+        existing = pool.get(item.id)
+        label = "Store it"
+        if existing is not None:
+            st.warning(f"A {file_kind} with the id '{components.escape_markdown(item.id)}' exists (version "
+                       f"{existing.version}). Storing the file makes it version {existing.version + 1}; sessions "
+                       "played so far keep their version.", icon=":material/warning:")
+            label = f"Store as version {existing.version + 1}"
+        if st.button(label, type="primary", icon=":material/upload:"):
+            try:
+                saved = catalog.save(item, text, author=state.trainee(), note=f"imported from {uploaded.name}",
+                                     origin="import")
+            except ContentRejected as exc:
+                st.warning(components.error_text(exc), icon=":material/warning:")
+            else:
+                st.success(f"Stored {file_kind} '{components.escape_markdown(saved.id)}' as version {saved.version}.")
+
+
 kind = st.segmented_control("Show", ["scenario", "rubric"], default="scenario", key=state.LIBRARY_KIND,
                             format_func=lambda k: f"{k.title()}s") or "scenario"
 search, archived_toggle = st.columns([3, 1], vertical_alignment="bottom")
 query = search.text_input("Search title, id, tags, language or channel", key=state.LIBRARY_SEARCH).strip().casefold()
 show_archived = archived_toggle.toggle("Archived too", key=state.LIBRARY_SHOW_ARCHIVED)
 
+upload()
 library = catalog.library()
 items = library.scenarios if kind == "scenario" else library.rubrics
 archived = versions.archived_ids(services.store.db, kind)
