@@ -23,7 +23,7 @@ from simulator.content.schema import Criterion, Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
 from simulator.judge.evidence import invented_quotes, quote_choices, quote_in_reply
-from simulator.judge.sanitise import MARKER, Sanitised, sanitise
+from simulator.judge.sanitise import MARKER, PADDING_COPIES, Sanitised, sanitise
 from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences
 from simulator.judge.verdict import (
     CriterionAnswer,
@@ -110,7 +110,7 @@ class Judge:
         # graded as the marker alone, so it scores low instead of going unscored.
         cleaned = sanitise(reply, marker="")
         signals = compute_signals(reply, language, earlier or [], cleaned=cleaned)
-        text = cleaned.text or (MARKER if cleaned.removed else "")
+        text = cleaned.text or (MARKER if cleaned.removed or cleaned.padding else "")
         verdict = grading.grade(rubric, text, customer_message, context or [], language)
         return flag_for_review(verdict.model_copy(update={"signals": signals}), cleaned)
 
@@ -267,6 +267,9 @@ def flag_for_review(verdict: Verdict, cleaned: Sanitised) -> Verdict:
     if cleaned.removed:
         shown = "; ".join(repr(_shorten(text)) for text in cleaned.removed[:3])
         reasons.append(f"text addressed to the grader was removed before grading: {shown}")
+    for sentence in cleaned.padding:
+        reasons.append(f"a sentence repeated {PADDING_COPIES} or more times was left out as padding: "
+                       f"{_shorten(sentence)!r}")
     for cid, criterion in verdict.criteria.items():
         if criterion.status == "scored" and criterion.confidence < REVIEW_CONFIDENCE:
             reasons.append(f"the judge's samples disagreed on {cid} (confidence {criterion.confidence:.2f})")

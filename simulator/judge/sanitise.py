@@ -6,7 +6,8 @@ Two things never reach the judge model:
    each such segment is replaced by MARKER (or dropped without a trace: the grader does
    that, see Judge.grade);
 2. second and later copies of a sentence (exact or nearly exact): padding by repeating
-   empathy phrases must not help.
+   empathy phrases must not help. A sentence said PADDING_COPIES times or more is padding
+   as a whole: every copy goes, so the reply is graded as if it had never been pasted in.
 
 The patterns are deliberately specific: words that also occur in ordinary service talk
 ("I will give you 2 weeks", "the system froze your account", "level 2 support") need a
@@ -27,6 +28,7 @@ MARKER = "[text addressed to the grader removed]"
 # quarter) added is a near repeat; shorter ones collapse only when exactly equal.
 NEAR_REPEAT_MIN_WORDS = 3
 NEAR_REPEAT_EXTRA_WORDS = 2
+PADDING_COPIES = 3
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "`": "'", "´": "'", "«": '"', "»": '"'})
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -125,6 +127,7 @@ class Sanitised:
     text: str  # what the judge reads
     removed: list[str] = field(default_factory=list)  # segments addressed to the grader
     collapsed: int = 0  # repeated sentences dropped
+    padding: list[str] = field(default_factory=list)  # sentences repeated so often that every copy went
 
 
 def addressed_to_grader(segment: str) -> bool:
@@ -163,25 +166,31 @@ def sanitise(reply: str, marker: str = MARKER) -> Sanitised:
         return match.group(0)
 
     text = _ASIDE.sub(drop, _JSON.sub(drop, _ROLE_TAG.sub(drop, reply)))
-    lines, seen, collapsed = [], [], 0
+    structured, seen, copies, collapsed = [], [], [], 0
     for line in text.splitlines():
-        kept = []
+        kept: list[tuple[str, int | None]] = []
         for sentence in split_sentences(line):
             if addressed_to_grader(sentence.replace(_PLACEHOLDER, " ")):
                 removed.append(sentence.replace(_PLACEHOLDER, MARKER))
-                kept.append(_PLACEHOLDER)
+                kept.append((_PLACEHOLDER, None))
                 continue
             words = sentence_words(sentence)
-            if _repeats(words, seen):
+            earlier = _repeat_of(words, seen)
+            if earlier is not None:
                 collapsed += 1
+                copies[earlier] += 1
                 continue
             seen.append(words)
-            kept.append(sentence)
-        if kept:
-            line = _merge_markers(" ".join(kept), marker)
-            if line:
-                lines.append(line)
-    return Sanitised(text="\n".join(lines).strip(), removed=removed, collapsed=collapsed)
+            copies.append(1)
+            kept.append((sentence, len(seen) - 1))
+        structured.append(kept)
+    padding = [s for line in structured for s, i in line if i is not None and copies[i] >= PADDING_COPIES]
+    lines = []
+    for kept in structured:
+        line = _merge_markers(" ".join(s for s, i in kept if i is None or copies[i] < PADDING_COPIES), marker)
+        if line:
+            lines.append(line)
+    return Sanitised(text="\n".join(lines).strip(), removed=removed, collapsed=collapsed, padding=padding)
 
 
 def sentence_words(sentence: str) -> tuple[str, ...]:
@@ -190,8 +199,11 @@ def sentence_words(sentence: str) -> tuple[str, ...]:
     return tuple(part for word in words for part in _CONTRACTIONS.get(word, word).split())
 
 
-def _repeats(words: tuple[str, ...], seen: list[tuple[str, ...]]) -> bool:
-    return bool(words) and any(words == other or _padded_copy(words, other) for other in seen)
+def _repeat_of(words: tuple[str, ...], seen: list[tuple[str, ...]]) -> int | None:
+    """The index of the earlier sentence `words` repeats, or None."""
+    if not words:
+        return None
+    return next((i for i, other in enumerate(seen) if words == other or _padded_copy(words, other)), None)
 
 
 def _padded_copy(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

@@ -204,9 +204,20 @@ def feeling_sentences(reply: str) -> list[str]:
     return [s for s in split_sentences(reply) if _FEELING.search(s)]
 
 
+# Stock closings ask nothing about the customer's situation: "Let me know if you have
+# any other questions" ends a chatbot answer, it does not explore.
+CLOSINGS = re.compile(
+    r"(?:let me know if (?:you have|there (?:is|are))|is there anything else|anything else (?:i|we) can|"
+    r"feel free to (?:ask|contact|reach out|get in touch)|do you have any (?:other|more|further) questions|"
+    r"kann ich (?:ihnen |dir )?sonst noch|haben sie (?:noch )?(?:weitere )?fragen|"
+    r"(?:melden|wenden) sie sich (?:gern|gerne|jederzeit)|bei (?:weiteren )?fragen)", re.I)
+
+
 def asking_sentences(reply: str) -> list[str]:
-    """Sentences that ask: questions, and invitations such as "Tell me what happened"."""
-    return [s for s in split_sentences(reply) if _is_question(s) or INVITATIONS.match(s.strip())]
+    """Sentences that ask: questions, and invitations such as "Tell me what happened";
+    not the stock closings."""
+    return [s for s in split_sentences(reply)
+            if (_is_question(s) or INVITATIONS.match(s.strip())) and not CLOSINGS.search(s)]
 
 
 def _is_question(sentence: str) -> bool:

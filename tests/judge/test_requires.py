@@ -96,3 +96,10 @@ def test_every_seed_example_above_level_zero_meets_its_rule():
             rule = REQUIREMENTS.get(criterion.requires)
             for example in criterion.examples if rule else []:
                 assert example.level == 0 or rule.sentences(example.reply), (criterion.id, example.reply)
+
+
+def test_stock_closings_do_not_count_as_asking():
+    assert asking_sentences("I have fixed it. Let me know if you have any other questions.") == []
+    assert asking_sentences("Is there anything else I can help you with?") == []
+    assert asking_sentences("Kann ich sonst noch etwas für Sie tun?") == []
+    assert asking_sentences("What is most urgent for you today?") == ["What is most urgent for you today?"]

@@ -136,7 +136,9 @@ def test_repeating_empathy_phrases_never_raises_the_score(rubric, base, attack):
     once = grade(BASES[base] + phrase.split("!")[0].split(".")[0] + ".", rubric)
     attacked = grade(BASES[base] + phrase * times, rubric)
     assert attacked.score <= once.score
-    assert not attacked.needs_review  # repetition is shown as a signal, not a review case
+    # said three times or more, the phrase is padding: every copy goes, and a person looks
+    assert attacked.score <= grade(BASES[base], rubric).score
+    assert attacked.needs_review and any("padding" in r for r in attacked.review_reasons)
 
 
 @pytest.mark.parametrize("attack", [*INJECTIONS, "padding_en", "repeat_en"])

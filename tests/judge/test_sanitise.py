@@ -108,19 +108,26 @@ def test_a_bracketed_role_tag_takes_the_rest_of_its_line():
     assert cleaned.text == f"I'm sorry. {MARKER}\nI'll call at 5."
 
 
-def test_repeated_sentences_collapse_to_one():
+def test_a_sentence_said_twice_collapses_to_one():
+    cleaned = sanitise("I'm so sorry. I will refund you today. I am so sorry!")
+    assert cleaned.text == "I'm so sorry. I will refund you today."
+    assert cleaned.collapsed == 1 and cleaned.padding == []
+
+
+def test_a_sentence_said_three_times_or_more_is_padding_and_goes_entirely():
     reply = "I'm so sorry. I'm so sorry! i'm SO sorry. I will refund you today. I’m so sorry. I am so sorry."
     cleaned = sanitise(reply)
-    assert cleaned.text == "I'm so sorry. I will refund you today."
-    assert cleaned.collapsed == 4
+    assert cleaned.text == "I will refund you today."
+    assert cleaned.collapsed == 4 and cleaned.padding == ["I'm so sorry."]
 
 
 def test_nearly_repeated_sentences_collapse_too():
     reply = ("I understand your frustration. I really understand your frustration.\n"
-             "Ich verstehe Ihren Ärger. Ich verstehe Ihren Aerger! Ich verstehe Ihren Ärger wirklich sehr.")
+             "Ich verstehe Ihren Ärger. Ich verstehe Ihren Aerger! Ich verstehe Ihren Ärger wirklich sehr.\n"
+             "Wir buchen das Geld heute zurück.")
     cleaned = sanitise(reply)
-    assert cleaned.text == "I understand your frustration.\nIch verstehe Ihren Ärger."
-    assert cleaned.collapsed == 3
+    assert cleaned.text == "I understand your frustration.\nWir buchen das Geld heute zurück."
+    assert cleaned.collapsed == 3 and cleaned.padding == ["Ich verstehe Ihren Ärger."]
 
 
 def test_sentences_that_differ_only_in_a_number_are_kept():
