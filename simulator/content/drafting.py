@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from simulator.content.schema import MOOD_LABELS, Rubric, Scenario
-from simulator.llm.base import ChatModel, ChatRequest, InvalidOutput, LLMError, Message
+from simulator.llm.base import ChatModel, ChatRequest, InvalidOutput, LLMError, Message, without_code_fence
 from simulator.roleplay.facts import revealed
 from simulator.roleplay.guards import STOPWORDS, language_of
 
@@ -446,10 +446,7 @@ def _could_not(error: str) -> str:
 
 def _read_answer(text: str, truncated: bool) -> tuple[dict[str, Any] | None, DraftAnswer | None, list[str]]:
     """(the JSON object, the validated answer, problems); not JSON is one 'answer:' problem."""
-    body = text.strip()
-    if body.startswith("```"):
-        body = body.strip("`")
-        body = body.split("\n", 1)[1] if "\n" in body else body
+    body = without_code_fence(text)
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:

@@ -167,12 +167,18 @@ class StreamResult:
         return Usage(prompt_tokens=prompt_tokens, completion_tokens=completion_tokens, counted_by=how)
 
 
-def parse_json_answer(text: str, schema: type[T]) -> T:
-    """Validate a model's JSON answer; tolerate a code fence, nothing else."""
+def without_code_fence(text: str) -> str:
+    """A model's answer without a surrounding ``` fence (some wrap JSON in one)."""
     body = text.strip()
     if body.startswith("```"):
         body = body.strip("`")
         body = body.split("\n", 1)[1] if "\n" in body else body
+    return body
+
+
+def parse_json_answer(text: str, schema: type[T]) -> T:
+    """Validate a model's JSON answer; tolerate a code fence, nothing else."""
+    body = without_code_fence(text)
     try:
         data = json.loads(body)
     except json.JSONDecodeError as exc:

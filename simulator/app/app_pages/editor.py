@@ -25,6 +25,16 @@ if message:
 kind, text, base = state.editor_document()
 
 
+def apply_form(updated, problems: list[str]) -> None:
+    """The form's document becomes the YAML, or its problems are shown and nothing changes."""
+    if updated is None:
+        st.error("The form has problems; nothing was changed:", icon=":material/error:")
+        st.text("\n".join(problems))
+        return
+    state.set_editor_yaml(to_yaml(updated))
+    st.rerun()
+
+
 def rubric_form(rubric, key: str) -> None:
     """Common rubric fields and each criterion with its levels and worked examples; adding
     or removing a criterion is done in the YAML tab."""
@@ -56,13 +66,7 @@ def rubric_form(rubric, key: str) -> None:
                 criteria.append(c)
         values["criteria"] = criteria
         if st.form_submit_button("Apply the form", type="primary", icon=":material/sync:"):
-            updated, problems = form_to_rubric(values)
-            if updated is None:
-                st.error("The form has problems; nothing was changed:", icon=":material/error:")
-                st.text("\n".join(problems))
-            else:
-                state.set_editor_yaml(to_yaml(updated))
-                st.rerun()
+            apply_form(*form_to_rubric(values))
 
 
 with st.expander("Start something new", expanded=not text):
@@ -171,13 +175,7 @@ with form_tab:
             values["content_note"] = st.text_area("Content note (shown before the start)", form["content_note"], height=80)
             values["distressing"] = st.checkbox("Distressing topic (offer a debrief afterwards)", form["distressing"])
             if st.form_submit_button("Apply the form", type="primary", icon=":material/sync:"):
-                updated, form_problems = form_to_scenario(values)
-                if updated is None:
-                    st.error("The form has problems; nothing was changed:", icon=":material/error:")
-                    st.text("\n".join(form_problems))
-                else:
-                    state.set_editor_yaml(to_yaml(updated))
-                    st.rerun()
+                apply_form(*form_to_scenario(values))
 
 if problems:
     st.error(f"{len(problems)} problem(s); it cannot be saved or tried until they are fixed:", icon=":material/error:")
