@@ -89,7 +89,6 @@ AUDIT = [re.compile(p, re.I) for p in [
     r"^\s*[\[(*][^\])*]{2,40}[\])*]",  # (sighs) / *angrily* / [pause]
     r"^\s*(?:the )?customer\s*(?:says|replies|writes)\b", r"^\s*(?:der kunde|die kundin)\s*(?:sagt|schreibt)\b",
     r"\brole-?play\b", r"\brollenspiel\b", r"\bscenario\b", r"\bszenario\b",
-    r"\bhow (?:can|may) i\b", r"\bwie kann ich\b",
 ]]
 
 
@@ -136,6 +135,7 @@ def play(services: Services, scenario_id: str, script: str, turns: int) -> dict:
         earned = {f for t in session.turns() for f in t["facts_earned"]}
         text = result.customer.text
         messages.append({
+            "text": text,
             "guarded": bool(result.customer.guard_events),
             "fallback": result.customer.status == "fallback",
             "problems": audit(scenario, text, earned, reply),

@@ -1,16 +1,25 @@
 """The Streamlit entry point: `streamlit run simulator/app/main.py` (or `empathy-sim app`).
 
-Page config, the sidebar shared by every page, and `st.navigation` over `app_pages/`.
+Page config, the signed-in user (checked on every run), the sidebar shared by every page,
+and `st.navigation` over the pages that user's roles allow.
 """
 
 import streamlit as st
 
 from simulator.app import routes, state
+from simulator.app.services import get_services
 
 st.set_page_config(page_title="Empathy simulator", page_icon=":material/forum:", layout="centered")
 state.init()
-page = routes.navigation()
-with st.sidebar:
-    st.text_input("Your name", key=state.TRAINEE, max_chars=80,
-                  help="Sessions are saved under this name. Accounts come later.")
+services = get_services()
+user = state.current_user(services.store.db)
+if user is None:
+    state.remember_session_from_url()
+page = routes.navigation(user)
+if user is not None:
+    with st.sidebar:
+        st.caption(f"Signed in as **{user.display_name}** ({', '.join(user.roles)})")
+        if st.button("Sign out", icon=":material/logout:"):
+            state.sign_out("You are signed out.")
+            st.rerun()
 page.run()

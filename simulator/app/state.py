@@ -9,6 +9,10 @@ from __future__ import annotations
 import streamlit as st
 
 DEFAULT_TRAINEE = "trainee"
+USER_ID = "signed_in_user_id"
+SIGNED_IN_AT = "signed_in_at"
+LAST_SEEN = "signed_in_last_seen"
+SIGN_OUT_REASON = "sign_out_reason"
 
 # Widget and value keys (st.session_state).
 TRAINEE = "trainee_name"
@@ -46,14 +50,70 @@ QUERY_SESSION = "session"
 
 def init() -> None:
     """Defaults for keys that widgets read their first value from."""
-    st.session_state.setdefault(TRAINEE, DEFAULT_TRAINEE)
     st.session_state.setdefault(REVIEW_UNLABELLED_ONLY, True)
 
 
 def trainee() -> str:
-    """The trainee's name from the sidebar; blank means the default (accounts come later)."""
-    name = str(st.session_state.get(TRAINEE) or "").strip()
-    return name[:80] or DEFAULT_TRAINEE
+    """The signed-in user's name: what sessions, labels and saves are stored under."""
+    user = st.session_state.get(CURRENT_USER)
+    return user.username if user is not None else DEFAULT_TRAINEE
+
+
+CURRENT_USER = "current_user"  # the User of this run, loaded fresh from the database
+
+
+def sign_in(user) -> None:
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc)
+    st.session_state[USER_ID] = user.id
+    st.session_state[SIGNED_IN_AT] = now
+    st.session_state[LAST_SEEN] = now
+    st.session_state[CURRENT_USER] = user
+
+
+def sign_out(reason: str | None = None) -> None:
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    if reason:
+        st.session_state[SIGN_OUT_REASON] = reason
+    st.query_params.clear()
+
+
+def take_sign_out_reason() -> str | None:
+    return st.session_state.pop(SIGN_OUT_REASON, None)
+
+
+def remember_session_from_url() -> None:
+    """Before sign-in: keep the URL's session id, so a reload that asks to sign in again
+    still continues that session afterwards (the sign-in page drops query params)."""
+    from_url = st.query_params.get(QUERY_SESSION)
+    if from_url:
+        st.session_state[SESSION_ID] = from_url
+
+
+def current_user(db):
+    """The signed-in user, checked on the server on every run: the account must still
+    exist (roles are read fresh) and the sign-in must not have expired."""
+    from datetime import datetime, timezone
+
+    from simulator import accounts
+
+    user_id = st.session_state.get(USER_ID)
+    if user_id is None:
+        st.session_state.pop(CURRENT_USER, None)
+        return None
+    now = datetime.now(timezone.utc)
+    if accounts.expired(st.session_state[SIGNED_IN_AT], st.session_state[LAST_SEEN], now):
+        sign_out("Your sign-in expired. Sign in again; nothing you typed was lost.")
+        return None
+    user = accounts.get_user(db, user_id)
+    if user is None:
+        sign_out("This account no longer exists.")
+        return None
+    st.session_state[LAST_SEEN] = now
+    st.session_state[CURRENT_USER] = user
+    return user
 
 
 def session_id() -> str | None:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 from sqlite_utils import Database
 
+from simulator.store.database import write_transaction
 from simulator.store.repository import now
 
 # Outcomes that count as having done the exercise; "left" never counts against anyone.
@@ -39,19 +40,32 @@ def create(db: Database, new: NewAssignment, created_by: str) -> int:
     return db["assignments"].insert(row).last_pk
 
 
-def set_team(db: Database, team: str, members: list[str]) -> None:
-    """Replace a team's members (names, as trainees enter them until accounts exist)."""
+def set_team(db: Database, team: str, members: list[str], trainers: list[str] = ()) -> None:
+    """Replace a team's members and trainers (user names). A trainer sees the members'
+    sessions and assigns them work."""
     team = team.strip()
-    db.execute("delete from team_members where team = ?", [team])
-    db["team_members"].insert_all(
-        [{"team": team, "member": m.strip(), "added_at": now()} for m in dict.fromkeys(members) if m.strip()],
-        pk=("team", "member"),
-    )
+    rows = {m.strip(): "member" for m in members if m.strip()}
+    rows |= {t.strip(): "trainer" for t in trainers if t.strip()}
+    with write_transaction(db):
+        db.execute("delete from team_members where team = ?", [team])
+        db["team_members"].insert_all(
+            [{"team": team, "member": name, "role": role, "added_at": now()} for name, role in rows.items()],
+            pk=("team", "member"),
+        )
 
 
 def teams(db: Database) -> dict[str, list[str]]:
+    """Team -> its members (trainers not included)."""
     result: dict[str, list[str]] = {}
     for row in db["team_members"].rows_where(order_by="team, member"):
+        if (row.get("role") or "member") == "member":
+            result.setdefault(row["team"], []).append(row["member"])
+    return result
+
+
+def trainers(db: Database) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for row in db["team_members"].rows_where("role = 'trainer'", order_by="team, member"):
         result.setdefault(row["team"], []).append(row["member"])
     return result
 

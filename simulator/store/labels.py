@@ -8,6 +8,8 @@ record, so the history of a re-labelled reply stays visible. The judge's levels 
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 from sqlite_utils import Database
@@ -120,6 +122,7 @@ def review_queue(
     only_flagged: bool = False,
     unlabelled_only: bool = True,
     limit: int = 50,
+    people: set[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Graded replies with their latest verdict, for trainers to label.
 
@@ -137,6 +140,9 @@ def review_queue(
         where.append("coalesce(v.needs_review, 0) = 1")
     if unlabelled_only:
         where.append("not exists (select 1 from labels l where l.turn_id = t.id and l.rubric_id = v.rubric_id)")
+    if people is not None:  # None: everyone (hr, admin); else only these trainees
+        where.append(f"s.trainee in (select value from json_each(:people))")
+        params["people"] = json.dumps(sorted(people))
     sql = f"""
         select t.id as turn_id, t.session_id, t.idx, t.trainee_text, t.created_at,
                s.trainee, s.scenario_id,

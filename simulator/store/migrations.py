@@ -215,5 +215,49 @@ def m008_create_assignments(db: Database) -> None:
     db["sessions"].add_column("assignment_id", int)
 
 
+@migrations()
+def m009_create_audit_log(db: Database) -> None:
+    # Who did what with the data, and when: every HR export is recorded with its filter,
+    # format, file name and how many rows left the building. Entries are only added.
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "action": str,  # export
+            "detail": str,  # JSON object
+            "rows": int,
+        },
+        pk="id",
+        not_null={"at", "actor", "action"},
+    )
+    db["audit_log"].create_index(["at"])
+
+
+@migrations()
+def m010_create_users(db: Database) -> None:
+    # Local accounts: Argon2id hashes only, roles as a JSON list, the failed sign-ins
+    # that lock an account for a while. Team members become user names, with a role in
+    # the team: member (trains) or trainer (sees the members' sessions, assigns work).
+    db["users"].create(
+        {
+            "id": int,
+            "username": str,
+            "display_name": str,
+            "password_hash": str,
+            "roles": str,
+            "language": str,
+            "failed_logins": int,
+            "locked_until": str,
+            "last_login": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"username", "password_hash", "roles", "created_at"},
+    )
+    db["users"].create_index(["username"], unique=True)
+    db["team_members"].add_column("role", str)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

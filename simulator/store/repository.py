@@ -64,8 +64,13 @@ def get_session(db: Database, session_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def list_sessions(db: Database, trainee: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    where = "where s.trainee = :trainee" if trainee else ""
+def list_sessions(db: Database, trainee: str | None = None, limit: int = 200,
+                  people: set[str] | None = None) -> list[dict[str, Any]]:
+    """Newest first. `people`: only these trainees' sessions (None: everyone's)."""
+    conditions = ["s.trainee = :trainee"] if trainee else []
+    if people is not None:
+        conditions.append("s.trainee in (select value from json_each(:people))")
+    where = f"where {' and '.join(conditions)}" if conditions else ""
     sql = f"""
         select s.*, count(distinct t.id) filter (where t.idx > 0) as replies,
                avg(v.score) filter (where v.status = 'scored') as avg_score,
@@ -77,7 +82,8 @@ def list_sessions(db: Database, trainee: str | None = None, limit: int = 200) ->
         {where}
         group by s.id order by s.started_at desc limit :limit
     """
-    return [dict(r) for r in db.query(sql, {"trainee": trainee, "limit": limit})]
+    return [dict(r) for r in db.query(sql, {"trainee": trainee, "limit": limit,
+                                            "people": json.dumps(sorted(people or []))})]
 
 
 def practice_stats(db: Database, by: str = "scenario_id") -> dict[str, dict[str, Any]]:

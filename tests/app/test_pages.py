@@ -15,8 +15,26 @@ TIMEOUT = 20
 REPLY = "I'm sorry, that sounds embarrassing. I will lift the block on your card now."
 
 
-def app() -> AppTest:
-    return AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
+def app(user: str = "trainee", roles: tuple[str, ...] = ("trainee", "trainer", "admin")) -> AppTest:
+    """The app, signed in as `user` (created with `roles` on first use); user=None: signed out."""
+    at = AppTest.from_file(str(MAIN), default_timeout=TIMEOUT)
+    if user is not None:
+        sign_in_as(at, user, roles)
+    return at
+
+
+def sign_in_as(at: AppTest, username: str, roles) -> None:
+    import os
+    from datetime import datetime, timezone
+
+    from simulator import accounts
+
+    db = Store(os.environ["EMPATHY_SIM_DB"]).db
+    user = accounts.find_user(db, username) or accounts.create_user(db, username, "a long test password", list(roles))
+    now = datetime.now(timezone.utc)
+    at.session_state[state.USER_ID] = user.id
+    at.session_state[state.SIGNED_IN_AT] = now
+    at.session_state[state.LAST_SEEN] = now
 
 
 def ok(at: AppTest) -> AppTest:
@@ -118,15 +136,15 @@ def test_history_lists_the_session_and_continues_it(db):
 
 
 def test_history_filters_by_trainee(db):
-    at = app()
+    start(app("alex", roles=("trainee",)))
+    start(app("bea", roles=("trainee",)))
+    at = app("hugo", roles=("hr",))
     ok(at.run())
-    at.sidebar.text_input(key=state.TRAINEE).set_value("alex")
-    start(at)
     ok(at.switch_page("app_pages/history.py").run())
-    assert at.selectbox(key=state.HISTORY_TRAINEE).options == ["All trainees", "alex"]
+    assert at.selectbox(key=state.HISTORY_TRAINEE).options == ["All trainees", "alex", "bea"]
     ok(at.selectbox(key=state.HISTORY_TRAINEE).set_value("alex").run())
     assert list(at.dataframe[0].value["Trainee"]) == ["alex"]
-    assert [r["trainee"] for r in list_sessions(Store(db).db)] == ["alex"]
+    assert sorted(r["trainee"] for r in list_sessions(Store(db).db)) == ["alex", "bea"]
 
 
 def test_unscored_verdict_is_never_a_zero(db):

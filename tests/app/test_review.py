@@ -25,8 +25,11 @@ SIGNALS = {"words": 42, "questions": 2, "open_questions": 1, "cliches": ["we apo
            "repeats_earlier": 0.83}
 
 
-def app() -> AppTest:
-    return AppTest.from_file(str(MAIN), default_timeout=20)
+def app(user: str = "tess") -> AppTest:
+    """Signed in as a trainer and admin (the review page is theirs)."""
+    from tests.app.test_pages import app as signed_in
+
+    return signed_in(user, roles=("trainer", "admin"))
 
 
 def ok(at: AppTest) -> AppTest:
@@ -74,9 +77,7 @@ def review_page(at: AppTest) -> AppTest:
 def test_label_a_reply_and_see_the_record_level(db):
     store, session_id, [turn] = played(db, REPLY)
     flag(store, session_id, turn, warmth=2)
-    at = app()
-    ok(at.run())
-    at.sidebar.text_input(key=state.TRAINEE).set_value("kim")
+    at = app("kim")
     review_page(at)
 
     assert at.selectbox(key=state.REVIEW_RUBRIC).value == "test-rubric"

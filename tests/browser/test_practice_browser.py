@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+USER, PASSWORD = "tess", "a long browser password"
 
 
 def free_port() -> int:
@@ -36,6 +37,10 @@ def server(tmp_path_factory):
         pytest.fail("Chromium is missing: run `make test` (it installs Debian's chromium).")
     port = free_port()
     db = tmp_path_factory.mktemp("browser") / "browser.db"
+    from simulator import accounts
+    from simulator.store.database import open_db
+
+    accounts.create_user(open_db(db), USER, PASSWORD, ["trainee", "trainer", "admin"])
     env = {**os.environ, "EMPATHY_SIM_DB": str(db), "EMPATHY_SIM_CUSTOMER_MODEL": "scripted",
            "EMPATHY_SIM_JUDGE_MODEL": "scripted", "EMPATHY_SIM_COACH_MODEL": "scripted"}
     process = subprocess.Popen(
@@ -70,9 +75,25 @@ def page(server):
         browser.close()
 
 
+def sign_in(page, url: str | None) -> None:
+    """Through the real sign-in form (at `url`, or where the page is): the app shows
+    nothing else until then."""
+    if url:
+        page.goto(url)
+    page.get_by_label("User name").fill(USER)
+    page.get_by_label("Password", exact=True).and_(page.locator("input")).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as").wait_for(timeout=30_000)
+
+
+def go_to(page, name: str) -> None:
+    """Open a page from the menu (a typed URL would start a new, signed-out browser session)."""
+    page.get_by_role("link", name=name).click()
+
+
 def test_a_trainee_practises_a_turn_in_the_browser(server, page):
     url, db = server
-    page.goto(url)
+    sign_in(page, url)
     page.get_by_role("button", name="Start").click()
     page.wait_for_selector("textarea", timeout=30_000)
     page.locator("textarea").fill("<b>bold?</b> I'm sorry that happened. I will fix it by 5 pm today.")
@@ -84,7 +105,8 @@ def test_a_trainee_practises_a_turn_in_the_browser(server, page):
     assert page.get_by_text("<b>bold?</b>", exact=False).count() >= 1
     # the session id is in the URL, so a reload continues the same session
     assert "session=" in page.url
-    page.reload()
+    page.reload()  # a reload is a new browser session: sign in again, the practice continues
+    sign_in(page, None)
     page.get_by_text("<b>bold?</b>", exact=False).first.wait_for(timeout=30_000)
 
     from simulator.store.database import open_db
@@ -95,7 +117,7 @@ def test_a_trainee_practises_a_turn_in_the_browser(server, page):
 
 def test_the_face_and_the_coach_are_drawn_in_the_browser(server, page):
     url, _ = server
-    page.goto(url)
+    sign_in(page, url)
     page.get_by_role("button", name="Start").click()
     page.wait_for_selector("textarea", timeout=30_000)
     # the avatar survives Streamlit's HTML sanitising as a labelled image drawn by the app
@@ -112,7 +134,8 @@ def test_the_face_and_the_coach_are_drawn_in_the_browser(server, page):
 
 def test_a_trainer_opens_a_scenario_in_the_editor(server, page):
     url, _ = server
-    page.goto(url + "/library")
+    sign_in(page, url)
+    go_to(page, "Library")
     page.get_by_role("button", name="Edit").wait_for(timeout=30_000)
     page.get_by_role("button", name="Edit").click()
     page.get_by_text("Valid.", exact=True).wait_for(timeout=30_000)
@@ -126,7 +149,8 @@ def test_a_trainer_uploads_a_scenario_and_stores_a_new_version(server, page, tmp
     text = (ROOT / "scenarios" / "first-debt-en.yaml").read_text(encoding="utf-8")
     changed = tmp_path / "first-debt-en.yaml"
     changed.write_text(text.replace("\ntitle: ", "\ntitle: Uploaded - ", 1), encoding="utf-8")
-    page.goto(url + "/library")
+    sign_in(page, url)
+    go_to(page, "Library")
     page.get_by_text("Import a YAML file").click()
     page.locator("input[type=file]").set_input_files(str(changed))
     page.get_by_role("button", name="Store as version 2").click()

@@ -31,7 +31,12 @@ EXPECTED = {
         "id", "scenario_id", "assignee_kind", "assignee", "due", "mode", "note", "created_by", "created_at",
         "archived",
     ],
-    "team_members": ["team", "member", "added_at"],
+    "team_members": ["team", "member", "added_at", "role"],
+    "users": [
+        "id", "username", "display_name", "password_hash", "roles", "language", "failed_logins", "locked_until",
+        "last_login", "created_at",
+    ],
+    "audit_log": ["id", "at", "actor", "action", "detail", "rows"],
 }
 
 
@@ -55,6 +60,7 @@ def test_applying_twice_changes_nothing(tmp_path):
         "m001_create_sessions", "m002_create_turns", "m003_create_verdicts",
         "m004_add_verdict_review", "m005_create_labels", "m006_add_turn_facts",
         "m007_create_content_versions", "m008_create_assignments",
+        "m009_create_audit_log", "m010_create_users",
     ]
 
 

@@ -4,11 +4,12 @@ who has completed it. Trainees see their assignments first on the Practice page.
 import streamlit as st
 from pydantic import ValidationError
 
-from simulator.app import components, state
+from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.store import assignments as work
 
 services = get_services()
+user = routes.guard("assignments")
 db = services.store.db
 st.title("Assignments")
 
@@ -57,12 +58,13 @@ else:
 with st.form(state.TEAM_FORM):
     st.markdown("**Teams**")
     team = st.text_input("Team name")
-    people = st.text_area("Members, one name per line (as they enter it on the Practice page)", height=100)
+    people = st.text_area("Members' user names, one per line", height=100)
+    coaches = st.text_area("Trainers' user names, one per line (they see the members' sessions)", height=70)
     if st.form_submit_button("Save team", icon=":material/group:"):
         if not team.strip():
             st.warning("Give the team a name.")
         else:
-            work.set_team(db, team, people.splitlines())
+            work.set_team(db, team, people.splitlines(), coaches.splitlines())
             st.success(f"Saved team {components.escape_markdown(team.strip())}.")
             st.rerun()
 for name, members in teams.items():

@@ -16,6 +16,7 @@ from simulator.judge.calibration import GoldItem, calibrate
 from simulator.session import TrainingSession
 
 services = get_services()
+user = routes.guard("editor")
 catalog = services.catalog
 st.title("Editor")
 message = state.take_flash()

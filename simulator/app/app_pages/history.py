@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from simulator import accounts
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.session import TrainingSession
@@ -10,16 +11,19 @@ from simulator.store.repository import list_sessions
 ALL = "All trainees"
 
 services = get_services()
+user = routes.guard("history")
 st.title("History")
 
-everyone = list_sessions(services.store.db)
+# Only the sessions this user may see: their own; a trainer's teams; everyone for hr/admin.
+people = accounts.visible_people(services.store.db, user)
+everyone = list_sessions(services.store.db, people=people)
 if not everyone:
     st.info("No sessions yet. Start one on the Practice page.")
     st.stop()
 
 trainees = sorted({row["trainee"] for row in everyone})
 who = st.selectbox("Trainee", [ALL, *trainees], key=state.HISTORY_TRAINEE)
-rows = everyone if who == ALL else list_sessions(services.store.db, trainee=who)
+rows = everyone if who == ALL else list_sessions(services.store.db, trainee=who, people=people)
 
 
 def title_of(scenario_id: str) -> str:
@@ -77,7 +81,7 @@ if session.assessment and not session.finished:
     st.caption("Assessment in progress: scores are shown when it ends.")
 else:
     components.session_summary(session.summary())
-if not session.finished and st.button("Continue this session", type="primary", icon=":material/play_arrow:"):
+if not session.finished and accounts.may_continue(user, session.row) and st.button("Continue this session", type="primary", icon=":material/play_arrow:"):
     state.set_session_id(session.id)
     routes.go_to_practice()
 st.markdown("**Transcript**")

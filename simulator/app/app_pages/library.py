@@ -11,6 +11,7 @@ from simulator.store import content as versions
 from simulator.store.repository import practice_stats
 
 services = get_services()
+user = routes.guard("library")
 catalog = services.catalog
 st.title("Library")
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from simulator.app import components, state
+from simulator import accounts
+from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.llm.base import LLMError
 from simulator.session import MAX_REPLY_CHARS, ReplyRejected, SessionClosed, TrainingSession
@@ -65,6 +66,11 @@ def open_session(services) -> TrainingSession | None:
         session = TrainingSession.resume(services, session_id)
     except KeyError as exc:  # unknown id, or its scenario is no longer in the library
         st.warning(f"This session cannot be continued: {components.error_text(exc)}. Start a new one.")
+        state.clear_session()
+        return None
+    if not accounts.may_continue(user, session.row):
+        # Someone else's session id (typed or shared): the same answer as an unknown id.
+        st.warning(f"There is no session {components.escape_markdown(session_id)} of yours. Start a new one.")
         state.clear_session()
         return None
     state.keep_session_in_url()
@@ -157,6 +163,7 @@ def email_input() -> str | None:
 
 
 services = get_services()
+user = routes.guard("practice")
 session = open_session(services)
 if session is None:
     paused = state.take_paused()

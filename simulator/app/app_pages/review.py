@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from simulator.app import components, state
+from simulator import accounts
+from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.store.labels import (
     NotLabellable,
@@ -98,7 +99,7 @@ def label_form(db, turn_id: int, rubric) -> None:
             for criterion in rubric.criteria
         }
         note = st.text_area("Note (optional)", max_chars=1000, key=state.review_note_key(turn_id))
-        st.caption(f"Saved under the name in the sidebar: {components.escape_markdown(state.trainee())}")
+        st.caption(f"Saved under your name: {components.escape_markdown(state.trainee())}")
         submitted = st.form_submit_button("Save labels", type="primary", icon=":material/save:")
     if not submitted:
         return
@@ -131,6 +132,7 @@ def agreement_panel(db, rubric) -> None:
 
 services = get_services()
 db = services.store.db
+user = routes.guard("review")
 st.title("Review replies")
 st.caption("Label graded replies with your own levels. Your label becomes the score of record; "
            "the judge's level stays next to it, so disagreements show.")
@@ -140,7 +142,9 @@ only_flagged = flagged_column.toggle("Flagged for review only", key=state.REVIEW
 unlabelled_only = unlabelled_column.toggle("Unlabelled only", key=state.REVIEW_UNLABELLED_ONLY)
 just_saved(db, rubric)
 
-queue = review_queue(db, rubric.id, only_flagged=only_flagged, unlabelled_only=unlabelled_only, limit=QUEUE_LIMIT)
+# A trainer sees the replies of the teams they train; admins see everyone's.
+queue = review_queue(db, rubric.id, only_flagged=only_flagged, unlabelled_only=unlabelled_only, limit=QUEUE_LIMIT,
+                     people=accounts.visible_people(db, user))
 if not queue:
     st.info("No graded replies match these filters.")
 else:

@@ -1,0 +1,48 @@
+"""Sign in; on a fresh installation, create the admin account first (no default password)."""
+
+import streamlit as st
+
+from simulator import accounts
+from simulator.app import components, state
+from simulator.app.services import get_services
+
+services = get_services()
+db = services.store.db
+reason = state.take_sign_out_reason()
+if reason:
+    st.info(reason, icon=":material/info:")
+
+if accounts.needs_first_admin(db):
+    st.title("Create the admin account")
+    st.caption("This installation has no accounts yet. The admin creates everyone else's.")
+    with st.form("first_admin"):
+        username = st.text_input("User name")
+        name = st.text_input("Your name (shown to others)")
+        password = st.text_input("Password", type="password", help=f"At least {accounts.MIN_PASSWORD} characters.")
+        again = st.text_input("Password again", type="password")
+        if st.form_submit_button("Create and sign in", type="primary"):
+            if password != again:
+                st.warning("The two passwords differ.")
+            else:
+                try:
+                    user = accounts.create_first_admin(db, username, password, name)
+                except accounts.AccountError as exc:
+                    st.warning(components.error_text(exc))
+                else:
+                    state.sign_in(user)
+                    st.rerun()
+    st.stop()
+
+st.title("Sign in")
+with st.form("sign_in"):
+    username = st.text_input("User name")
+    password = st.text_input("Password", type="password")
+    if st.form_submit_button("Sign in", type="primary", icon=":material/login:"):
+        try:
+            user = accounts.authenticate(db, username, password)
+        except accounts.LoginRefused as exc:
+            st.warning(components.error_text(exc), icon=":material/warning:")
+        else:
+            state.sign_in(user)
+            st.rerun()
+st.caption("No account? Ask your trainer or an admin to create one.")
