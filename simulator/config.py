@@ -23,6 +23,7 @@ ENV = {
     "judge_mode": "EMPATHY_SIM_JUDGE_MODE",
     "judge_samples": "EMPATHY_SIM_JUDGE_SAMPLES",
     "support_note": "EMPATHY_SIM_SUPPORT_NOTE",
+    "retention_days": "EMPATHY_SIM_RETENTION_DAYS",
 }
 DEFAULT_SUPPORT_NOTE = (
     "If this conversation stayed with you, take a short break and talk to your team lead or a "
@@ -44,6 +45,9 @@ class Settings(BaseModel):
     judge_samples: int = Field(default=1, ge=1, le=9)
     # Shown in the debrief after a distressing scenario: name your own support service here.
     support_note: str = DEFAULT_SUPPORT_NOTE
+    # Practice sessions older than this many days are deleted when the app starts (and
+    # by `empathy-sim privacy retention`); None keeps them.
+    retention_days: int | None = Field(default=None, ge=1)
 
     def model_spec(self, role: str) -> str:
         return getattr(self, f"{role}_model")

@@ -16,6 +16,7 @@ LIBRARY = PAGES_DIR / "library.py"
 EDITOR = PAGES_DIR / "editor.py"
 ASSIGNMENTS = PAGES_DIR / "assignments.py"
 LOGIN = PAGES_DIR / "login.py"
+DASHBOARD = PAGES_DIR / "dashboard.py"
 ACCOUNT = PAGES_DIR / "account.py"
 
 # Which roles see which pages. Each page checks again on the server (`guard`), so a
@@ -28,6 +29,7 @@ PAGE_ROLES = {
     "editor": ("trainer", "admin"),
     "assignments": ("trainer", "admin"),
     "review": ("trainer", "admin"),
+    "dashboard": ("trainee", "trainer", "hr", "admin"),
 }
 
 

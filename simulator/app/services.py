@@ -31,6 +31,11 @@ MODEL_HELP = (
 def _build(settings_json: str, scenario_dir: str, rubric_dir: str) -> tuple[Services, list[ContentProblem]]:
     library, problems = load_library(Path(scenario_dir), Path(rubric_dir))
     settings = Settings.model_validate_json(settings_json)
+    if settings.retention_days:
+        from simulator.store.privacy import apply_retention
+        from simulator.store.repository import Store
+
+        apply_retention(Store(settings.db).db, settings.retention_days)
     # The library already leaves out content that failed to load; the rest is safe to use,
     # so problems are shown to the trainer instead of stopping every trainee.
     return Services.from_settings(settings, library=library), problems

@@ -82,3 +82,16 @@ def test_sign_out(db):
     [button] = [b for b in at.sidebar.button if b.label == "Sign out"]
     ok(button.click().run())
     assert any(t.value == "Sign in" for t in at.title)
+
+
+def test_an_admin_erases_a_person_after_typing_the_name(db):
+    start(app("ana", roles=("trainee",)))
+    at = ok(app("ada", roles=("admin",)).run())
+    ok(at.switch_page("app_pages/account.py").run())
+    at.selectbox(key="privacy_person").set_value("ana").run()
+    [typed] = [t for t in at.text_input if t.label == "Type the user name to erase this person"]
+    typed.set_value("ana")
+    [erase] = [b for b in at.button if b.label == "Erase for good"]
+    ok(erase.click().run())
+    assert any(s.value.startswith("Erased: 1 sessions") for s in at.success)
+    assert list_sessions(Store(db).db) == [] and accounts.find_user(Store(db).db, "ana") is None

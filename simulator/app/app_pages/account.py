@@ -62,3 +62,27 @@ if user.has("admin"):
                 st.warning(components.error_text(exc))
             else:
                 st.success(f"Saved {components.escape_markdown(who)}.")
+
+if user.has("admin"):
+    from simulator.store import privacy
+
+    st.divider()
+    st.subheader("Data protection")
+    people = sorted({u.username for u in accounts.list_users(db)} |
+                    {r[0] for r in db.execute("select distinct trainee from sessions")})
+    person = st.selectbox("Person", people, key="privacy_person")
+    prepare, erase = st.columns(2)
+    if prepare.button("Prepare their data (JSON)", icon=":material/folder_zip:"):
+        data = privacy.export_person(db, person, actor=user.username)  # recorded in the audit log
+        st.download_button("Download", privacy.to_json(data), file_name=f"{person}-data.json",
+                           mime="application/json", icon=":material/download:")
+    with erase.form("erase_person"):
+        typed = st.text_input("Type the user name to erase this person")
+        if st.form_submit_button("Erase for good", type="primary"):
+            if typed.strip() != person:
+                st.warning("The typed name does not match the chosen person; nothing was erased.")
+            elif person == user.username:
+                st.warning("You cannot erase yourself while signed in.")
+            else:
+                counts = privacy.erase_person(db, person, actor=user.username)
+                st.success("Erased: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
