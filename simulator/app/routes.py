@@ -17,6 +17,7 @@ EDITOR = PAGES_DIR / "editor.py"
 ASSIGNMENTS = PAGES_DIR / "assignments.py"
 LOGIN = PAGES_DIR / "login.py"
 DASHBOARD = PAGES_DIR / "dashboard.py"
+EXPORT = PAGES_DIR / "export.py"
 ACCOUNT = PAGES_DIR / "account.py"
 
 # Which roles see which pages. Each page checks again on the server (`guard`), so a
@@ -30,6 +31,7 @@ PAGE_ROLES = {
     "assignments": ("trainer", "admin"),
     "review": ("trainer", "admin"),
     "dashboard": ("trainee", "trainer", "hr", "admin"),
+    "export": ("hr", "admin"),
 }
 
 
@@ -49,6 +51,11 @@ def navigation(user):
                 ("editor", st.Page(EDITOR, title="Editor", icon=":material/edit_note:")),
                 ("assignments", st.Page(ASSIGNMENTS, title="Assignments", icon=":material/assignment:")),
                 ("review", st.Page(REVIEW, title="Review", icon=":material/rate_review:")),
+            ] if name in allowed
+        ],
+        "Reports": [
+            page for name, page in [
+                ("export", st.Page(EXPORT, title="Export", icon=":material/file_export:")),
             ] if name in allowed
         ],
         "You": [st.Page(ACCOUNT, title="Account", icon=":material/person:")],

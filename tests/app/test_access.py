@@ -95,3 +95,20 @@ def test_an_admin_erases_a_person_after_typing_the_name(db):
     ok(erase.click().run())
     assert any(s.value.startswith("Erased: 1 sessions") for s in at.success)
     assert list_sessions(Store(db).db) == [] and accounts.find_user(Store(db).db, "ana") is None
+
+
+def test_hr_exports_in_the_browser_and_a_trainer_cannot(db):
+    start(app("ana", roles=("trainee",)))
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        ok(app("tess", roles=("trainer",)).run()).switch_page("app_pages/export.py")
+    at = ok(app("hugo", roles=("hr",)).run())
+    ok(at.switch_page("app_pages/export.py").run())
+    [mode] = [r for r in at.radio if r.label == "Mode"]
+    mode.set_value("")  # both modes
+    [prepare] = [b for b in at.button if b.label == "Prepare the export"]
+    ok(prepare.click().run())
+    assert any("row(s) ready" in s.value for s in at.success)
+    from simulator.store import audit
+
+    [entry] = audit.entries(Store(db).db, "export")
+    assert entry["actor"] == "hugo"

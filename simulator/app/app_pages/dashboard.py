@@ -1,0 +1,330 @@
+"""Dashboard: a trainee's own progress per criterion; for trainers and HR the figures per
+person, team, scenario and criterion, first against latest, the spread of scores, the
+unscored and reviewed shares, and who has completed their assignments.
+
+Figures come from the export rows (`simulator.exports`), so trials and sessions left early
+never count, and scores are scores of record (a trainer's label wins). Unscored replies
+are counted and shown, never averaged as zeros. Everyone sees only the people they may
+see (`accounts.visible_people`); trainers' and HR figures count assessment sessions only
+unless practice is switched on.
+"""
+
+import altair as alt
+import streamlit as st
+
+from simulator import accounts, dashboards, exports
+from simulator.app import components, routes
+from simulator.app.services import get_services
+from simulator.store import assignments as work
+
+# Widget keys of this page.
+INCLUDE_PRACTICE = "dashboard_include_practice"
+TEAM = "dashboard_team"
+SCENARIO = "dashboard_scenario"
+GROUP_BY = "dashboard_group_by"
+PERSON = "dashboard_person"
+
+ALL_TEAMS = "All teams"
+ALL_SCENARIOS = "All scenarios"
+GROUP_LABELS = {"person": "Person", "team": "Team", "scenario": "Scenario", "criterion": "Criterion"}
+TRENDS = {"up": "↑ improving", "down": "↓ declining", "flat": "→ steady", None: "— needs two sessions"}
+
+services = get_services()
+user = routes.guard("dashboard")
+db = services.store.db
+st.title("Dashboard")
+
+rubrics = list(services.library.rubrics.values())
+TITLES = {c.id: c.title for r in rubrics for c in r.criteria}
+MAX_LEVELS: dict[str, int] = {}
+for _rubric in rubrics:
+    for _c in _rubric.criteria:
+        MAX_LEVELS[_c.id] = max(MAX_LEVELS.get(_c.id, 0), _c.max_level)
+
+
+def criterion_title(criterion: str) -> str:
+    return TITLES.get(criterion, criterion)
+
+
+def scenario_title(scenario_id: str) -> str:
+    scenario = services.library.scenarios.get(scenario_id)
+    return scenario.title if scenario is not None else scenario_id
+
+
+def group_name(by: str, group: str) -> str:
+    return {"criterion": criterion_title, "scenario": scenario_title}.get(by, str)(group)
+
+
+def percent(share: float | None) -> str:
+    return "—" if share is None else f"{share:.0%}"
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+# -- a person's progress --------------------------------------------------------------
+
+
+def progress_chart(found: list[dashboards.CriterionProgress]) -> None:
+    data = [
+        {"Session": p.session, "Level": p.level, "Criterion": criterion_title(c.criterion),
+         "Started (UTC)": p.started_at[:16].replace("T", " "), "Scenario": scenario_title(p.scenario_id),
+         "Mode": p.mode or ""}
+        for c in found for p in c.points
+    ]
+    if not data:
+        return
+    top = max([MAX_LEVELS.get(c.criterion, 0) for c in found] + [p["Level"] for p in data])
+    # Each criterion has its own colour, point shape and line dash: readable without colour.
+    series = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X("Session:O", title="Session (oldest first)", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Level:Q", title="Mean level of record", scale=alt.Scale(domain=[0, top])),
+        color=alt.Color("Criterion:N", legend=alt.Legend(title="Criterion", symbolSize=120)),
+        shape=alt.Shape("Criterion:N"),
+        strokeDash=alt.StrokeDash("Criterion:N"),
+        tooltip=["Criterion:N", "Session:O", "Started (UTC):N", "Scenario:N", "Mode:N", "Level:Q"],
+    )
+    chart = (series.mark_line(strokeWidth=2) + series.mark_point(size=90, filled=True, opacity=1)).properties(
+        height=280, title="Level per criterion over sessions")
+    st.altair_chart(chart, width="stretch")
+
+
+def progress_table(found: list[dashboards.CriterionProgress]) -> None:
+    st.dataframe(
+        [
+            {"Criterion": criterion_title(c.criterion),
+             "Sessions": len(c.points),
+             "First": c.first, "Best": c.best, "Latest": c.latest,
+             "Change": c.change,
+             "Trend": TRENDS[c.trend],
+             "Unscored": c.unscored}
+            for c in found
+        ],
+        hide_index=True, width="stretch",
+        column_config={
+            "First": st.column_config.NumberColumn(format="%.2f", help="Mean level in the first session"),
+            "Best": st.column_config.NumberColumn(format="%.2f", help="Best session's mean level"),
+            "Latest": st.column_config.NumberColumn(format="%.2f", help="Mean level in the latest session"),
+            "Change": st.column_config.NumberColumn(format="%+.2f", help="Latest minus first"),
+            "Trend": st.column_config.TextColumn(help="Direction of a straight line through all sessions"),
+            "Unscored": st.column_config.NumberColumn(help="Replies without a level for this criterion; "
+                                                            "not counted as 0"),
+        },
+    )
+
+
+def examples(summary: dashboards.CriterionSummary) -> None:
+    for example in summary.examples:
+        with st.container(border=True):
+            st.text(example.text)
+            top = MAX_LEVELS.get(summary.criterion)
+            shown = f"{example.level:g}" + (f"/{top}" if top else "")
+            st.caption(f"Level {shown} · {components.escape_markdown(scenario_title(example.scenario_id))} · "
+                       f"{example.started_at[:10]}")
+
+
+def level_text(summary: dashboards.CriterionSummary) -> str:
+    top = MAX_LEVELS.get(summary.criterion)
+    return f"{summary.mean_level:g}" + (f"/{top}" if top else "")
+
+
+def strengths(rows: list[dict], person: str, own: bool) -> None:
+    found = dashboards.strengths_and_focus(rows, person, MAX_LEVELS)
+    if found.strength is None:
+        return
+    strong, focus = st.columns(2)
+    with strong:
+        st.markdown(f"**{'Your strength' if own else 'Strength'}: "
+                    f"{components.escape_markdown(criterion_title(found.strength.criterion))}**")
+        st.caption(f"Mean level {level_text(found.strength)} over {found.strength.replies} replies. "
+                   "Replies that show it:")
+        examples(found.strength)
+    with focus:
+        if not found.focus:
+            st.markdown("**To work on:** nothing stands out")
+        for summary in found.focus:
+            st.markdown(f"**To work on: {components.escape_markdown(criterion_title(summary.criterion))}**")
+            st.caption(f"Mean level {level_text(summary)} over {summary.replies} replies. Replies to do better:")
+            examples(summary)
+
+
+def person_progress(rows: list[dict], person: str, own: bool) -> None:
+    found = dashboards.progress(rows, person)
+    if not any(c.points for c in found):
+        st.info("No scored replies yet." if own else "No scored replies for this person with these filters.")
+        return
+    mine = [r for r in rows if r["trainee"] == person]
+    total = dashboards.totals(mine)
+    sessions, mean, unscored = st.columns(3)
+    sessions.metric("Sessions", total["sessions"])
+    mean.metric("Mean score", "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
+                help="Averaged over scored replies only.")
+    unscored.metric("Unscored replies", total["unscored"], help="Not graded; counted here, never averaged as 0.")
+    progress_chart(found)
+    progress_table(found)
+    strengths(rows, person, own)
+
+
+# -- trainers and HR --------------------------------------------------------------------
+
+
+def overview_table(rows: list[dict], sessions: list[dict], by: str, teams: dict[str, list[str]]) -> None:
+    found = dashboards.overview(rows, sessions, by=by, teams=teams)
+    label = GROUP_LABELS[by]
+    table = []
+    for row in found:
+        item = {label: group_name(by, row["group"]), "Sessions": row["sessions"], "Replies": row["replies"]}
+        if by == "criterion":
+            top = MAX_LEVELS.get(row["group"])
+            item["Mean level"] = "—" if row["mean_level"] is None else (
+                f"{row['mean_level']:.2f}" + (f"/{top}" if top else ""))
+        else:
+            item["Mean score"] = row["mean_score"]
+        item |= {"Scored": row["scored"], "Unscored": row["unscored"],
+                 "Unscored share": percent(row["share_unscored"]),
+                 "Flagged for review": percent(row["share_needs_review"]),
+                 "Reviewed by a trainer": percent(row["share_trainer_reviewed"])}
+        table.append(item)
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "Mean score": st.column_config.NumberColumn(format="%.1f", help="Over scored replies only; — when none"),
+        "Unscored": st.column_config.NumberColumn(help="Replies without a score; never averaged as 0"),
+        "Flagged for review": st.column_config.TextColumn(help="Verdicts the grading checks flagged for a human"),
+        "Reviewed by a trainer": st.column_config.TextColumn(help="Replies whose score of record is a trainer's label"),
+    })
+
+
+def first_latest_table(rows: list[dict], by: str, teams: dict[str, list[str]]) -> None:
+    found = dashboards.first_vs_latest(rows, by=by, teams=teams)
+    label = GROUP_LABELS[by]
+    st.dataframe(
+        [{label: group_name(by, r["group"]), "People": r["people"], "Compared": r["compared"],
+          "First": r["first"], "Latest": r["latest"], "Change": r["change"]} for r in found],
+        hide_index=True, width="stretch",
+        column_config={
+            "Compared": st.column_config.NumberColumn(help="People with two or more scored sessions"),
+            "First": st.column_config.NumberColumn(format="%.1f", help="Mean score of each person's first session"),
+            "Latest": st.column_config.NumberColumn(format="%.1f", help="Mean score of each person's latest session"),
+            "Change": st.column_config.NumberColumn(format="%+.1f", help="Latest minus first"),
+        },
+    )
+
+
+def distribution_chart(rows: list[dict]) -> None:
+    bins = dashboards.score_distribution(rows)
+    data = [{"Score": b["bin"], "Replies": b["replies"], "low": b["low"]} for b in bins]
+    bars = alt.Chart(alt.Data(values=data)).encode(
+        x=alt.X("Score:N", sort=[b["bin"] for b in bins], title="Score of record",
+                axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Replies:Q", title="Scored replies"),
+        tooltip=["Score:N", "Replies:Q"],
+    )
+    # The count is written on each bar: the chart reads without colour.
+    chart = (bars.mark_bar() + bars.mark_text(dy=-6, baseline="bottom").encode(text="Replies:Q")).properties(
+        height=240, title="Distribution of scores")
+    st.altair_chart(chart, width="stretch")
+
+
+def completion_table(people: set[str] | None, team: str | None, scenario_id: str | None,
+                     teams: dict[str, list[str]]) -> None:
+    st.subheader("Assignment completion")
+    in_team = set(teams.get(team, [])) if team else None
+    table = []
+    for row in work.completion(db):
+        if scenario_id and row["scenario_id"] != scenario_id:
+            continue
+        members = [p for p in row["members"] if (people is None or p in people)
+                   and (in_team is None or p in in_team)]
+        if not members:
+            continue
+        done = [p for p in members if p in row["done"]]
+        missing = [p for p in members if p not in done]
+        table.append({"Scenario": scenario_title(row["scenario_id"]),
+                      "To": f"{row['assignee_kind']}: {row['assignee']}", "Mode": row["mode"],
+                      "Due": row["due"] or "—", "Done": f"{len(done)}/{len(members)}",
+                      "Not yet": ", ".join(missing), "Overdue": bool(row["overdue"] and missing)})
+    if table:
+        st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.caption("No open assignments for these people.")
+
+
+def staff_view() -> None:
+    people = accounts.visible_people(db, user)
+    teams = work.teams(db)
+    team_options = sorted(teams) if user.sees_everyone else sorted(
+        t for t in accounts.trained_teams(db, user) if t in teams)
+    every = [s for s in exports.sessions_matching(db, exports.ExportFilter())
+             if people is None or s["trainee"] in people]
+    scenario_options = sorted({s["scenario_id"] for s in every}, key=lambda i: scenario_title(i).casefold())
+
+    include_practice = st.toggle("Include practice sessions", value=False, key=INCLUDE_PRACTICE,
+                                 help="Only assessment sessions count by default.")
+    left, right = st.columns(2)
+    team = left.selectbox("Team", [ALL_TEAMS, *team_options], key=TEAM)
+    scenario = right.selectbox("Scenario", [ALL_SCENARIOS, *scenario_options], key=SCENARIO,
+                               format_func=lambda i: i if i == ALL_SCENARIOS else scenario_title(i))
+    team = None if team == ALL_TEAMS else team
+    scenario = None if scenario == ALL_SCENARIOS else scenario
+    chosen = exports.ExportFilter(mode=None if include_practice else "assessment", team=team, scenario_id=scenario)
+
+    def visible(found: list[dict]) -> list[dict]:
+        return [r for r in found if people is None or r["trainee"] in people]
+
+    sessions = visible(exports.session_rows(db, chosen, services.catalog))
+    rows = visible(exports.reply_rows(db, chosen, services.catalog))
+    if not sessions:
+        practice = visible(exports.sessions_matching(db, chosen.model_copy(update={"mode": "practice"})))
+        if not include_practice and practice:
+            st.info(f"There are no assessment sessions with these filters ({len(practice)} practice "
+                    "session(s)). Only assessment sessions count by default: switch on "
+                    "“Include practice sessions” to see practice too.", icon=":material/info:")
+        else:
+            st.info("No sessions with these filters yet.", icon=":material/info:")
+    else:
+        total = dashboards.totals(rows)
+        a, b, c, d = st.columns(4)
+        a.metric("Sessions", len(sessions))
+        b.metric("Mean score", "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
+                 help="Over scored replies only.")
+        c.metric("Unscored", f"{total['unscored']} ({percent(total['share_unscored'])})",
+                 help="Replies without a score: counted, never averaged as 0.")
+        d.metric("Reviewed", percent(total["share_trainer_reviewed"]),
+                 help=f"Scores of record set by a trainer. Flagged for review: {percent(total['share_needs_review'])}.")
+
+        by = st.radio("Group by", list(GROUP_LABELS), format_func=GROUP_LABELS.get, horizontal=True, key=GROUP_BY)
+        st.subheader(f"By {GROUP_LABELS[by].lower()}")
+        overview_table(rows, sessions, by, teams)
+        compare_by = by if by != "criterion" else "person"
+        st.markdown(f"**First against latest session, by {GROUP_LABELS[compare_by].lower()}**")
+        first_latest_table(rows, compare_by, teams)
+        distribution_chart(rows)
+
+        st.subheader("Progress of one person")
+        names = sorted({r["trainee"] for r in rows})
+        if names:
+            person = st.selectbox("Person", names, key=PERSON)
+            person_progress(rows, person, own=person == user.username)
+        else:
+            st.caption("No graded replies with these filters.")
+    completion_table(people, team, scenario, teams)
+
+
+def own_view() -> None:
+    me = exports.ExportFilter(person=user.username)
+    sessions = exports.session_rows(db, me, services.catalog)
+    # Practice and assessments both count towards one's own progress; a running
+    # assessment shows nothing until it is over.
+    rows = dashboards.without_running_assessments(exports.reply_rows(db, me, services.catalog), sessions)
+    st.caption("Your progress over your practice and assessment sessions.")
+    if not rows:
+        st.info("No graded replies yet. Start a session on the Practice page; your progress appears here.",
+                icon=":material/info:")
+        return
+    person_progress(rows, user.username, own=True)
+
+
+if user.has("trainer", "hr", "admin"):
+    staff_view()
+else:
+    own_view()
