@@ -29,7 +29,8 @@ ROLES: tuple[str, ...] = ("trainee", "trainer", "hr", "admin")
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 10
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
+# E-mail addresses are valid user names, so a single sign-on identity can match one.
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,79}$")
 
 _hasher = PasswordHasher()
 # Verified against when the name is unknown, so an unknown name costs the same time as
@@ -85,8 +86,8 @@ def create_user(db: Database, username: str, password: str, roles: list[str], di
                 language: str = "en") -> User:
     username = username.strip().casefold()
     if not USERNAME.match(username):
-        raise AccountError("A user name has 2-40 characters: lower-case letters, digits, dots, dashes "
-                           "or underscores, starting with a letter or digit.")
+        raise AccountError("A user name has 2-80 characters: lower-case letters, digits, dots, dashes, "
+                           "underscores, @ or +, starting with a letter or digit (an e-mail address works).")
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
         raise AccountError(f"Give at least one role out of {', '.join(ROLES)}" +
@@ -109,6 +110,15 @@ def create_first_admin(db: Database, username: str, password: str, display_name:
     if not needs_first_admin(db):
         raise AccountError("An admin account exists already. Sign in instead.")
     return create_user(db, username, password, ["admin"], display_name)
+
+
+def user_for_identity(db: Database, email: str | None) -> User | None:
+    """The local account for a single sign-on identity: the user whose name is the
+    identity's e-mail address. Nobody is created here: an admin decides who gets which
+    role, so an unknown identity gets no access."""
+    if not email:
+        return None
+    return find_user(db, email)
 
 
 def get_user(db: Database, user_id: int) -> User | None:

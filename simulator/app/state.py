@@ -62,10 +62,22 @@ def trainee() -> str:
 CURRENT_USER = "current_user"  # the User of this run, loaded fresh from the database
 
 
-def sign_in(user) -> None:
+SSO = "signed_in_with_sso"
+
+
+def sso_configured() -> bool:
+    """True when `.streamlit/secrets.toml` has an [auth] section for st.login (OIDC)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all: local accounts only
+        return False
+
+
+def sign_in(user, via_sso: bool = False) -> None:
     from datetime import datetime, timezone
 
     now = datetime.now(timezone.utc)
+    st.session_state[SSO] = via_sso
     st.session_state[USER_ID] = user.id
     st.session_state[SIGNED_IN_AT] = now
     st.session_state[LAST_SEEN] = now
@@ -73,11 +85,14 @@ def sign_in(user) -> None:
 
 
 def sign_out(reason: str | None = None) -> None:
+    via_sso = st.session_state.get(SSO)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if reason:
         st.session_state[SIGN_OUT_REASON] = reason
     st.query_params.clear()
+    if via_sso:
+        st.logout()  # also ends the identity cookie (and the provider session, where it offers that)
 
 
 def take_sign_out_reason() -> str | None:
@@ -100,6 +115,16 @@ def current_user(db):
     from simulator import accounts
 
     user_id = st.session_state.get(USER_ID)
+    if user_id is None and sso_configured() and st.user.get("is_logged_in"):
+        # Signed in with the organisation's identity provider: use the matching account.
+        user = accounts.user_for_identity(db, st.user.get("email"))
+        if user is None:
+            st.session_state[SIGN_OUT_REASON] = (
+                f"The identity {st.user.get('email')} has no account here yet. Ask an admin to create the "
+                "user with that e-mail address as its name.")
+            return None
+        sign_in(user, via_sso=True)
+        user_id = user.id
     if user_id is None:
         st.session_state.pop(CURRENT_USER, None)
         return None

@@ -112,3 +112,23 @@ def test_hr_exports_in_the_browser_and_a_trainer_cannot(db):
 
     [entry] = audit.entries(Store(db).db, "export")
     assert entry["actor"] == "hugo"
+
+
+def test_single_sign_on_is_offered_only_when_configured(db):
+    accounts.create_user(Store(db).db, "ben", PASSWORD, ["trainee"])
+    plain = ok(app(user=None).run())
+    assert not [b for b in plain.button if b.label == "Sign in with your organisation"]
+    configured = app(user=None)
+    configured.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                                  "client_id": "id", "client_secret": "secret",
+                                  "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}
+    ok(configured.run())
+    assert [b for b in configured.button if b.label == "Sign in with your organisation"]
+
+
+def test_an_identity_matches_only_an_existing_account(db):
+    store = Store(db).db
+    accounts.create_user(store, "ana@example.org", PASSWORD, ["trainee"])
+    assert accounts.user_for_identity(store, "Ana@Example.org").username == "ana@example.org"
+    assert accounts.user_for_identity(store, "mallory@example.org") is None
+    assert accounts.user_for_identity(store, None) is None

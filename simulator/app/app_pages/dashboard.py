@@ -87,7 +87,8 @@ def progress_chart(found: list[dashboards.CriterionProgress]) -> None:
     )
     chart = (series.mark_line(strokeWidth=2) + series.mark_point(size=90, filled=True, opacity=1)).properties(
         height=280, title="Level per criterion over sessions")
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart, width="stretch", alt="Mean level of record per criterion in each session, oldest "
+                    "first; the same figures are in the table below.")
 
 
 def progress_table(found: list[dashboards.CriterionProgress]) -> None:
@@ -187,7 +188,7 @@ def overview_table(rows: list[dict], sessions: list[dict], by: str, teams: dict[
                  "Reviewed by a trainer": percent(row["share_trainer_reviewed"])}
         table.append(item)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Mean score": st.column_config.NumberColumn(format="%.1f", help="Over scored replies only; — when none"),
+        "Mean score": st.column_config.NumberColumn(format="%.1f", help="Over scored replies only; empty when none is scored"),
         "Unscored": st.column_config.NumberColumn(help="Replies without a score; never averaged as 0"),
         "Flagged for review": st.column_config.TextColumn(help="Verdicts the grading checks flagged for a human"),
         "Reviewed by a trainer": st.column_config.TextColumn(help="Replies whose score of record is a trainer's label"),
@@ -222,7 +223,8 @@ def distribution_chart(rows: list[dict]) -> None:
     # The count is written on each bar: the chart reads without colour.
     chart = (bars.mark_bar() + bars.mark_text(dy=-6, baseline="bottom").encode(text="Replies:Q")).properties(
         height=240, title="Distribution of scores")
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(chart, width="stretch", alt="Number of scored replies per score band of 10 points: "
+                    + ", ".join(f"{b['bin']}: {b['replies']}" for b in bins) + ".")
 
 
 def completion_table(people: set[str] | None, team: str | None, scenario_id: str | None,
@@ -304,7 +306,10 @@ def staff_view() -> None:
         names = sorted({r["trainee"] for r in rows})
         if names:
             person = st.selectbox("Person", names, key=PERSON)
-            person_progress(rows, person, own=person == user.username)
+            own = person == user.username
+            # One's own running assessment shows nothing until it is over, here as on History.
+            shown = dashboards.without_running_assessments(rows, sessions) if own else rows
+            person_progress(shown, person, own=own)
         else:
             st.caption("No graded replies with these filters.")
     completion_table(people, team, scenario, teams)

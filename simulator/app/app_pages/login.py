@@ -34,6 +34,10 @@ if accounts.needs_first_admin(db):
     st.stop()
 
 st.title("Sign in")
+if state.sso_configured():
+    if st.button("Sign in with your organisation", type="primary", icon=":material/domain:"):
+        st.login()
+    st.caption("Or with a local account:")
 with st.form("sign_in"):
     username = st.text_input("User name")
     password = st.text_input("Password", type="password")
