@@ -55,6 +55,7 @@ def navigation(user):
         ],
         "Reports": [
             page for name, page in [
+                ("dashboard", st.Page(DASHBOARD, title="Dashboard", icon=":material/monitoring:")),
                 ("export", st.Page(EXPORT, title="Export", icon=":material/file_export:")),
             ] if name in allowed
         ],

@@ -13,16 +13,11 @@ import altair as alt
 import streamlit as st
 
 from simulator import accounts, dashboards, exports
-from simulator.app import components, routes
+from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.store import assignments as work
 
 # Widget keys of this page.
-INCLUDE_PRACTICE = "dashboard_include_practice"
-TEAM = "dashboard_team"
-SCENARIO = "dashboard_scenario"
-GROUP_BY = "dashboard_group_by"
-PERSON = "dashboard_person"
 
 ALL_TEAMS = "All teams"
 ALL_SCENARIOS = "All scenarios"
@@ -260,11 +255,11 @@ def staff_view() -> None:
              if people is None or s["trainee"] in people]
     scenario_options = sorted({s["scenario_id"] for s in every}, key=lambda i: scenario_title(i).casefold())
 
-    include_practice = st.toggle("Include practice sessions", value=False, key=INCLUDE_PRACTICE,
+    include_practice = st.toggle("Include practice sessions", value=False, key=state.DASHBOARD_INCLUDE_PRACTICE,
                                  help="Only assessment sessions count by default.")
     left, right = st.columns(2)
-    team = left.selectbox("Team", [ALL_TEAMS, *team_options], key=TEAM)
-    scenario = right.selectbox("Scenario", [ALL_SCENARIOS, *scenario_options], key=SCENARIO,
+    team = left.selectbox("Team", [ALL_TEAMS, *team_options], key=state.DASHBOARD_TEAM)
+    scenario = right.selectbox("Scenario", [ALL_SCENARIOS, *scenario_options], key=state.DASHBOARD_SCENARIO,
                                format_func=lambda i: i if i == ALL_SCENARIOS else scenario_title(i))
     team = None if team == ALL_TEAMS else team
     scenario = None if scenario == ALL_SCENARIOS else scenario
@@ -294,7 +289,7 @@ def staff_view() -> None:
         d.metric("Reviewed", percent(total["share_trainer_reviewed"]),
                  help=f"Scores of record set by a trainer. Flagged for review: {percent(total['share_needs_review'])}.")
 
-        by = st.radio("Group by", list(GROUP_LABELS), format_func=GROUP_LABELS.get, horizontal=True, key=GROUP_BY)
+        by = st.radio("Group by", list(GROUP_LABELS), format_func=GROUP_LABELS.get, horizontal=True, key=state.DASHBOARD_GROUP_BY)
         st.subheader(f"By {GROUP_LABELS[by].lower()}")
         overview_table(rows, sessions, by, teams)
         compare_by = by if by != "criterion" else "person"
@@ -305,7 +300,7 @@ def staff_view() -> None:
         st.subheader("Progress of one person")
         names = sorted({r["trainee"] for r in rows})
         if names:
-            person = st.selectbox("Person", names, key=PERSON)
+            person = st.selectbox("Person", names, key=state.DASHBOARD_PERSON)
             own = person == user.username
             # One's own running assessment shows nothing until it is over, here as on History.
             shown = dashboards.without_running_assessments(rows, sessions) if own else rows
