@@ -22,6 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel
 from sqlite_utils import Database
 
+from simulator.i18n import LANGUAGES, N_, Translatable
 from simulator.store.database import write_transaction
 
 Role = Literal["trainee", "trainer", "hr", "admin"]
@@ -38,8 +39,9 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, only here to spend the same time")
 
 
-class AccountError(ValueError):
-    """A request about an account that cannot be done; the message says what to do."""
+class AccountError(Translatable, ValueError):
+    """A request about an account that cannot be done; the message says what to do (in
+    English as `str(exc)`, in the interface language via `exc.translated(language)`)."""
 
 
 class LoginRefused(AccountError):
@@ -77,25 +79,30 @@ def needs_first_admin(db: Database) -> bool:
 
 def check_new_password(password: str, username: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"Use a password of at least {MIN_PASSWORD} characters.")
+        raise AccountError(N_("Use a password of at least {minimum} characters."), minimum=MIN_PASSWORD)
     if password.casefold() == username.casefold():
-        raise AccountError("The password must not be the user name.")
+        raise AccountError(N_("The password must not be the user name."))
 
 
 def create_user(db: Database, username: str, password: str, roles: list[str], display_name: str = "",
                 language: str = "en") -> User:
+    """`language`: the interface language of the new account (the configured default in
+    the app and the CLI); the person can change it on the Account page."""
     username = username.strip().casefold()
     if not USERNAME.match(username):
-        raise AccountError("A user name has 2-80 characters: lower-case letters, digits, dots, dashes, "
-                           "underscores, @ or +, starting with a letter or digit (an e-mail address works).")
+        raise AccountError(N_("A user name has 2-80 characters: lower-case letters, digits, dots, dashes, "
+                              "underscores, @ or +, starting with a letter or digit (an e-mail address works)."))
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise AccountError(f"Give at least one role out of {', '.join(ROLES)}" +
-                           (f"; unknown: {', '.join(unknown)}" if unknown else "."))
+        if unknown:
+            raise AccountError(N_("Give at least one role out of {roles}; unknown: {unknown}"),
+                               roles=", ".join(ROLES), unknown=", ".join(unknown))
+        raise AccountError(N_("Give at least one role out of {roles}."), roles=", ".join(ROLES))
+    check_language(language)
     check_new_password(password, username)
     with write_transaction(db):
         if list(db["users"].rows_where("username = ?", [username])):
-            raise AccountError(f"The user name '{username}' is taken; choose another.")
+            raise AccountError(N_("The user name '{username}' is taken; choose another."), username=username)
         user_id = db["users"].insert({
             "username": username, "display_name": display_name.strip() or username,
             "password_hash": _hasher.hash(password), "roles": json.dumps(sorted(set(roles), key=ROLES.index)),
@@ -105,11 +112,12 @@ def create_user(db: Database, username: str, password: str, roles: list[str], di
     return get_user(db, user_id)
 
 
-def create_first_admin(db: Database, username: str, password: str, display_name: str = "") -> User:
+def create_first_admin(db: Database, username: str, password: str, display_name: str = "",
+                       language: str = "en") -> User:
     """Only while there is no account at all; afterwards admins create accounts."""
     if not needs_first_admin(db):
-        raise AccountError("An admin account exists already. Sign in instead.")
-    return create_user(db, username, password, ["admin"], display_name)
+        raise AccountError(N_("An admin account exists already. Sign in instead."))
+    return create_user(db, username, password, ["admin"], display_name, language=language)
 
 
 def user_for_identity(db: Database, email: str | None) -> User | None:
@@ -141,16 +149,16 @@ def authenticate(db: Database, username: str, password: str, now: datetime | Non
     rows = list(db["users"].rows_where("username = ?", [username.strip().casefold()]))
     if not rows:
         _verify(_DUMMY_HASH, password)
-        raise LoginRefused("Wrong user name or password.")
+        raise LoginRefused(N_("Wrong user name or password."))
     row = rows[0]
     if row["locked_until"] and datetime.fromisoformat(row["locked_until"]) > now:
-        raise LoginRefused(f"Too many failed sign-ins: this account is locked for {LOCK_MINUTES} minutes. "
-                           "Try again later or ask an admin.")
+        raise LoginRefused(N_("Too many failed sign-ins: this account is locked for {minutes} minutes. "
+                              "Try again later or ask an admin."), minutes=LOCK_MINUTES)
     if not _verify(row["password_hash"], password):
         failures = (row["failed_logins"] or 0) + 1
         locked = (now + timedelta(minutes=LOCK_MINUTES)).isoformat(timespec="seconds") if failures >= MAX_FAILURES else None
         db["users"].update(row["id"], {"failed_logins": 0 if locked else failures, "locked_until": locked})
-        raise LoginRefused("Wrong user name or password.")
+        raise LoginRefused(N_("Wrong user name or password."))
     db["users"].update(row["id"], {"failed_logins": 0, "locked_until": None,
                                    "last_login": now.isoformat(timespec="seconds")})
     if _hasher.check_needs_rehash(row["password_hash"]):
@@ -168,7 +176,7 @@ def _verify(digest: str, password: str) -> bool:
 def change_password(db: Database, user: User, old: str, new: str) -> None:
     row = db["users"].get(user.id)
     if not _verify(row["password_hash"], old):
-        raise AccountError("The current password is not right.")
+        raise AccountError(N_("The current password is not right."))
     check_new_password(new, user.username)
     db["users"].update(user.id, {"password_hash": _hasher.hash(new)})
 
@@ -177,7 +185,7 @@ def reset_password(db: Database, username: str, new: str) -> None:
     """An admin's reset (or the CLI's): no old password needed; unlocks the account."""
     user = find_user(db, username)
     if user is None:
-        raise AccountError(f"No user '{username}'.")
+        raise AccountError(N_("No user '{username}'."), username=username)
     check_new_password(new, user.username)
     db["users"].update(user.id, {"password_hash": _hasher.hash(new), "failed_logins": 0, "locked_until": None})
 
@@ -185,11 +193,27 @@ def reset_password(db: Database, username: str, new: str) -> None:
 def set_roles(db: Database, username: str, roles: list[str]) -> None:
     user = find_user(db, username)
     if user is None:
-        raise AccountError(f"No user '{username}'.")
+        raise AccountError(N_("No user '{username}'."), username=username)
     unknown = [r for r in roles if r not in ROLES]
     if unknown or not roles:
-        raise AccountError(f"Give at least one role out of {', '.join(ROLES)}.")
+        raise AccountError(N_("Give at least one role out of {roles}."), roles=", ".join(ROLES))
     db["users"].update(user.id, {"roles": json.dumps(sorted(set(roles), key=ROLES.index))})
+
+
+def check_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise AccountError(N_("Choose an interface language out of {languages}."), languages=", ".join(LANGUAGES))
+
+
+def set_language(db: Database, user: User | str, language: str) -> User:
+    """Set the interface language of `user` (a User or a user name); returns the updated
+    user. Scenarios and rubrics in any language work in either interface."""
+    found = find_user(db, user) if isinstance(user, str) else get_user(db, user.id)
+    if found is None:
+        raise AccountError(N_("No user '{username}'."), username=user if isinstance(user, str) else user.username)
+    check_language(language)
+    db["users"].update(found.id, {"language": language})
+    return found.model_copy(update={"language": language})
 
 
 # -- who sees whom ------------------------------------------------------------------

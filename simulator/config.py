@@ -11,7 +11,9 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from simulator.i18n import N_
 
 ROLES = ("customer", "judge", "coach")
 
@@ -24,8 +26,11 @@ ENV = {
     "judge_samples": "EMPATHY_SIM_JUDGE_SAMPLES",
     "support_note": "EMPATHY_SIM_SUPPORT_NOTE",
     "retention_days": "EMPATHY_SIM_RETENTION_DAYS",
+    "language": "EMPATHY_SIM_LANGUAGE",
 }
-DEFAULT_SUPPORT_NOTE = (
+# Marked for translation: the debrief shows this default in the trainee's language (a
+# note set in the configuration is shown as it was written).
+DEFAULT_SUPPORT_NOTE = N_(
     "If this conversation stayed with you, take a short break and talk to your team lead or a "
     "colleague you trust. Your organisation's employee assistance or wellbeing service is there "
     "for you as well."
@@ -48,6 +53,14 @@ class Settings(BaseModel):
     # Practice sessions older than this many days are deleted when the app starts (and
     # by `empathy-sim privacy retention`); None keeps them.
     retention_days: int | None = Field(default=None, ge=1)
+    # The interface language of the sign-in page and of accounts created from now on;
+    # each person can change their own on the Account page.
+    language: Literal["en", "de"] = "en"
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_code(cls, value):
+        return value.strip().casefold() if isinstance(value, str) else value
 
     def model_spec(self, role: str) -> str:
         return getattr(self, f"{role}_model")

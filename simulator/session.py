@@ -25,6 +25,7 @@ from simulator.config import DEFAULT_SUPPORT_NOTE, Settings, load_settings
 from simulator.content.library import Library, load_library, default_content_dirs
 from simulator.content.schema import Rubric, Scenario
 from simulator.hashing import content_hash
+from simulator.i18n import DEFAULT_LANGUAGE, N_, Translatable
 from simulator.judge.grader import Judge
 from simulator.judge.verdict import Verdict
 from simulator.llm.base import ChatModel
@@ -46,11 +47,12 @@ JUDGE_CONTEXT_CHARS = 300
 _judge_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="judge")
 
 
-class ReplyRejected(ValueError):
-    """The reply cannot be accepted as it is; the message says why."""
+class ReplyRejected(Translatable, ValueError):
+    """The reply cannot be accepted as it is; the message says why (`exc.translated(language)`
+    for the interface)."""
 
 
-class SessionClosed(ValueError):
+class SessionClosed(Translatable, ValueError):
     """The session has ended; start a new one."""
 
 
@@ -193,12 +195,12 @@ class TrainingSession:
         with self._lock:
             self.refresh()
             if self.finished:
-                raise SessionClosed("This session has ended. Start a new session to practise again.")
+                raise SessionClosed(N_("This session has ended. Start a new session to practise again."))
             turns = self.turns()
             last = turns[-1]
             if last["customer_status"] == "pending":
                 if not is_stale(last):
-                    raise ReplyRejected("The customer has not answered your last reply yet. Wait for it, then reply.")
+                    raise ReplyRejected(N_("The customer has not answered your last reply yet. Wait for it, then reply."))
                 # The process that was generating it is gone: keep the reply, move on.
                 repo.update_turn(self.services.store.db, last["id"], customer_status="interrupted")
             index = last["idx"] + 1
@@ -206,23 +208,24 @@ class TrainingSession:
                 turn_id = repo.add_turn(self.services.store.db, self.id, index, text)
             except repo.DuplicateTurn as exc:
                 raise ReplyRejected(
-                    "A reply for this turn was just sent (from another tab?). Reload the page to see it."
+                    N_("A reply for this turn was just sent (from another tab?). Reload the page to see it.")
                 ) from exc
         return PendingTurn(self, turn_id, index, text, turns)
 
-    def coach(self) -> CoachNote:
-        """The live coach's note for the trainee's next reply (practice mode only)."""
+    def coach(self, language: str = DEFAULT_LANGUAGE) -> CoachNote:
+        """The live coach's note for the trainee's next reply (practice mode only), in the
+        interface `language` (the scenario's own hints stay in the scenario's language)."""
         turns = self.turns()
         verdict = next((t["verdict"] for t in reversed(turns) if t["verdict"] is not None), None)
         earned = [fact for turn in turns for fact in turn.get("facts_earned") or []]
-        return coach_note(self.scenario, self.rubric, self.mood(), verdict, earned)
+        return coach_note(self.scenario, self.rubric, self.mood(), verdict, earned, language=language)
 
-    def debrief(self) -> Debrief | None:
+    def debrief(self, language: str = DEFAULT_LANGUAGE) -> Debrief | None:
         """After a distressing scenario: what went well, one thing to try, where to find
-        support. None for other scenarios."""
+        support, in the interface `language`. None for other scenarios."""
         if not self.scenario.distressing:
             return None
-        return debrief(self.summary(), self.rubric, self.services.support_note)
+        return debrief(self.summary(), self.rubric, self.services.support_note, language=language)
 
     @property
     def assessment(self) -> bool:
@@ -244,9 +247,10 @@ def is_stale(turn: dict[str, Any]) -> bool:
 def check_reply(reply: str) -> str:
     text = "".join(ch for ch in reply if ch in "\n\t" or ch.isprintable()).strip()
     if not text:
-        raise ReplyRejected("Your reply is empty. Write what you would say to the customer.")
+        raise ReplyRejected(N_("Your reply is empty. Write what you would say to the customer."))
     if len(text) > MAX_REPLY_CHARS:
-        raise ReplyRejected(f"Your reply has {len(text)} characters; the limit is {MAX_REPLY_CHARS}. Shorten it.")
+        raise ReplyRejected(N_("Your reply has {length} characters; the limit is {limit}. Shorten it."),
+                            length=len(text), limit=MAX_REPLY_CHARS)
     return text
 
 

@@ -15,19 +15,16 @@ from __future__ import annotations
 import hashlib
 import html
 
+from simulator.i18n import LANGUAGES, N_, translate
+
 MOODS = ("calm", "anxious", "angry", "relieved")
-LANGUAGES = ("en", "de")
 VIEWBOX = 120
 
-_ADJECTIVES = {
-    "en": {"calm": "calm", "anxious": "anxious", "angry": "angry", "relieved": "relieved"},
-    "de": {"calm": "ruhig", "anxious": "ängstlich", "angry": "verärgert", "relieved": "erleichtert"},
-}
-# German has no gender-neutral "the customer"; "die Person" avoids guessing the gender.
-_LABELS = {
-    "en": ("{name} looks {adjective}", "The customer looks {adjective}"),
-    "de": ("{name} wirkt {adjective}", "Die Person wirkt {adjective}"),
-}
+# English msgids; the German is in the catalog (simulator/locale). German has no
+# gender-neutral "the customer"; its translation, "die Person", avoids guessing the gender.
+_ADJECTIVES = {"calm": N_("calm"), "anxious": N_("anxious"), "angry": N_("angry"), "relieved": N_("relieved")}
+_NAMED = N_("{name} looks {adjective}")
+_ANONYMOUS = N_("The customer looks {adjective}")
 
 _INK = "#3b2a20"
 _SKIN = (242, 201, 160)
@@ -43,10 +40,11 @@ _MOUTH_INSIDE = "#8a3b3b"
 def avatar_label(mood: str, language: str = "en", name: str = "") -> str:
     """The face's text alternative, e.g. "Dana looks angry" / "Die Person wirkt verärgert"."""
     _check(mood, language)
-    named, anonymous = _LABELS[language]
-    adjective = _ADJECTIVES[language][mood]
+    adjective = translate(_ADJECTIVES[mood], language)
     name = " ".join(name.split())
-    return named.format(name=name, adjective=adjective) if name else anonymous.format(adjective=adjective)
+    if name:
+        return translate(_NAMED, language).format(name=name, adjective=adjective)
+    return translate(_ANONYMOUS, language).format(adjective=adjective)
 
 
 def avatar_svg(

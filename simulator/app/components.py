@@ -3,6 +3,9 @@
 Everything a trainee, a customer model or a judge model wrote is shown as plain text
 (`st.text`, or Markdown with every special character escaped): a reply such as
 `<script>` or `**bold**` must appear exactly as typed, never be interpreted.
+
+Every label of our own goes through `_` (the interface language); the module constants
+below hold English msgids marked with `N_` and are translated where they are shown.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from typing import Any
 import streamlit as st
 
 from simulator.app.avatar import avatar_label, avatar_svg
+from simulator.app.text import N_, _
+from simulator.app.text import language as interface_language
 from simulator.content.schema import Rubric, Scenario
+from simulator.i18n import Translatable
 from simulator.judge.agreement import Agreement
 from simulator.judge.verdict import Verdict
 from simulator.roleplay.coach import CoachNote, Debrief
@@ -25,19 +31,47 @@ from simulator.store.labels import combine_levels, record_score
 
 TRAINEE_AVATAR = ":material/support_agent:"
 CUSTOMER_AVATAR = ":material/person:"
-LANGUAGES = {"en": "English", "de": "German"}
+LANGUAGES = {"en": N_("English"), "de": N_("German")}
 OUTCOMES = {
-    "resolved": "Resolved: the customer's concern was settled.",
-    "abandoned": "Abandoned: the customer gave up on the conversation.",
-    "turn_limit": "Turn limit reached before the concern was settled.",
-    "ended": "Ended by you.",
-    "left": "You left early. This session is not counted in any score or report.",
+    "resolved": N_("Resolved: the customer's concern was settled."),
+    "abandoned": N_("Abandoned: the customer gave up on the conversation."),
+    "turn_limit": N_("Turn limit reached before the concern was settled."),
+    "ended": N_("Ended by you."),
+    "left": N_("You left early. This session is not counted in any score or report."),
+}
+#: The outcome as a table shows it (the stored value is the key).
+OUTCOME_NAMES = {
+    "resolved": N_("resolved"),
+    "abandoned": N_("abandoned"),
+    "turn_limit": N_("turn_limit"),
+    "ended": N_("ended"),
+    "left": N_("left"),
 }
 CUSTOMER_NOTES = {
-    "incomplete": "The customer's message was cut off.",
-    "fallback": "A prepared line from the scenario (the model's answer did not pass its checks).",
+    "incomplete": N_("The customer's message was cut off."),
+    "fallback": N_("A prepared line from the scenario (the model's answer did not pass its checks)."),
 }
 MOOD_NAMES = ("anger", "anxiety", "trust")
+#: Mood dimensions as the meter labels them, and as the chart's legend does.
+MOOD_TITLES = {"anger": N_("Anger"), "anxiety": N_("Anxiety"), "trust": N_("Trust")}
+MOOD_SERIES = {"anger": N_("anger"), "anxiety": N_("anxiety"), "trust": N_("trust")}
+MOOD_LABELS = {"calm": N_("calm"), "anxious": N_("anxious"), "angry": N_("angry"), "relieved": N_("relieved")}
+ROLE_NAMES = {"trainee": N_("trainee"), "trainer": N_("trainer"), "hr": N_("hr"), "admin": N_("admin")}
+MODE_NAMES = {"practice": N_("practice"), "assessment": N_("assessment")}
+CHANNEL_NAMES = {"chat": N_("chat"), "email": N_("email"), "voice": N_("voice")}
+ASSIGNEE_KINDS = {"person": N_("person"), "team": N_("team")}
+
+
+def named(names: dict[str, str], value: str | None) -> str:
+    """A stored value (a mode, a role, ...) as the interface shows it; unknown values as they are."""
+    if value is None:
+        return ""
+    return _(names[value]) if value in names else str(value)
+
+
+def assignee(kind: str, name: str) -> str:
+    """Who an assignment is for, e.g. "team: north"."""
+    return f"{named(ASSIGNEE_KINDS, kind)}: {name}"
 
 # Every ASCII punctuation character can be backslash-escaped in CommonMark; escaping all of
 # them also disarms Streamlit's own directives (":red[...]", ":material/...:", "$math$").
@@ -50,7 +84,10 @@ def escape_markdown(text: str) -> str:
 
 
 def error_text(exc: BaseException) -> str:
-    """An exception's message, escaped for st.warning/st.error (KeyError adds quotes)."""
+    """An exception's message, escaped for st.warning/st.error (KeyError adds quotes); in
+    the interface language where the error carries a translatable message."""
+    if isinstance(exc, Translatable):
+        return escape_markdown(exc.translated(interface_language()))
     return escape_markdown(str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc))
 
 
@@ -77,19 +114,24 @@ def stream_text(chunks: Iterable[str]) -> str:
 
 
 def guard_summary(events: list[dict[str, Any]]) -> str:
-    return "; ".join(f"attempt {e.get('attempt')}: {e.get('kind')}" for e in events)
+    return "; ".join(_("attempt {attempt}: {kind}").format(attempt=e.get("attempt"), kind=e.get("kind"))
+                     for e in events)
 
 
 def customer_checks(turn: dict[str, Any]) -> None:
     """For trainers: the customer's answer, its guard events and the facts the reply earned."""
-    st.text(turn.get("customer_text") or "(no customer message stored)")
+    st.text(turn.get("customer_text") or _("(no customer message stored)"))
     events = turn.get("guard_events") or []
-    st.caption("Guard events: " + (escape_markdown(guard_summary(events)) if events else "none"))
+    st.caption(_("Guard events: {events}").format(
+        events=escape_markdown(guard_summary(events)) if events else _("none")))
     earned = turn.get("facts_earned") or []
     check = turn.get("fact_check") or {}
-    line = f"Facts earned by this reply: {escape_markdown(', '.join(earned)) if earned else 'none'}"
+    facts = escape_markdown(", ".join(earned)) if earned else _("none")
     if check.get("error"):
-        line += f" (the model check failed: {escape_markdown(check['error'])})"
+        line = _("Facts earned by this reply: {facts} (the model check failed: {error})").format(
+            facts=facts, error=escape_markdown(check["error"]))
+    else:
+        line = _("Facts earned by this reply: {facts}").format(facts=facts)
     st.caption(line)
 
 
@@ -119,16 +161,19 @@ def customer_turn(turn: dict[str, Any], subject: str | None = None, show_checks:
     if turn["customer_text"]:
         with customer_message():
             if subject:
-                st.caption(f"Subject: {'' if turn['idx'] == 0 else 'Re: '}{escape_markdown(subject)}")
+                # "Re: " is the mail convention in either language.
+                st.caption(_("Subject: {subject}").format(
+                    subject=("" if turn["idx"] == 0 else "Re: ") + escape_markdown(subject)))
             st.text(turn["customer_text"])
             note = CUSTOMER_NOTES.get(turn["customer_status"])
             if note:
-                st.caption(note)
+                st.caption(_(note))
             if show_checks and turn.get("guard_events"):
-                st.caption("Checks on this message: " + escape_markdown(guard_summary(turn["guard_events"])))
+                st.caption(_("Checks on this message: {events}").format(
+                    events=escape_markdown(guard_summary(turn["guard_events"]))))
     elif turn["idx"] > 0 and turn["customer_status"] == "pending":
         with customer_message():
-            st.caption("No answer from the customer was stored for this reply (it was interrupted).")
+            st.caption(_("No answer from the customer was stored for this reply (it was interrupted)."))
 
 
 # -- verdicts -----------------------------------------------------------------------
@@ -136,10 +181,10 @@ def customer_turn(turn: dict[str, Any], subject: str | None = None, show_checks:
 
 def feedback_label(verdict: Verdict | None) -> str:
     if verdict is None:
-        return "Feedback: not graded yet"
+        return _("Feedback: not graded yet")
     if verdict.status != "scored" or verdict.score is None:
-        return "Feedback: Unscored"
-    return f"Feedback: {verdict.score:.0f}/100"
+        return _("Feedback: Unscored")
+    return _("Feedback: {score}/100").format(score=f"{verdict.score:.0f}")
 
 
 def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, dict[str, Any]] | None = None) -> None:
@@ -151,13 +196,13 @@ def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, dict
     """
     labels = labels or {}
     if verdict is None:
-        st.caption("This reply has no grade yet.")
+        st.caption(_("This reply has no grade yet."))
         trainer_levels(labels, rubric)
         return
     if verdict.status != "scored" or verdict.score is None:
-        st.markdown("**Unscored**")
-        st.text(verdict.reason or "The judge gave no grade for this reply.")
-        st.caption("Unscored replies are left out of your average; they can be graded again later.")
+        st.markdown(f"**{_('Unscored')}**")
+        st.text(verdict.reason or _("The judge gave no grade for this reply."))
+        st.caption(_("Unscored replies are left out of your average; they can be graded again later."))
         trainer_levels(labels, rubric)
         review_note(verdict)
         signals_caption(verdict.signals)
@@ -166,19 +211,19 @@ def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, dict
     if labels:
         score = record_score(rubric, record)
         shown = "—" if score is None else f"{score:.0f}/100"
-        st.markdown(f"**Score: {shown}** · judge {verdict.score:.0f}/100")
-        st.caption("A trainer labelled this reply: the trainer's levels are the score of record.")
+        st.markdown(_("**Score: {shown}** · judge {judge}/100").format(shown=shown, judge=f"{verdict.score:.0f}"))
+        st.caption(_("A trainer labelled this reply: the trainer's levels are the score of record."))
     else:
-        st.markdown(f"**Score: {verdict.score:.0f}/100**")
+        st.markdown(_("**Score: {score}/100**").format(score=f"{verdict.score:.0f}"))
     for criterion_id, title in _criteria(verdict, rubric):
         _criterion(title, verdict.criteria[criterion_id], record.get(criterion_id))
     review_note(verdict)
     signals_caption(verdict.signals)
     if verdict.tip:
-        st.markdown("**Tip**")
+        st.markdown(f"**{_('Tip')}**")
         st.text(verdict.tip)
     if verdict.better_reply:
-        st.markdown("**A better reply**")
+        st.markdown(f"**{_('A better reply')}**")
         with st.container(border=True):
             st.text(verdict.better_reply)
 
@@ -196,18 +241,20 @@ def _criterion(title: str, criterion, record: dict[str, Any] | None = None) -> N
     if criterion.status == "scored" and criterion.level is not None:
         level = f"{criterion.level}/{criterion.max_level}"
     else:
-        level = "Unscored"
+        level = _("Unscored")
     if record and record["source"] == "human":
-        level = f"judge {level} · trainer {record['human']}/{criterion.max_level}"
+        level = _("judge {judge} · trainer {trainer}").format(
+            judge=level, trainer=f"{record['human']}/{criterion.max_level}")
     line = f"**{escape_markdown(title)}** · {level}"
     if criterion.confidence < 1:
-        line += f" · confidence {criterion.confidence:.0%}"
+        line += " · " + _("confidence {share}").format(share=f"{criterion.confidence:.0%}")
     explanation = criterion.rationale if criterion.status == "scored" else (criterion.reason or criterion.rationale)
     if explanation:
         line += f"  \n{escape_markdown(explanation)}"
     st.markdown(line)
     if criterion.evidence:
-        st.caption("Evidence: " + " · ".join(f"“{escape_markdown(q)}”" for q in criterion.evidence))
+        st.caption(_("Evidence: {quotes}").format(
+            quotes=" · ".join(f"“{escape_markdown(q)}”" for q in criterion.evidence)))
 
 
 def trainer_levels(labels: dict[str, dict[str, Any]], rubric: Rubric) -> None:
@@ -220,29 +267,29 @@ def trainer_levels(labels: dict[str, dict[str, Any]], rubric: Rubric) -> None:
         f"{escape_markdown(titles.get(cid, cid))} {row['level']}/{maxima.get(cid, '?')}"
         for cid, row in labels.items()
     ]
-    st.markdown("**Trainer's levels (score of record):** " + " · ".join(parts))
+    st.markdown(_("**Trainer's levels (score of record):** {levels}").format(levels=" · ".join(parts)))
 
 
 def review_note(verdict: Verdict) -> None:
     """The judge's own doubt about a verdict, so nobody takes it for a settled grade."""
     if verdict.needs_review:
-        reasons = "; ".join(verdict.review_reasons) or "flagged by the grading checks"
-        st.warning(f"Needs human review: {escape_markdown(reasons)}", icon=":material/flag:")
+        reasons = "; ".join(verdict.review_reasons) or _("flagged by the grading checks")
+        st.warning(_("Needs human review: {reasons}").format(reasons=escape_markdown(reasons)), icon=":material/flag:")
 
 
 # -- deterministic signals ------------------------------------------------------------
 
 # The signals computed in code next to the judge (see simulator/judge), in display order.
 SIGNAL_NAMES = {
-    "words": "Words",
-    "sentences": "Sentences",
-    "questions": "Questions",
-    "open_questions": "Open questions",
-    "feeling_sentences": "Sentences with words of feeling",
-    "cliches": "Clichés",
-    "repeats_earlier": "Repeats an earlier reply",
-    "repeated_sentences": "Repeated sentences",
-    "addressed_to_grader": "Addressed to the grader",
+    "words": N_("Words"),
+    "sentences": N_("Sentences"),
+    "questions": N_("Questions"),
+    "open_questions": N_("Open questions"),
+    "feeling_sentences": N_("Sentences with words of feeling"),
+    "cliches": N_("Clichés"),
+    "repeats_earlier": N_("Repeats an earlier reply"),
+    "repeated_sentences": N_("Repeated sentences"),
+    "addressed_to_grader": N_("Addressed to the grader"),
 }
 
 
@@ -288,9 +335,9 @@ def signal_value(key: str, value: Any) -> str:
         if share is not None:
             return f"{share:.0%}"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple, set)):
-        return _phrases(value, width=200) or "none"
+        return _phrases(value, width=200) or _("none")
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)
@@ -304,28 +351,31 @@ def signals_summary(signals: dict[str, Any] | None) -> str:
     signals = signals or {}
     parts = []
     if "words" in signals:
-        parts.append(f"{_count(signals['words'])} words")
+        parts.append(_("{n} words").format(n=_count(signals["words"])))
     if "questions" in signals:
-        questions = f"{_count(signals['questions'])} questions"
         if "open_questions" in signals:
-            questions += f" ({_count(signals['open_questions'])} open)"
-        parts.append(questions)
+            parts.append(_("{n} questions ({open} open)").format(
+                n=_count(signals["questions"]), open=_count(signals["open_questions"])))
+        else:
+            parts.append(_("{n} questions").format(n=_count(signals["questions"])))
     elif "open_questions" in signals:
-        parts.append(f"{_count(signals['open_questions'])} open questions")
+        parts.append(_("{n} open questions").format(n=_count(signals["open_questions"])))
     cliches = signals.get("cliches")
     if cliches:
-        parts.append(f"clichés: {_phrases(cliches)}" if _phrases(cliches) else f"{_count(cliches)} clichés")
+        parts.append(_("clichés: {phrases}").format(phrases=_phrases(cliches)) if _phrases(cliches)
+                     else _("{n} clichés").format(n=_count(cliches)))
     repeats = signals.get("repeats_earlier")
     share = _share(repeats)
     if share is not None and share >= REPEAT_SHOWN:
-        parts.append(f"repeats earlier reply {share:.0%}")
+        parts.append(_("repeats earlier reply {share}").format(share=f"{share:.0%}"))
     elif share is None and repeats:
-        parts.append("repeats an earlier reply")
+        parts.append(_("repeats an earlier reply"))
     if signals.get("repeated_sentences"):
-        parts.append(f"{_count(signals['repeated_sentences'])} repeated sentences")
+        parts.append(_("{n} repeated sentences").format(n=_count(signals["repeated_sentences"])))
     grader = signals.get("addressed_to_grader")
     if grader:
-        parts.append(f"addressed to the grader: {_phrases(grader)}" if _phrases(grader) else "addressed to the grader")
+        parts.append(_("addressed to the grader: {phrases}").format(phrases=_phrases(grader)) if _phrases(grader)
+                     else _("addressed to the grader"))
     return " · ".join(parts)
 
 
@@ -338,7 +388,7 @@ def signals_caption(signals: dict[str, Any] | None) -> None:
 def signals_table(signals: dict[str, Any] | None) -> None:
     """Every known signal that is present, one row each (the review page)."""
     rows = [
-        {"Signal": name, "Value": signal_value(key, signals[key])}
+        {_("Signal"): _(name), _("Value"): signal_value(key, signals[key])}
         for key, name in SIGNAL_NAMES.items()
         if signals and key in signals
     ]
@@ -356,15 +406,16 @@ def record_levels_view(record: dict[str, dict[str, Any]], rubric: Rubric) -> Non
         if entry is None:
             continue
         top = criterion.max_level
-        shown = "no level" if entry["record"] is None else f"{entry['record']}/{top}"
-        judge = "unscored" if entry["judge"] is None else f"{entry['judge']}/{top}"
-        line = f"**{escape_markdown(criterion.title)}** · record {shown}"
+        shown = _("no level") if entry["record"] is None else f"{entry['record']}/{top}"
+        judge = _("unscored") if entry["judge"] is None else f"{entry['judge']}/{top}"
+        title = escape_markdown(criterion.title)
         if entry["source"] == "human":
-            line += f" (trainer) · judge {judge}"
+            line = _("**{title}** · record {record} (trainer) · judge {judge}").format(
+                title=title, record=shown, judge=judge)
             if entry["judge"] is not None and entry["judge"] != entry["human"]:
-                line += " · :orange[**the judge disagrees**]"
+                line += " · :orange[**" + _("the judge disagrees") + "**]"
         else:
-            line += " (judge; not labelled)"
+            line = _("**{title}** · record {record} (judge; not labelled)").format(title=title, record=shown)
         st.markdown(line)
 
 
@@ -390,20 +441,20 @@ def agreement_table(results: dict[str, Agreement], rubric: Rubric) -> None:
     st.dataframe(
         [
             {
-                "Criterion": titles.get(cid, cid),
+                _("Criterion"): titles.get(cid, cid),
                 "n": a.n,
-                "Unscored": a.unscored,
-                "Kappa": figure(a.kappa),
-                "Exact": figure(a.exact),
-                "Within one": figure(a.within_one),
+                _("Unscored"): a.unscored,
+                _("Kappa"): figure(a.kappa),
+                _("Exact"): figure(a.exact),
+                _("Within one"): figure(a.within_one),
             }
             for cid, a in results.items()
         ],
         hide_index=True,
         width="stretch",
         column_config={
-            "n": st.column_config.NumberColumn(help="Labelled criteria the judge gave a level for"),
-            "Kappa": st.column_config.TextColumn(help="Quadratic-weighted kappa; — when undefined"),
+            "n": st.column_config.NumberColumn(help=_("Labelled criteria the judge gave a level for")),
+            _("Kappa"): st.column_config.TextColumn(help=_("Quadratic-weighted kappa; — when undefined")),
         },
     )
 
@@ -411,31 +462,35 @@ def agreement_table(results: dict[str, Agreement], rubric: Rubric) -> None:
 # -- mood and summary ---------------------------------------------------------------
 
 
-def customer_face(mood: MoodState, name: str, language: str = "en") -> None:
+def customer_face(mood: MoodState, name: str, language: str | None = None) -> None:
     """The avatar drawn from the mood, with its text label for screen readers and for
-    anyone who cannot read a face."""
-    svg = avatar_svg(mood.label, anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust, name=name)
-    label = html.escape(avatar_label(mood.label, "en", name), quote=True)
+    anyone who cannot read a face (in the interface language unless one is given)."""
+    language = language or interface_language()
+    svg = avatar_svg(mood.label, anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust, name=name,
+                     language=language)
+    label = html.escape(avatar_label(mood.label, language, name), quote=True)
     # Streamlit's HTML sanitiser drops inline <svg>, but keeps an <img> with a data URI:
     # still drawn by the app, no external asset, and the alt text carries the label.
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     st.html(f'<img class="customer-face" data-mood="{mood.label}" alt="{label}" width="120" height="120" '
             f'src="data:image/svg+xml;base64,{data}">')
-    st.caption(escape_markdown(avatar_label(mood.label, "en", name)))
+    st.caption(escape_markdown(avatar_label(mood.label, language, name)))
 
 
 def coach_panel(note: CoachNote) -> None:
+    """The coach's note (made in the interface language: `session.coach(language())`)."""
     with st.container(border=True):
-        st.markdown("**Coach**")
+        st.markdown(f"**{_('Coach')}**")
         st.markdown(f":material/psychology: {escape_markdown(note.needs)}")
-        st.markdown(f":material/lightbulb: **Try:** {escape_markdown(note.suggestion)}")
+        st.markdown(":material/lightbulb: " + _("**Try:** {suggestion}").format(
+            suggestion=escape_markdown(note.suggestion)))
 
 
 def debrief_panel(debrief: Debrief) -> None:
     with st.container(border=True):
-        st.markdown("**Debrief**")
-        st.markdown(f"**What went well:** {escape_markdown(debrief.went_well)}")
-        st.markdown(f"**One thing to try next time:** {escape_markdown(debrief.try_next)}")
+        st.markdown(f"**{_('Debrief')}**")
+        st.markdown(_("**What went well:** {text}").format(text=escape_markdown(debrief.went_well)))
+        st.markdown(_("**One thing to try next time:** {text}").format(text=escape_markdown(debrief.try_next)))
         st.info(escape_markdown(debrief.support), icon=":material/favorite:")
 
 
@@ -443,57 +498,59 @@ def facts_uncovered(facts: list[dict[str, Any]]) -> None:
     if not facts:
         return
     found = sum(1 for f in facts if f["turn"] is not None)
-    st.markdown(f"**What you uncovered:** {found} of {len(facts)} things the customer had not said at first")
+    st.markdown(_("**What you uncovered:** {found} of {total} things the customer had not said at first").format(
+        found=found, total=len(facts)))
     for fact in facts:
         if fact["turn"] is None:
-            st.markdown(f"- :material/help: Not uncovered: {escape_markdown(fact['fact'])}")
+            st.markdown("- :material/help: " + _("Not uncovered: {fact}").format(fact=escape_markdown(fact["fact"])))
         else:
-            st.markdown(f"- :material/check_circle: Reply {fact['turn']}: {escape_markdown(fact['fact'])}")
+            st.markdown("- :material/check_circle: " + _("Reply {turn}: {fact}").format(
+                turn=fact["turn"], fact=escape_markdown(fact["fact"])))
 
 
 def mood_meter(mood: MoodState) -> None:
-    st.markdown(f"**Customer mood:** {mood.label}")
+    st.markdown(_("**Customer mood:** {mood}").format(mood=named(MOOD_LABELS, mood.label)))
     for name in MOOD_NAMES:
         value = getattr(mood, name)
-        st.progress(value / 10, text=f"{name.title()} {value}/10")
+        st.progress(value / 10, text=_("{dimension} {value}/10").format(dimension=_(MOOD_TITLES[name]), value=value))
 
 
 def scenario_card(scenario: Scenario) -> None:
     """What a trainee should know before starting."""
     st.subheader(escape_markdown(scenario.title))
     facts = [
-        LANGUAGES.get(scenario.language, scenario.language),
-        f"{scenario.channel} channel",
-        f"difficulty {scenario.difficulty}/5",
-        f"{scenario.mode} mode",
+        named(LANGUAGES, scenario.language),
+        _("{channel} channel").format(channel=named(CHANNEL_NAMES, scenario.channel)),
+        _("difficulty {level}/5").format(level=scenario.difficulty),
+        _("{mode} mode").format(mode=named(MODE_NAMES, scenario.mode)),
     ]
     st.caption(" · ".join(facts))
-    st.markdown("**Your objectives**")
+    st.markdown(f"**{_('Your objectives')}**")
     st.markdown("\n".join(f"- {escape_markdown(o)}" for o in scenario.objectives))
     if scenario.content_note:
-        st.warning(f"Content note: {escape_markdown(scenario.content_note)}", icon=":material/info:")
+        st.warning(_("Content note: {note}").format(note=escape_markdown(scenario.content_note)), icon=":material/info:")
     if scenario.distressing:
-        st.caption("You can pause or leave at any time; leaving early is never counted against you. "
-                   "A short debrief follows the session.")
+        st.caption(_("You can pause or leave at any time; leaving early is never counted against you. "
+                     "A short debrief follows the session."))
 
 
 def session_summary(summary: dict[str, Any]) -> None:
     """Mean over scored replies only; unscored replies are counted, never averaged in."""
     outcome = summary["outcome"]
     if outcome:
-        st.markdown(f"**Outcome:** {escape_markdown(OUTCOMES.get(outcome, outcome))}")
+        st.markdown(_("**Outcome:** {outcome}").format(outcome=escape_markdown(named(OUTCOMES, outcome))))
     else:
-        st.markdown("**Outcome:** still in progress")
+        st.markdown(_("**Outcome:** still in progress"))
     mean = summary["mean_score"]
     scores, replies, unscored = st.columns(3)
-    scores.metric("Mean score", "—" if mean is None else f"{mean:.0f}/100",
-                  help="Averaged over scored replies only.")
-    replies.metric("Replies", summary["replies"])
-    unscored.metric("Unscored", summary["unscored"], help="Replies the judge could not grade; not counted as 0.")
+    scores.metric(_("Mean score"), "—" if mean is None else f"{mean:.0f}/100",
+                  help=_("Averaged over scored replies only."))
+    replies.metric(_("Replies"), summary["replies"])
+    unscored.metric(_("Unscored"), summary["unscored"], help=_("Replies the judge could not grade; not counted as 0."))
     rows = [
         {
-            "Criterion": c["title"],
-            "Mean level": "—" if c["mean_level"] is None else f"{c['mean_level']:g}/{c['max_level']}",
+            _("Criterion"): c["title"],
+            _("Mean level"): "—" if c["mean_level"] is None else f"{c['mean_level']:g}/{c['max_level']}",
         }
         for c in summary["criteria"].values()
     ]
@@ -501,6 +558,7 @@ def session_summary(summary: dict[str, Any]) -> None:
     facts_uncovered(summary.get("facts") or [])
     moods = [m for m in summary["mood"] if m["anger"] is not None]
     if len(moods) > 1:
-        st.markdown("**Customer mood over the turns**")
-        chart = {"turn": [m["turn"] for m in moods]} | {n: [m[n] for m in moods] for n in MOOD_NAMES}
-        st.line_chart(chart, x="turn", y=list(MOOD_NAMES), height=220)
+        st.markdown(f"**{_('Customer mood over the turns')}**")
+        turn, series = _("turn"), [_(MOOD_SERIES[n]) for n in MOOD_NAMES]
+        chart = {turn: [m["turn"] for m in moods]} | {label: [m[n] for m in moods] for n, label in zip(MOOD_NAMES, series)}
+        st.line_chart(chart, x=turn, y=series, height=220)

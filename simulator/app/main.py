@@ -6,10 +6,11 @@ and `st.navigation` over the pages that user's roles allow.
 
 import streamlit as st
 
-from simulator.app import routes, state
+from simulator.app import components, routes, state
 from simulator.app.services import get_services
+from simulator.app.text import N_, _
 
-st.set_page_config(page_title="Empathy simulator", page_icon=":material/forum:", layout="centered")
+st.set_page_config(page_title=_("Empathy simulator"), page_icon=":material/forum:", layout="centered")
 state.init()
 services = get_services()
 user = state.current_user(services.store.db)
@@ -18,8 +19,9 @@ if user is None:
 page = routes.navigation(user)
 if user is not None:
     with st.sidebar:
-        st.caption(f"Signed in as **{user.display_name}** ({', '.join(user.roles)})")
-        if st.button("Sign out", icon=":material/logout:"):
-            state.sign_out("You are signed out.")
+        st.caption(_("Signed in as **{name}** ({roles})").format(
+            name=user.display_name, roles=", ".join(components.named(components.ROLE_NAMES, r) for r in user.roles)))
+        if st.button(_("Sign out"), icon=":material/logout:"):
+            state.sign_out(N_("You are signed out."))
             st.rerun()
 page.run()

@@ -7,6 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from simulator.app import state
+from simulator.app.text import _
 
 PAGES_DIR = Path(__file__).parent / "app_pages"
 PRACTICE = PAGES_DIR / "practice.py"
@@ -38,28 +39,28 @@ PAGE_ROLES = {
 def navigation(user):
     """The pages `user` may open; only the sign-in page without a user."""
     if user is None:
-        return st.navigation([st.Page(LOGIN, title="Sign in", icon=":material/login:", default=True)])
+        return st.navigation([st.Page(LOGIN, title=_("Sign in"), icon=":material/login:", default=True)])
     allowed = {name for name, roles in PAGE_ROLES.items() if user.has(*roles)}
     pages = {
-        "Practise": [
-            st.Page(PRACTICE, title="Practice", icon=":material/forum:", default=True),
-            st.Page(HISTORY, title="History", icon=":material/history:"),
+        _("Practise"): [
+            st.Page(PRACTICE, title=_("Practice"), icon=":material/forum:", default=True),
+            st.Page(HISTORY, title=_("History"), icon=":material/history:"),
         ],
-        "Trainer studio": [
+        _("Trainer studio"): [
             page for name, page in [
-                ("library", st.Page(LIBRARY, title="Library", icon=":material/library_books:")),
-                ("editor", st.Page(EDITOR, title="Editor", icon=":material/edit_note:")),
-                ("assignments", st.Page(ASSIGNMENTS, title="Assignments", icon=":material/assignment:")),
-                ("review", st.Page(REVIEW, title="Review", icon=":material/rate_review:")),
+                ("library", st.Page(LIBRARY, title=_("Library"), icon=":material/library_books:")),
+                ("editor", st.Page(EDITOR, title=_("Editor"), icon=":material/edit_note:")),
+                ("assignments", st.Page(ASSIGNMENTS, title=_("Assignments"), icon=":material/assignment:")),
+                ("review", st.Page(REVIEW, title=_("Review"), icon=":material/rate_review:")),
             ] if name in allowed
         ],
-        "Reports": [
+        _("Reports"): [
             page for name, page in [
-                ("dashboard", st.Page(DASHBOARD, title="Dashboard", icon=":material/monitoring:")),
-                ("export", st.Page(EXPORT, title="Export", icon=":material/file_export:")),
+                ("dashboard", st.Page(DASHBOARD, title=_("Dashboard"), icon=":material/monitoring:")),
+                ("export", st.Page(EXPORT, title=_("Export"), icon=":material/file_export:")),
             ] if name in allowed
         ],
-        "You": [st.Page(ACCOUNT, title="Account", icon=":material/person:")],
+        _("You"): [st.Page(ACCOUNT, title=_("Account"), icon=":material/person:")],
     }
     return st.navigation({section: items for section, items in pages.items() if items})
 
@@ -68,7 +69,7 @@ def guard(page: str):
     """The signed-in user if they may open `page`; otherwise the page stops here."""
     user = st.session_state.get(state.CURRENT_USER)
     if user is None or not user.has(*PAGE_ROLES[page]):
-        st.error("You do not have access to this page. Ask an admin for the role it needs.",
+        st.error(_("You do not have access to this page. Ask an admin for the role it needs."),
                  icon=":material/block:")
         st.stop()
     return user

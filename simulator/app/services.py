@@ -19,15 +19,18 @@ from simulator.llm.base import LLMError
 from simulator.llm.registry import SpecError
 from simulator.session import Services
 from simulator.store.database import StoreError
+from simulator.app.text import N_, _
 
-MODEL_HELP = (
+MODEL_HELP = N_(
     "Set EMPATHY_SIM_CUSTOMER_MODEL and EMPATHY_SIM_JUDGE_MODEL to a working backend "
     "(e.g. `embedded`, `openai:gpt-4o-mini`, `openai-compatible:<model>@<url>`; "
     "`scripted` for a demo without a model), then reload the page."
 )
 
 
-@st.cache_resource(show_spinner="Loading models and scenarios…")
+# The spinner is drawn by get_services (in the user's language); st.spinner only shows
+# after half a second, so a cached call shows nothing.
+@st.cache_resource(show_spinner=False)
 def _build(settings_json: str, scenario_dir: str, rubric_dir: str) -> tuple[Services, list[ContentProblem]]:
     library, problems = load_library(Path(scenario_dir), Path(rubric_dir))
     settings = Settings.model_validate_json(settings_json)
@@ -46,35 +49,36 @@ def get_services() -> Services:
     try:
         settings = load_settings()
     except ValueError as exc:  # a bad config file or a bad value in the environment
-        _stop("The settings cannot be read.", f"{exc}")
+        _stop(_("The settings cannot be read."), f"{exc}")
     scenario_dir, rubric_dir = default_content_dirs()
     try:
-        services, problems = _build(settings.model_dump_json(), str(scenario_dir), str(rubric_dir))
+        with st.spinner(_("Loading models and scenarios…")):
+            services, problems = _build(settings.model_dump_json(), str(scenario_dir), str(rubric_dir))
     except StoreError as exc:
-        _stop("The database cannot be opened.", str(exc))
+        _stop(_("The database cannot be opened."), str(exc))
     except SpecError as exc:
-        _stop("A model setting is not valid.", f"{exc}")
+        _stop(_("A model setting is not valid."), f"{exc}")
     except LLMError as exc:  # ModelUnavailable included
-        _stop("A model backend is not available.", f"{exc}\n\n{MODEL_HELP}")
+        _stop(_("A model backend is not available."), f"{exc}\n\n{_(MODEL_HELP)}")
     if problems:
         _content_problems(problems)
     if not services.library.scenarios:
         _stop(
-            "No scenario can be used.",
-            f"Add scenario YAML files to {scenario_dir} (or point EMPATHY_SIM_SCENARIOS at a folder), "
-            "check them with `empathy-sim validate`, then reload the page.",
+            _("No scenario can be used."),
+            _("Add scenario YAML files to {folder} (or point EMPATHY_SIM_SCENARIOS at a folder), "
+              "check them with `empathy-sim validate`, then reload the page.").format(folder=scenario_dir),
         )
     return services
 
 
 def _content_problems(problems: list[ContentProblem]) -> None:
     st.error(
-        f"The content library has {len(problems)} problem(s); the affected scenarios or rubrics "
-        "are left out. A trainer should fix the files below (`empathy-sim validate` lists them) "
-        "and reload the page.",
+        _("The content library has {n} problem(s); the affected scenarios or rubrics "
+          "are left out. A trainer should fix the files below (`empathy-sim validate` lists them) "
+          "and reload the page.").format(n=len(problems)),
         icon=":material/error:",
     )
-    with st.expander("Content problems"):
+    with st.expander(_("Content problems")):
         st.text("\n".join(str(p) for p in problems))
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from simulator import i18n
+from simulator.i18n import N_
+
 DEFAULT_TRAINEE = "trainee"
 USER_ID = "signed_in_user_id"
 SIGNED_IN_AT = "signed_in_at"
@@ -48,6 +51,7 @@ DASHBOARD_GROUP_BY = "dashboard_group_by"
 DASHBOARD_PERSON = "dashboard_person"
 TEAM_FORM = "team_form"
 EMAIL_FORM = "practice_email_form"
+ACCOUNT_LANGUAGE = "account_language"
 
 # The URL keeps the running session so that a browser reload continues it.
 QUERY_SESSION = "session"
@@ -67,6 +71,24 @@ def trainee() -> str:
 CURRENT_USER = "current_user"  # the User of this run, loaded fresh from the database
 
 
+def default_language() -> str:
+    """The configured interface language (EMPATHY_SIM_LANGUAGE): for the sign-in page and
+    for accounts created from now on. English when the settings cannot be read (the page
+    says so)."""
+    from simulator.config import load_settings
+
+    try:
+        return load_settings().language
+    except ValueError:
+        return i18n.DEFAULT_LANGUAGE
+
+
+def language() -> str:
+    """The interface language of this run: the signed-in user's, else the configured default."""
+    user = st.session_state.get(CURRENT_USER)
+    return i18n.normalise(user.language) if user is not None else default_language()
+
+
 SSO = "signed_in_with_sso"
 
 
@@ -76,6 +98,11 @@ def sso_configured() -> bool:
         return "auth" in st.secrets
     except Exception:  # no secrets file at all: local accounts only
         return False
+
+
+def chosen_language() -> str | None:
+    """The Account page's language picker (read in its on_change callback)."""
+    return st.session_state.get(ACCOUNT_LANGUAGE)
 
 
 def sign_in(user, via_sso: bool = False) -> None:
@@ -89,19 +116,27 @@ def sign_in(user, via_sso: bool = False) -> None:
     st.session_state[CURRENT_USER] = user
 
 
-def sign_out(reason: str | None = None) -> None:
+def sign_out(reason: str | None = None, **params) -> None:
+    """`reason`: an English msgid (marked with N_) with `{placeholders}` filled from
+    `params`; the sign-in page shows it in its own language."""
     via_sso = st.session_state.get(SSO)
     for key in list(st.session_state.keys()):
         del st.session_state[key]
     if reason:
-        st.session_state[SIGN_OUT_REASON] = reason
+        st.session_state[SIGN_OUT_REASON] = (reason, params)
     st.query_params.clear()
     if via_sso:
         st.logout()  # also ends the identity cookie (and the provider session, where it offers that)
 
 
 def take_sign_out_reason() -> str | None:
-    return st.session_state.pop(SIGN_OUT_REASON, None)
+    """Why the last user was signed out, in the language of the sign-in page (once)."""
+    reason = st.session_state.pop(SIGN_OUT_REASON, None)
+    if reason is None:
+        return None
+    msgid, params = reason
+    text = i18n.translate(msgid, language())
+    return text.format(**params) if params else text
 
 
 def remember_session_from_url() -> None:
@@ -125,8 +160,8 @@ def current_user(db):
         user = accounts.user_for_identity(db, st.user.get("email"))
         if user is None:
             st.session_state[SIGN_OUT_REASON] = (
-                f"The identity {st.user.get('email')} has no account here yet. Ask an admin to create the "
-                "user with that e-mail address as its name.")
+                N_("The identity {email} has no account here yet. Ask an admin to create the "
+                   "user with that e-mail address as its name."), {"email": st.user.get("email")})
             return None
         sign_in(user, via_sso=True)
         user_id = user.id
@@ -135,11 +170,11 @@ def current_user(db):
         return None
     now = datetime.now(timezone.utc)
     if accounts.expired(st.session_state[SIGNED_IN_AT], st.session_state[LAST_SEEN], now):
-        sign_out("Your sign-in expired. Sign in again; nothing you typed was lost.")
+        sign_out(N_("Your sign-in expired. Sign in again; nothing you typed was lost."))
         return None
     user = accounts.get_user(db, user_id)
     if user is None:
-        sign_out("This account no longer exists.")
+        sign_out(N_("This account no longer exists."))
         return None
     st.session_state[LAST_SEEN] = now
     st.session_state[CURRENT_USER] = user

@@ -15,19 +15,27 @@ import streamlit as st
 from simulator import accounts, dashboards, exports
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
+from simulator.app.text import N_, _
 from simulator.store import assignments as work
 
 # Widget keys of this page.
 
+# Internal values of the "everyone" options (shown translated).
 ALL_TEAMS = "All teams"
 ALL_SCENARIOS = "All scenarios"
-GROUP_LABELS = {"person": "Person", "team": "Team", "scenario": "Scenario", "criterion": "Criterion"}
-TRENDS = {"up": "↑ improving", "down": "↓ declining", "flat": "→ steady", None: "— needs two sessions"}
+GROUP_LABELS = {"person": N_("Person"), "team": N_("Team"), "scenario": N_("Scenario"), "criterion": N_("Criterion")}
+# "By person" etc. as headings: whole phrases, since German needs its own word order.
+GROUP_HEADINGS = {"person": N_("By person"), "team": N_("By team"), "scenario": N_("By scenario"),
+                  "criterion": N_("By criterion")}
+FIRST_LATEST_HEADINGS = {"person": N_("First against latest session, by person"),
+                         "team": N_("First against latest session, by team"),
+                         "scenario": N_("First against latest session, by scenario")}
+TRENDS = {"up": N_("↑ improving"), "down": N_("↓ declining"), "flat": N_("→ steady"), None: N_("— needs two sessions")}
 
 services = get_services()
 user = routes.guard("dashboard")
 db = services.store.db
-st.title("Dashboard")
+st.title(_("Dashboard"))
 
 rubrics = list(services.library.rubrics.values())
 TITLES = {c.id: c.title for r in rubrics for c in r.criteria}
@@ -65,47 +73,51 @@ def progress_chart(found: list[dashboards.CriterionProgress]) -> None:
     data = [
         {"Session": p.session, "Level": p.level, "Criterion": criterion_title(c.criterion),
          "Started (UTC)": p.started_at[:16].replace("T", " "), "Scenario": scenario_title(p.scenario_id),
-         "Mode": p.mode or ""}
+         "Mode": components.named(components.MODE_NAMES, p.mode)}
         for c in found for p in c.points
     ]
     if not data:
         return
     top = max([MAX_LEVELS.get(c.criterion, 0) for c in found] + [p["Level"] for p in data])
+    # The data's field names stay fixed; what the chart shows of them is titled in the interface language.
     # Each criterion has its own colour, point shape and line dash: readable without colour.
     series = alt.Chart(alt.Data(values=data)).encode(
-        x=alt.X("Session:O", title="Session (oldest first)", axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("Level:Q", title="Mean level of record", scale=alt.Scale(domain=[0, top])),
-        color=alt.Color("Criterion:N", legend=alt.Legend(title="Criterion", symbolSize=120)),
-        shape=alt.Shape("Criterion:N"),
-        strokeDash=alt.StrokeDash("Criterion:N"),
-        tooltip=["Criterion:N", "Session:O", "Started (UTC):N", "Scenario:N", "Mode:N", "Level:Q"],
+        x=alt.X("Session:O", title=_("Session (oldest first)"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("Level:Q", title=_("Mean level of record"), scale=alt.Scale(domain=[0, top])),
+        color=alt.Color("Criterion:N", legend=alt.Legend(title=_("Criterion"), symbolSize=120)),
+        shape=alt.Shape("Criterion:N", title=_("Criterion")),
+        strokeDash=alt.StrokeDash("Criterion:N", title=_("Criterion")),
+        tooltip=[alt.Tooltip("Criterion:N", title=_("Criterion")), alt.Tooltip("Session:O", title=_("Session")),
+                 alt.Tooltip("Started (UTC):N", title=_("Started (UTC)")),
+                 alt.Tooltip("Scenario:N", title=_("Scenario")), alt.Tooltip("Mode:N", title=_("Mode")),
+                 alt.Tooltip("Level:Q", title=_("Level"))],
     )
     chart = (series.mark_line(strokeWidth=2) + series.mark_point(size=90, filled=True, opacity=1)).properties(
-        height=280, title="Level per criterion over sessions")
-    st.altair_chart(chart, width="stretch", alt="Mean level of record per criterion in each session, oldest "
-                    "first; the same figures are in the table below.")
+        height=280, title=_("Level per criterion over sessions"))
+    st.altair_chart(chart, width="stretch", alt=_("Mean level of record per criterion in each session, oldest "
+                                                  "first; the same figures are in the table below."))
 
 
 def progress_table(found: list[dashboards.CriterionProgress]) -> None:
     st.dataframe(
         [
-            {"Criterion": criterion_title(c.criterion),
-             "Sessions": len(c.points),
-             "First": c.first, "Best": c.best, "Latest": c.latest,
-             "Change": c.change,
-             "Trend": TRENDS[c.trend],
-             "Unscored": c.unscored}
+            {_("Criterion"): criterion_title(c.criterion),
+             _("Sessions"): len(c.points),
+             _("First"): c.first, _("Best"): c.best, _("Latest"): c.latest,
+             _("Change"): c.change,
+             _("Trend"): _(TRENDS[c.trend]),
+             _("Unscored"): c.unscored}
             for c in found
         ],
         hide_index=True, width="stretch",
         column_config={
-            "First": st.column_config.NumberColumn(format="%.2f", help="Mean level in the first session"),
-            "Best": st.column_config.NumberColumn(format="%.2f", help="Best session's mean level"),
-            "Latest": st.column_config.NumberColumn(format="%.2f", help="Mean level in the latest session"),
-            "Change": st.column_config.NumberColumn(format="%+.2f", help="Latest minus first"),
-            "Trend": st.column_config.TextColumn(help="Direction of a straight line through all sessions"),
-            "Unscored": st.column_config.NumberColumn(help="Replies without a level for this criterion; "
-                                                            "not counted as 0"),
+            _("First"): st.column_config.NumberColumn(format="%.2f", help=_("Mean level in the first session")),
+            _("Best"): st.column_config.NumberColumn(format="%.2f", help=_("Best session's mean level")),
+            _("Latest"): st.column_config.NumberColumn(format="%.2f", help=_("Mean level in the latest session")),
+            _("Change"): st.column_config.NumberColumn(format="%+.2f", help=_("Latest minus first")),
+            _("Trend"): st.column_config.TextColumn(help=_("Direction of a straight line through all sessions")),
+            _("Unscored"): st.column_config.NumberColumn(help=_("Replies without a level for this criterion; "
+                                                                "not counted as 0")),
         },
     )
 
@@ -116,8 +128,9 @@ def examples(summary: dashboards.CriterionSummary) -> None:
             st.text(example.text)
             top = MAX_LEVELS.get(summary.criterion)
             shown = f"{example.level:g}" + (f"/{top}" if top else "")
-            st.caption(f"Level {shown} · {components.escape_markdown(scenario_title(example.scenario_id))} · "
-                       f"{example.started_at[:10]}")
+            st.caption(_("Level {level} · {scenario} · {date}").format(
+                level=shown, scenario=components.escape_markdown(scenario_title(example.scenario_id)),
+                date=example.started_at[:10]))
 
 
 def level_text(summary: dashboards.CriterionSummary) -> str:
@@ -131,32 +144,34 @@ def strengths(rows: list[dict], person: str, own: bool) -> None:
         return
     strong, focus = st.columns(2)
     with strong:
-        st.markdown(f"**{'Your strength' if own else 'Strength'}: "
-                    f"{components.escape_markdown(criterion_title(found.strength.criterion))}**")
-        st.caption(f"Mean level {level_text(found.strength)} over {found.strength.replies} replies. "
-                   "Replies that show it:")
+        strength = _("**Your strength: {criterion}**") if own else _("**Strength: {criterion}**")
+        st.markdown(strength.format(criterion=components.escape_markdown(criterion_title(found.strength.criterion))))
+        st.caption(_("Mean level {level} over {n} replies. Replies that show it:").format(
+            level=level_text(found.strength), n=found.strength.replies))
         examples(found.strength)
     with focus:
         if not found.focus:
-            st.markdown("**To work on:** nothing stands out")
+            st.markdown(_("**To work on:** nothing stands out"))
         for summary in found.focus:
-            st.markdown(f"**To work on: {components.escape_markdown(criterion_title(summary.criterion))}**")
-            st.caption(f"Mean level {level_text(summary)} over {summary.replies} replies. Replies to do better:")
+            st.markdown(_("**To work on: {criterion}**").format(
+                criterion=components.escape_markdown(criterion_title(summary.criterion))))
+            st.caption(_("Mean level {level} over {n} replies. Replies to do better:").format(
+                level=level_text(summary), n=summary.replies))
             examples(summary)
 
 
 def person_progress(rows: list[dict], person: str, own: bool) -> None:
     found = dashboards.progress(rows, person)
     if not any(c.points for c in found):
-        st.info("No scored replies yet." if own else "No scored replies for this person with these filters.")
+        st.info(_("No scored replies yet.") if own else _("No scored replies for this person with these filters."))
         return
     mine = [r for r in rows if r["trainee"] == person]
     total = dashboards.totals(mine)
     sessions, mean, unscored = st.columns(3)
-    sessions.metric("Sessions", total["sessions"])
-    mean.metric("Mean score", "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
-                help="Averaged over scored replies only.")
-    unscored.metric("Unscored replies", total["unscored"], help="Not graded; counted here, never averaged as 0.")
+    sessions.metric(_("Sessions"), total["sessions"])
+    mean.metric(_("Mean score"), "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
+                help=_("Averaged over scored replies only."))
+    unscored.metric(_("Unscored replies"), total["unscored"], help=_("Not graded; counted here, never averaged as 0."))
     progress_chart(found)
     progress_table(found)
     strengths(rows, person, own)
@@ -167,41 +182,45 @@ def person_progress(rows: list[dict], person: str, own: bool) -> None:
 
 def overview_table(rows: list[dict], sessions: list[dict], by: str, teams: dict[str, list[str]]) -> None:
     found = dashboards.overview(rows, sessions, by=by, teams=teams)
-    label = GROUP_LABELS[by]
+    label = _(GROUP_LABELS[by])
     table = []
     for row in found:
-        item = {label: group_name(by, row["group"]), "Sessions": row["sessions"], "Replies": row["replies"]}
+        item = {label: group_name(by, row["group"]), _("Sessions"): row["sessions"], _("Replies"): row["replies"]}
         if by == "criterion":
             top = MAX_LEVELS.get(row["group"])
-            item["Mean level"] = "—" if row["mean_level"] is None else (
+            item[_("Mean level")] = "—" if row["mean_level"] is None else (
                 f"{row['mean_level']:.2f}" + (f"/{top}" if top else ""))
         else:
-            item["Mean score"] = row["mean_score"]
-        item |= {"Scored": row["scored"], "Unscored": row["unscored"],
-                 "Unscored share": percent(row["share_unscored"]),
-                 "Flagged for review": percent(row["share_needs_review"]),
-                 "Reviewed by a trainer": percent(row["share_trainer_reviewed"])}
+            item[_("Mean score")] = row["mean_score"]
+        item |= {_("Scored"): row["scored"], _("Unscored"): row["unscored"],
+                 _("Unscored share"): percent(row["share_unscored"]),
+                 _("Flagged for review"): percent(row["share_needs_review"]),
+                 _("Reviewed by a trainer"): percent(row["share_trainer_reviewed"])}
         table.append(item)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Mean score": st.column_config.NumberColumn(format="%.1f", help="Over scored replies only; empty when none is scored"),
-        "Unscored": st.column_config.NumberColumn(help="Replies without a score; never averaged as 0"),
-        "Flagged for review": st.column_config.TextColumn(help="Verdicts the grading checks flagged for a human"),
-        "Reviewed by a trainer": st.column_config.TextColumn(help="Replies whose score of record is a trainer's label"),
+        _("Mean score"): st.column_config.NumberColumn(
+            format="%.1f", help=_("Over scored replies only; empty when none is scored")),
+        _("Unscored"): st.column_config.NumberColumn(help=_("Replies without a score; never averaged as 0")),
+        _("Flagged for review"): st.column_config.TextColumn(help=_("Verdicts the grading checks flagged for a human")),
+        _("Reviewed by a trainer"): st.column_config.TextColumn(
+            help=_("Replies whose score of record is a trainer's label")),
     })
 
 
 def first_latest_table(rows: list[dict], by: str, teams: dict[str, list[str]]) -> None:
     found = dashboards.first_vs_latest(rows, by=by, teams=teams)
-    label = GROUP_LABELS[by]
+    label = _(GROUP_LABELS[by])
     st.dataframe(
-        [{label: group_name(by, r["group"]), "People": r["people"], "Compared": r["compared"],
-          "First": r["first"], "Latest": r["latest"], "Change": r["change"]} for r in found],
+        [{label: group_name(by, r["group"]), _("People"): r["people"], _("Compared"): r["compared"],
+          _("First"): r["first"], _("Latest"): r["latest"], _("Change"): r["change"]} for r in found],
         hide_index=True, width="stretch",
         column_config={
-            "Compared": st.column_config.NumberColumn(help="People with two or more scored sessions"),
-            "First": st.column_config.NumberColumn(format="%.1f", help="Mean score of each person's first session"),
-            "Latest": st.column_config.NumberColumn(format="%.1f", help="Mean score of each person's latest session"),
-            "Change": st.column_config.NumberColumn(format="%+.1f", help="Latest minus first"),
+            _("Compared"): st.column_config.NumberColumn(help=_("People with two or more scored sessions")),
+            _("First"): st.column_config.NumberColumn(format="%.1f",
+                                                      help=_("Mean score of each person's first session")),
+            _("Latest"): st.column_config.NumberColumn(format="%.1f",
+                                                       help=_("Mean score of each person's latest session")),
+            _("Change"): st.column_config.NumberColumn(format="%+.1f", help=_("Latest minus first")),
         },
     )
 
@@ -210,21 +229,21 @@ def distribution_chart(rows: list[dict]) -> None:
     bins = dashboards.score_distribution(rows)
     data = [{"Score": b["bin"], "Replies": b["replies"], "low": b["low"]} for b in bins]
     bars = alt.Chart(alt.Data(values=data)).encode(
-        x=alt.X("Score:N", sort=[b["bin"] for b in bins], title="Score of record",
+        x=alt.X("Score:N", sort=[b["bin"] for b in bins], title=_("Score of record"),
                 axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("Replies:Q", title="Scored replies"),
-        tooltip=["Score:N", "Replies:Q"],
+        y=alt.Y("Replies:Q", title=_("Scored replies")),
+        tooltip=[alt.Tooltip("Score:N", title=_("Score")), alt.Tooltip("Replies:Q", title=_("Replies"))],
     )
     # The count is written on each bar: the chart reads without colour.
     chart = (bars.mark_bar() + bars.mark_text(dy=-6, baseline="bottom").encode(text="Replies:Q")).properties(
-        height=240, title="Distribution of scores")
-    st.altair_chart(chart, width="stretch", alt="Number of scored replies per score band of 10 points: "
-                    + ", ".join(f"{b['bin']}: {b['replies']}" for b in bins) + ".")
+        height=240, title=_("Distribution of scores"))
+    st.altair_chart(chart, width="stretch", alt=_("Number of scored replies per score band of 10 points: {bands}.")
+                    .format(bands=", ".join(f"{b['bin']}: {b['replies']}" for b in bins)))
 
 
 def completion_table(people: set[str] | None, team: str | None, scenario_id: str | None,
                      teams: dict[str, list[str]]) -> None:
-    st.subheader("Assignment completion")
+    st.subheader(_("Assignment completion"))
     in_team = set(teams.get(team, [])) if team else None
     table = []
     for row in work.completion(db):
@@ -236,14 +255,15 @@ def completion_table(people: set[str] | None, team: str | None, scenario_id: str
             continue
         done = [p for p in members if p in row["done"]]
         missing = [p for p in members if p not in done]
-        table.append({"Scenario": scenario_title(row["scenario_id"]),
-                      "To": f"{row['assignee_kind']}: {row['assignee']}", "Mode": row["mode"],
-                      "Due": row["due"] or "—", "Done": f"{len(done)}/{len(members)}",
-                      "Not yet": ", ".join(missing), "Overdue": bool(row["overdue"] and missing)})
+        table.append({_("Scenario"): scenario_title(row["scenario_id"]),
+                      _("To"): components.assignee(row["assignee_kind"], row["assignee"]),
+                      _("Mode"): components.named(components.MODE_NAMES, row["mode"]),
+                      _("Due"): row["due"] or "—", _("Done"): f"{len(done)}/{len(members)}",
+                      _("Not yet"): ", ".join(missing), _("Overdue"): bool(row["overdue"] and missing)})
     if table:
         st.dataframe(table, hide_index=True, width="stretch")
     else:
-        st.caption("No open assignments for these people.")
+        st.caption(_("No open assignments for these people."))
 
 
 def staff_view() -> None:
@@ -255,12 +275,13 @@ def staff_view() -> None:
              if people is None or s["trainee"] in people]
     scenario_options = sorted({s["scenario_id"] for s in every}, key=lambda i: scenario_title(i).casefold())
 
-    include_practice = st.toggle("Include practice sessions", value=False, key=state.DASHBOARD_INCLUDE_PRACTICE,
-                                 help="Only assessment sessions count by default.")
+    include_practice = st.toggle(_("Include practice sessions"), value=False, key=state.DASHBOARD_INCLUDE_PRACTICE,
+                                 help=_("Only assessment sessions count by default."))
     left, right = st.columns(2)
-    team = left.selectbox("Team", [ALL_TEAMS, *team_options], key=state.DASHBOARD_TEAM)
-    scenario = right.selectbox("Scenario", [ALL_SCENARIOS, *scenario_options], key=state.DASHBOARD_SCENARIO,
-                               format_func=lambda i: i if i == ALL_SCENARIOS else scenario_title(i))
+    team = left.selectbox(_("Team"), [ALL_TEAMS, *team_options], key=state.DASHBOARD_TEAM,
+                          format_func=lambda t: _("All teams") if t == ALL_TEAMS else t)
+    scenario = right.selectbox(_("Scenario"), [ALL_SCENARIOS, *scenario_options], key=state.DASHBOARD_SCENARIO,
+                               format_func=lambda i: _("All scenarios") if i == ALL_SCENARIOS else scenario_title(i))
     team = None if team == ALL_TEAMS else team
     scenario = None if scenario == ALL_SCENARIOS else scenario
     chosen = exports.ExportFilter(mode=None if include_practice else "assessment", team=team, scenario_id=scenario)
@@ -273,40 +294,42 @@ def staff_view() -> None:
     if not sessions:
         practice = visible(exports.sessions_matching(db, chosen.model_copy(update={"mode": "practice"})))
         if not include_practice and practice:
-            st.info(f"There are no assessment sessions with these filters ({len(practice)} practice "
-                    "session(s)). Only assessment sessions count by default: switch on "
-                    "“Include practice sessions” to see practice too.", icon=":material/info:")
+            st.info(_("There are no assessment sessions with these filters ({n} practice session(s)). Only "
+                      "assessment sessions count by default: switch on “{toggle}” to see practice too.").format(
+                n=len(practice), toggle=_("Include practice sessions")), icon=":material/info:")
         else:
-            st.info("No sessions with these filters yet.", icon=":material/info:")
+            st.info(_("No sessions with these filters yet."), icon=":material/info:")
     else:
         total = dashboards.totals(rows)
         a, b, c, d = st.columns(4)
-        a.metric("Sessions", len(sessions))
-        b.metric("Mean score", "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
-                 help="Over scored replies only.")
-        c.metric("Unscored", f"{total['unscored']} ({percent(total['share_unscored'])})",
-                 help="Replies without a score: counted, never averaged as 0.")
-        d.metric("Reviewed", percent(total["share_trainer_reviewed"]),
-                 help=f"Scores of record set by a trainer. Flagged for review: {percent(total['share_needs_review'])}.")
+        a.metric(_("Sessions"), len(sessions))
+        b.metric(_("Mean score"), "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
+                 help=_("Over scored replies only."))
+        c.metric(_("Unscored"), f"{total['unscored']} ({percent(total['share_unscored'])})",
+                 help=_("Replies without a score: counted, never averaged as 0."))
+        d.metric(_("Reviewed"), percent(total["share_trainer_reviewed"]),
+                 help=_("Scores of record set by a trainer. Flagged for review: {share}.").format(
+                     share=percent(total["share_needs_review"])))
 
-        by = st.radio("Group by", list(GROUP_LABELS), format_func=GROUP_LABELS.get, horizontal=True, key=state.DASHBOARD_GROUP_BY)
-        st.subheader(f"By {GROUP_LABELS[by].lower()}")
+        by = st.radio(_("Group by"), list(GROUP_LABELS), format_func=lambda g: _(GROUP_LABELS[g]), horizontal=True,
+                      key=state.DASHBOARD_GROUP_BY)
+        st.subheader(_(GROUP_HEADINGS[by]))
         overview_table(rows, sessions, by, teams)
         compare_by = by if by != "criterion" else "person"
-        st.markdown(f"**First against latest session, by {GROUP_LABELS[compare_by].lower()}**")
+        st.markdown(f"**{_(FIRST_LATEST_HEADINGS[compare_by])}**")
         first_latest_table(rows, compare_by, teams)
         distribution_chart(rows)
 
-        st.subheader("Progress of one person")
+        st.subheader(_("Progress of one person"))
         names = sorted({r["trainee"] for r in rows})
         if names:
-            person = st.selectbox("Person", names, key=state.DASHBOARD_PERSON)
+            person = st.selectbox(_("Person"), names, key=state.DASHBOARD_PERSON)
             own = person == user.username
             # One's own running assessment shows nothing until it is over, here as on History.
             shown = dashboards.without_running_assessments(rows, sessions) if own else rows
             person_progress(shown, person, own=own)
         else:
-            st.caption("No graded replies with these filters.")
+            st.caption(_("No graded replies with these filters."))
     completion_table(people, team, scenario, teams)
 
 
@@ -316,9 +339,9 @@ def own_view() -> None:
     # Practice and assessments both count towards one's own progress; a running
     # assessment shows nothing until it is over.
     rows = dashboards.without_running_assessments(exports.reply_rows(db, me, services.catalog), sessions)
-    st.caption("Your progress over your practice and assessment sessions.")
+    st.caption(_("Your progress over your practice and assessment sessions."))
     if not rows:
-        st.info("No graded replies yet. Start a session on the Practice page; your progress appears here.",
+        st.info(_("No graded replies yet. Start a session on the Practice page; your progress appears here."),
                 icon=":material/info:")
         return
     person_progress(rows, user.username, own=True)

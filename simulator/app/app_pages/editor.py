@@ -6,6 +6,7 @@ import streamlit as st
 
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
+from simulator.app.text import N_, _
 from simulator.catalog import ContentRejected
 from simulator.content.drafting import draft_scenario
 from simulator.content.editing import diff, parse, to_yaml
@@ -18,7 +19,10 @@ from simulator.session import TrainingSession
 services = get_services()
 user = routes.guard("editor")
 catalog = services.catalog
-st.title("Editor")
+st.title(_("Editor"))
+# The persona fields of the scenario form, labelled.
+PERSONA_FIELDS = {"background": N_("Background"), "situation": N_("Situation"),
+                  "communication_style": N_("Communication style"), "vulnerability": N_("Vulnerability")}
 message = state.take_flash()
 if message:
     st.success(message, icon=":material/check_circle:")
@@ -29,7 +33,7 @@ kind, text, base = state.editor_document()
 def apply_form(updated, problems: list[str]) -> None:
     """The form's document becomes the YAML, or its problems are shown and nothing changes."""
     if updated is None:
-        st.error("The form has problems; nothing was changed:", icon=":material/error:")
+        st.error(_("The form has problems; nothing was changed:"), icon=":material/error:")
         st.text("\n".join(problems))
         return
     state.set_editor_yaml(to_yaml(updated))
@@ -43,77 +47,84 @@ def rubric_form(rubric, key: str) -> None:
     with st.form(f"rubric_form_{key}"):
         values = dict(form)
         left, right = st.columns(2)
-        values["id"] = left.text_input("Id", form["id"])
-        values["title"] = right.text_input("Title", form["title"])
+        values["id"] = left.text_input(_("Id"), form["id"])
+        values["title"] = right.text_input(_("Title"), form["title"])
         a, b = st.columns(2)
-        values["language"] = a.selectbox("Language of its text", ["en", "de"], index=["en", "de"].index(form["language"]))
-        values["grades"] = b.multiselect("Grades replies in", ["en", "de"], form["grades"])
-        values["description"] = st.text_area("Instructions to the judge", form["description"], height=120)
+        values["language"] = a.selectbox(_("Language of its text"), ["en", "de"],
+                                         index=["en", "de"].index(form["language"]))
+        values["grades"] = b.multiselect(_("Grades replies in"), ["en", "de"], form["grades"])
+        values["description"] = st.text_area(_("Instructions to the judge"), form["description"], height=120)
         criteria = []
         for i, criterion in enumerate(form["criteria"]):
-            with st.expander(f"{criterion['title']} ({criterion['id']}) · {len(criterion['examples'])} worked examples"):
+            with st.expander(_("{title} ({id}) · {n} worked examples").format(
+                    title=criterion["title"], id=criterion["id"], n=len(criterion["examples"]))):
                 c = dict(criterion)
                 x, y = st.columns([3, 1])
-                c["title"] = x.text_input("Title", criterion["title"], key=f"c{i}_title")
-                c["weight"] = y.number_input("Weight", 0.1, 1000.0, float(criterion["weight"]), key=f"c{i}_weight")
-                c["description"] = st.text_area("What it means", criterion["description"], key=f"c{i}_description")
-                c["levels"] = st.text_area("Levels, one per line as `0: ...`", criterion["levels"], height=150,
+                c["title"] = x.text_input(_("Title"), criterion["title"], key=f"c{i}_title")
+                c["weight"] = y.number_input(_("Weight"), 0.1, 1000.0, float(criterion["weight"]), key=f"c{i}_weight")
+                c["description"] = st.text_area(_("What it means"), criterion["description"], key=f"c{i}_description")
+                c["levels"] = st.text_area(_("Levels, one per line as `0: ...`"), criterion["levels"], height=150,
                                            key=f"c{i}_levels")
-                c["coach_need"] = st.text_input("Coach: what the customer lacks when this is weak",
+                c["coach_need"] = st.text_input(_("Coach: what the customer lacks when this is weak"),
                                                 criterion["coach_need"], key=f"c{i}_need")
-                c["coach_do"] = st.text_input("Coach: one thing to try", criterion["coach_do"], key=f"c{i}_do")
+                c["coach_do"] = st.text_input(_("Coach: one thing to try"), criterion["coach_do"], key=f"c{i}_do")
                 c["examples"] = st.data_editor(criterion["examples"], num_rows="dynamic", width="stretch",
                                                key=f"c{i}_examples", column_order=["level", "context", "reply", "why"])
                 criteria.append(c)
         values["criteria"] = criteria
-        if st.form_submit_button("Apply the form", type="primary", icon=":material/sync:"):
+        if st.form_submit_button(_("Apply the form"), type="primary", icon=":material/sync:"):
             apply_form(*form_to_rubric(values))
 
 
-with st.expander("Start something new", expanded=not text):
+with st.expander(_("Start something new"), expanded=not text):
     new_scenario, new_rubric = st.columns(2)
-    if new_scenario.button("Empty scenario from a template", width="stretch"):
+    if new_scenario.button(_("Empty scenario from a template"), width="stretch"):
         template = catalog.library().scenarios.get("frozen-account-en") or next(iter(catalog.library().scenarios.values()))
         state.open_in_editor("scenario", to_yaml(template.model_copy(update={"id": "new-scenario", "version": 1,
-                                                                              "title": "New scenario"})), None)
+                                                                              "title": _("New scenario")})), None)
         st.rerun()
-    if new_rubric.button("Empty rubric from a template", width="stretch"):
+    if new_rubric.button(_("Empty rubric from a template"), width="stretch"):
         template = catalog.library().rubrics.get("empathy-core") or next(iter(catalog.library().rubrics.values()))
         state.open_in_editor("rubric", to_yaml(template.model_copy(update={"id": "new-rubric", "version": 1,
-                                                                            "title": "New rubric"})), None)
+                                                                            "title": _("New rubric")})), None)
         st.rerun()
-    brief = st.text_area("Or describe a scenario in two or three sentences and let the model draft it",
+    brief = st.text_area(_("Or describe a scenario in two or three sentences and let the model draft it"),
                          key=state.EDIT_BRIEF, max_chars=600,
-                         placeholder="Customer whose direct debit bounced because of our error, angry, single parent, German.")
-    if st.button("Draft from the brief", icon=":material/auto_awesome:", disabled=not brief.strip()):
-        with st.spinner("Drafting… (a minute or more on the embedded model)"):
+                         placeholder=_("Customer whose direct debit bounced because of our error, angry, single "
+                                       "parent, German."))
+    if st.button(_("Draft from the brief"), icon=":material/auto_awesome:", disabled=not brief.strip()):
+        with st.spinner(_("Drafting… (a minute or more on the embedded model)")):
             result = draft_scenario(services.coach_model or services.customer_model, brief,
                                     catalog.library().rubrics, set(catalog.library().scenarios))
         if result.scenario is not None:
             state.open_in_editor("scenario", to_yaml(result.scenario), None)
-            state.flash("Draft ready. It is not saved: read it, try it, then save it.")
+            state.flash(_("Draft ready. It is not saved: read it, try it, then save it."))
             st.rerun()
-        st.error("The draft did not pass validation, so nothing was put in the editor:", icon=":material/error:")
+        st.error(_("The draft did not pass validation, so nothing was put in the editor:"), icon=":material/error:")
         st.text("\n".join(result.problems))
         if result.raw:
-            with st.expander("What the model wrote"):
+            with st.expander(_("What the model wrote")):
                 st.json(result.raw)
 
 if not text:
-    st.info("Open a scenario or rubric from the Library, start from a template, or draft one from a brief.")
+    st.info(_("Open a scenario or rubric from the Library, start from a template, or draft one from a brief."))
     st.stop()
 
 item, problems = parse(kind, text, source="editor")
-st.caption(f"Editing a {kind}" + (f" · based on {base[0]}" if base else " · new"))
+if kind == "scenario":
+    editing = _("Editing a scenario · based on {base}") if base else _("Editing a scenario · new")
+else:
+    editing = _("Editing a rubric · based on {base}") if base else _("Editing a rubric · new")
+st.caption(editing.format(base=base[0]) if base else editing)
 
-form_tab, yaml_tab = st.tabs(["Form", "YAML"])
+form_tab, yaml_tab = st.tabs([_("Form"), "YAML"])
 with yaml_tab:
     st.text_area("YAML", key=state.EDIT_TEXT, height=520, on_change=state.take_editor_text,
-                 help="Checked on every change, with the same messages as `empathy-sim validate`.")
+                 help=_("Checked on every change, with the same messages as `empathy-sim validate`."))
 
 with form_tab:
     if item is None:
-        st.warning("The YAML has problems (listed below); fix them in the YAML tab to use the form.")
+        st.warning(_("The YAML has problems (listed below); fix them in the YAML tab to use the form."))
     elif kind == "rubric":
         rubric_form(item, content_hash(text))
     else:
@@ -125,107 +136,118 @@ with form_tab:
         with st.form(f"scenario_form_{key}"):
             values = dict(form)
             left, right = st.columns(2)
-            values["id"] = left.text_input("Id", form["id"], help="Lower case, digits and dashes.")
-            values["title"] = right.text_input("Title", form["title"])
+            values["id"] = left.text_input(_("Id"), form["id"], help=_("Lower case, digits and dashes."))
+            values["title"] = right.text_input(_("Title"), form["title"])
             a, b, c, d = st.columns(4)
-            values["language"] = a.selectbox("Language", ["en", "de"], index=["en", "de"].index(form["language"]))
-            values["channel"] = b.selectbox("Channel", ["chat", "email", "voice"],
-                                            index=["chat", "email", "voice"].index(form["channel"]))
-            values["mode"] = c.selectbox("Mode", ["practice", "assessment"],
-                                         index=["practice", "assessment"].index(form["mode"]))
-            values["difficulty"] = d.number_input("Difficulty", 1, 5, form["difficulty"])
-            values["subject"] = st.text_input("E-mail subject (e-mail channel)", form["subject"])
-            values["tags"] = st.text_input("Tags (comma-separated)", form["tags"])
-            values["rubric"] = st.selectbox("Rubric", rubrics, index=rubrics.index(form["rubric"]) if form["rubric"] in rubrics else 0)
-            st.markdown("**Persona**")
+            values["language"] = a.selectbox(_("Language"), ["en", "de"], index=["en", "de"].index(form["language"]))
+            values["channel"] = b.selectbox(_("Channel"), ["chat", "email", "voice"],
+                                            index=["chat", "email", "voice"].index(form["channel"]),
+                                            format_func=lambda v: components.named(components.CHANNEL_NAMES, v))
+            values["mode"] = c.selectbox(_("Mode"), ["practice", "assessment"],
+                                         index=["practice", "assessment"].index(form["mode"]),
+                                         format_func=lambda v: components.named(components.MODE_NAMES, v))
+            values["difficulty"] = d.number_input(_("Difficulty"), 1, 5, form["difficulty"])
+            values["subject"] = st.text_input(_("E-mail subject (e-mail channel)"), form["subject"])
+            values["tags"] = st.text_input(_("Tags (comma-separated)"), form["tags"])
+            values["rubric"] = st.selectbox(_("Rubric"), rubrics,
+                                            index=rubrics.index(form["rubric"]) if form["rubric"] in rubrics else 0)
+            st.markdown(f"**{_('Persona')}**")
             p1, p2 = st.columns([3, 1])
-            values["name"] = p1.text_input("Name", form["name"])
-            values["age"] = p2.number_input("Age", 16, 110, form["age"])
-            for field in ("background", "situation", "communication_style", "vulnerability"):
-                values[field] = st.text_area(field.replace("_", " ").capitalize(), form[field], height=90)
+            values["name"] = p1.text_input(_("Name"), form["name"])
+            values["age"] = p2.number_input(_("Age"), 16, 110, form["age"])
+            for field, field_label in PERSONA_FIELDS.items():
+                values[field] = st.text_area(_(field_label), form[field], height=90)
             m1, m2, m3, m4 = st.columns(4)
-            values["anger"] = m1.slider("Anger at the start", 0, 10, form["anger"])
-            values["anxiety"] = m2.slider("Anxiety at the start", 0, 10, form["anxiety"])
-            values["trust"] = m3.slider("Trust at the start", 0, 10, form["trust"])
-            values["mood_drift"] = m4.number_input("Mood drift", 0.1, 3.0, float(form["mood_drift"]), step=0.1)
-            st.markdown("**Voice samples** (one line each)")
+            values["anger"] = m1.slider(_("Anger at the start"), 0, 10, form["anger"])
+            values["anxiety"] = m2.slider(_("Anxiety at the start"), 0, 10, form["anxiety"])
+            values["trust"] = m3.slider(_("Trust at the start"), 0, 10, form["trust"])
+            values["mood_drift"] = m4.number_input(_("Mood drift"), 0.1, 3.0, float(form["mood_drift"]), step=0.1)
+            st.markdown(_("**Voice samples** (one line each)"))
             columns = st.columns(len(MOOD_LABELS))
             for column, mood in zip(columns, MOOD_LABELS):
-                values[f"voice_{mood}"] = column.text_area(mood, form[f"voice_{mood}"], height=120)
-            values["opening"] = st.text_area("Opening message", form["opening"], height=110)
-            values["objectives"] = st.text_area("Objectives (one per line)", form["objectives"], height=120)
-            st.markdown("**Hidden facts** (phrases and reveal words separated by semicolons)")
+                values[f"voice_{mood}"] = column.text_area(components.named(components.MOOD_LABELS, mood),
+                                                           form[f"voice_{mood}"], height=120)
+            values["opening"] = st.text_area(_("Opening message"), form["opening"], height=110)
+            values["objectives"] = st.text_area(_("Objectives (one per line)"), form["objectives"], height=120)
+            st.markdown(_("**Hidden facts** (phrases and reveal words separated by semicolons)"))
             values["facts"] = st.data_editor(form["facts"], num_rows="dynamic", width="stretch",
                                              column_order=["id", "fact", "earned_when", "hint", "phrases", "reveal_words"])
-            st.markdown("**Triggers**")
+            st.markdown(f"**{_('Triggers')}**")
             values["triggers"] = st.data_editor(
                 form["triggers"], num_rows="dynamic", width="stretch",
                 column_config={"kind": st.column_config.SelectboxColumn(options=["escalate", "deescalate"], required=True)})
-            st.markdown("**End conditions**")
+            st.markdown(f"**{_('End conditions')}**")
             e1, e2, e3, e4 = st.columns(4)
-            values["max_turns"] = e1.number_input("Turn limit", 1, 50, form["max_turns"])
-            values["resolve_max_anger"] = e2.number_input("Resolved: anger at most", 0, 10, form["resolve_max_anger"])
-            values["resolve_min_trust"] = e3.number_input("Resolved: trust at least", 0, 10, form["resolve_min_trust"])
-            values["resolve_min_turns"] = e4.number_input("Resolved: after replies", 1, 50, form["resolve_min_turns"])
+            values["max_turns"] = e1.number_input(_("Turn limit"), 1, 50, form["max_turns"])
+            values["resolve_max_anger"] = e2.number_input(_("Resolved: anger at most"), 0, 10, form["resolve_max_anger"])
+            values["resolve_min_trust"] = e3.number_input(_("Resolved: trust at least"), 0, 10, form["resolve_min_trust"])
+            values["resolve_min_turns"] = e4.number_input(_("Resolved: after replies"), 1, 50, form["resolve_min_turns"])
             fact_ids = [f["id"] for f in form["facts"]]
-            values["resolve_facts"] = st.multiselect("Resolved: facts uncovered", fact_ids,
+            values["resolve_facts"] = st.multiselect(_("Resolved: facts uncovered"), fact_ids,
                                                      [f for f in form["resolve_facts"] if f in fact_ids])
             g1, g2 = st.columns(2)
-            values["abandon_min_anger"] = g1.number_input("Abandoned: anger at least", 0, 10, form["abandon_min_anger"])
-            values["abandon_max_trust"] = g2.number_input("Abandoned: trust at most", 0, 10, form["abandon_max_trust"])
-            values["content_note"] = st.text_area("Content note (shown before the start)", form["content_note"], height=80)
-            values["distressing"] = st.checkbox("Distressing topic (offer a debrief afterwards)", form["distressing"])
-            if st.form_submit_button("Apply the form", type="primary", icon=":material/sync:"):
+            values["abandon_min_anger"] = g1.number_input(_("Abandoned: anger at least"), 0, 10, form["abandon_min_anger"])
+            values["abandon_max_trust"] = g2.number_input(_("Abandoned: trust at most"), 0, 10, form["abandon_max_trust"])
+            values["content_note"] = st.text_area(_("Content note (shown before the start)"), form["content_note"],
+                                                  height=80)
+            values["distressing"] = st.checkbox(_("Distressing topic (offer a debrief afterwards)"), form["distressing"])
+            if st.form_submit_button(_("Apply the form"), type="primary", icon=":material/sync:"):
                 apply_form(*form_to_scenario(values))
 
 if problems:
-    st.error(f"{len(problems)} problem(s); it cannot be saved or tried until they are fixed:", icon=":material/error:")
+    st.error(_("{n} problem(s); it cannot be saved or tried until they are fixed:").format(n=len(problems)),
+             icon=":material/error:")
     st.text("\n".join(str(p) for p in problems))
     st.stop()
 
-st.success("Valid.", icon=":material/check:")
+st.success(_("Valid."), icon=":material/check:")
 current = (catalog.library().scenarios if kind == "scenario" else catalog.library().rubrics).get(item.id)
 previous_text = base[1] if base else (to_yaml(current) if current else "")
-label = base[0] if base else (f"version {current.version}" if current else "nothing (new)")
-changes = diff(previous_text, text, label, "this edit")
-with st.expander(f"Changes against {label}", expanded=bool(changes)):
+label = base[0] if base else (_("version {version}").format(version=current.version) if current else _("nothing (new)"))
+changes = diff(previous_text, text, label, _("this edit"))
+with st.expander(_("Changes against {label}").format(label=label), expanded=bool(changes)):
     if changes:
         st.code(changes, language="diff")
     else:
-        st.caption("No changes.")
+        st.caption(_("No changes."))
 
-note = st.text_input("What changed (saved with the version)", key=state.EDIT_NOTE, max_chars=200)
+note = st.text_input(_("What changed (saved with the version)"), key=state.EDIT_NOTE, max_chars=200)
 save, try_it, download = st.columns(3)
-if save.button("Save as a new version", type="primary", icon=":material/save:", width="stretch"):
+if save.button(_("Save as a new version"), type="primary", icon=":material/save:", width="stretch"):
     try:
         saved = catalog.save(item, text, author=state.trainee(), note=note)
     except ContentRejected as exc:
         st.warning(components.error_text(exc), icon=":material/warning:")
     else:
         saved_text = to_yaml(saved)
-        state.open_in_editor(kind, saved_text, (f"version {saved.version}", saved_text))
-        state.flash(f"Saved {kind} '{saved.id}' as version {saved.version}. Sessions already played keep their version.")
+        state.open_in_editor(kind, saved_text, (_("version {version}").format(version=saved.version), saved_text))
+        saved_message = (_("Saved scenario '{id}' as version {version}. Sessions already played keep their version.")
+                         if kind == "scenario" else
+                         _("Saved rubric '{id}' as version {version}. Sessions already played keep their version."))
+        state.flash(saved_message.format(id=saved.id, version=saved.version))
         st.rerun()
-if kind == "scenario" and try_it.button("Try it as a trainee", icon=":material/play_arrow:", width="stretch",
-                                        help="A trial session: marked as such and left out of every figure."):
+if kind == "scenario" and try_it.button(_("Try it as a trainee"), icon=":material/play_arrow:", width="stretch",
+                                        help=_("A trial session: marked as such and left out of every figure.")):
     if item.rubric not in catalog.library().rubrics:
-        st.warning(f"Its rubric '{components.escape_markdown(item.rubric)}' is not in the library.")
+        st.warning(_("Its rubric '{rubric}' is not in the library.").format(
+            rubric=components.escape_markdown(item.rubric)))
     else:
         session = TrainingSession.start(services, item.id, trainee=state.trainee(), scenario=item)
         state.set_session_id(session.id)
         routes.go_to_practice()
-download.download_button("Download YAML", text, file_name=f"{item.id}.yaml", mime="application/x-yaml",
+download.download_button(_("Download YAML"), text, file_name=f"{item.id}.yaml", mime="application/x-yaml",
                          icon=":material/download:", width="stretch")
 
 if kind == "rubric":
     st.divider()
-    st.markdown("**Check the current judge against this rubric's worked examples**")
+    st.markdown("**" + _("Check the current judge against this rubric's worked examples") + "**")
     examples = sum(len(c.examples) for c in item.criteria)
-    st.caption(f"{examples} examples, each graded on its own criterion by `{services.judge.model.spec}` "
-               "(about a minute per example on the embedded model).")
-    if st.button("Run calibration", icon=":material/rule:"):
+    st.caption(_("{n} examples, each graded on its own criterion by {model} "
+                 "(about a minute per example on the embedded model).").format(
+        n=examples, model=f"`{services.judge.model.spec}`"))
+    if st.button(_("Run calibration"), icon=":material/rule:"):
         gold = [GoldItem(id=f"{c.id}-{i}", context=e.context, reply=e.reply, labels={c.id: e.level})
                 for c in item.criteria for i, e in enumerate(c.examples)]
-        with st.spinner(f"Grading {len(gold)} examples…"):
+        with st.spinner(_("Grading {n} examples…").format(n=len(gold))):
             report = calibrate(services.judge, item, gold)
         components.agreement_table(report.criteria, item)

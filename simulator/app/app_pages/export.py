@@ -9,33 +9,37 @@ from pydantic import ValidationError
 
 from simulator.app import components, routes
 from simulator.app.services import get_services
+from simulator.app.text import N_, _, pgettext
 from simulator.exports import ExportFilter, export
 from simulator.store import assignments as work
 
 services = get_services()
 db = services.store.db
 user = routes.guard("export")
-st.title("Export")
-st.caption("Trials and sessions left early are never exported. Unscored replies have an empty score, never 0.")
+st.title(_("Export"))
+st.caption(_("Trials and sessions left early are never exported. Unscored replies have an empty score, never 0."))
 
 MIME = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "xapi": "application/json"}
 SUFFIX = {"csv": "csv", "xlsx": "xlsx", "xapi": "json"}
+FORMATS = {"csv": N_("CSV"), "xlsx": N_("Excel (XLSX)"), "xapi": N_("xAPI statements (JSON)")}
+ROWS = {"replies": N_("replies"), "sessions": N_("sessions")}
 
 with st.form("export_form"):
-    fmt = st.radio("Format", ["csv", "xlsx", "xapi"], horizontal=True,
-                   format_func={"csv": "CSV", "xlsx": "Excel (XLSX)", "xapi": "xAPI statements (JSON)"}.get)
-    rows = st.radio("CSV rows", ["replies", "sessions"], horizontal=True, help="XLSX has both sheets.")
+    fmt = st.radio(_("Format"), ["csv", "xlsx", "xapi"], horizontal=True, format_func=lambda f: _(FORMATS[f]))
+    rows = st.radio(_("CSV rows"), ["replies", "sessions"], horizontal=True, help=_("XLSX has both sheets."),
+                    format_func=lambda r: _(ROWS[r]))
     start, end = st.columns(2)
-    date_from = start.date_input("From", value=None)
-    date_to = end.date_input("To", value=None)
+    date_from = start.date_input(pgettext("date range", "From"), value=None)
+    date_to = end.date_input(pgettext("date range", "To"), value=None)
     team_col, person_col = st.columns(2)
-    team = team_col.selectbox("Team", ["", *work.teams(db)], format_func=lambda t: t or "all")
-    person = person_col.text_input("Person (user name)")
-    scenario = st.selectbox("Scenario", ["", *sorted(services.library.scenarios)], format_func=lambda s: s or "all")
-    mode = st.radio("Mode", ["assessment", "practice", ""], horizontal=True,
-                    format_func=lambda m: m or "both")
-    submitted = st.form_submit_button("Prepare the export", type="primary", icon=":material/download:")
+    team = team_col.selectbox(_("Team"), ["", *work.teams(db)], format_func=lambda t: t or _("all"))
+    person = person_col.text_input(_("Person (user name)"))
+    scenario = st.selectbox(_("Scenario"), ["", *sorted(services.library.scenarios)],
+                            format_func=lambda s: s or _("all"))
+    mode = st.radio(_("Mode"), ["assessment", "practice", ""], horizontal=True,
+                    format_func=lambda m: components.named(components.MODE_NAMES, m) if m else _("both"))
+    submitted = st.form_submit_button(_("Prepare the export"), type="primary", icon=":material/download:")
 
 if submitted:
     try:
@@ -48,8 +52,8 @@ if submitted:
         out = Path(folder) / f"empathy-sim-export.{SUFFIX[fmt]}"
         written = export(db, fmt, out, chosen, actor=user.username, rows=rows, catalog=services.catalog)
         data = out.read_bytes()
-    st.success(f"{written} row(s) ready; the export is recorded in the audit log.")
-    st.download_button(f"Download {out.name}", data, file_name=out.name, mime=MIME[fmt],
+    st.success(_("{n} row(s) ready; the export is recorded in the audit log.").format(n=written))
+    st.download_button(_("Download {file}").format(file=out.name), data, file_name=out.name, mime=MIME[fmt],
                        icon=":material/download:")
     if not written:
-        st.caption(components.escape_markdown("Nothing matched these filters."))
+        st.caption(components.escape_markdown(_("Nothing matched these filters.")))

@@ -5,24 +5,26 @@ import streamlit as st
 from simulator import accounts
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
+from simulator.app.text import _, language
 from simulator.session import TrainingSession
 from simulator.store.repository import list_sessions
 
-ALL = "All trainees"
+ALL = "All trainees"  # the "everyone" option (user names have no spaces); shown translated
 
 services = get_services()
 user = routes.guard("history")
-st.title("History")
+st.title(_("History"))
 
 # Only the sessions this user may see: their own; a trainer's teams; everyone for hr/admin.
 people = accounts.visible_people(services.store.db, user)
 everyone = list_sessions(services.store.db, people=people)
 if not everyone:
-    st.info("No sessions yet. Start one on the Practice page.")
+    st.info(_("No sessions yet. Start one on the Practice page."))
     st.stop()
 
 trainees = sorted({row["trainee"] for row in everyone})
-who = st.selectbox("Trainee", [ALL, *trainees], key=state.HISTORY_TRAINEE)
+who = st.selectbox(_("Trainee"), [ALL, *trainees], key=state.HISTORY_TRAINEE,
+                   format_func=lambda w: _("All trainees") if w == ALL else w)
 rows = everyone if who == ALL else list_sessions(services.store.db, trainee=who, people=people)
 
 
@@ -38,53 +40,54 @@ def started(row: dict) -> str:
 st.dataframe(
     [
         {
-            "Started (UTC)": started(r),
-            "Scenario": title_of(r["scenario_id"]),
-            "Trainee": r["trainee"],
-            "Replies": r["replies"],
-            "Mean score": None if r["avg_score"] is None else round(r["avg_score"]),
-            "Unscored": r["unscored"],
-            "Outcome": r["outcome"] or "in progress",
+            _("Started (UTC)"): started(r),
+            _("Scenario"): title_of(r["scenario_id"]),
+            _("Trainee"): r["trainee"],
+            _("Replies"): r["replies"],
+            _("Mean score"): None if r["avg_score"] is None else round(r["avg_score"]),
+            _("Unscored"): r["unscored"],
+            _("Outcome"): components.named(components.OUTCOME_NAMES, r["outcome"]) or _("in progress"),
             # Trials of drafts and sessions left early are kept but never counted.
-            "Counted": not (r.get("trial") or r["outcome"] == "left"),
+            _("Counted"): not (r.get("trial") or r["outcome"] == "left"),
         }
         for r in rows
     ],
     hide_index=True,
     width="stretch",
     column_config={
-        "Scenario": st.column_config.TextColumn(width="medium"),
-        "Replies": st.column_config.NumberColumn(width="small"),
-        "Mean score": st.column_config.NumberColumn("Mean", width="small", help="Over scored replies only"),
-        "Unscored": st.column_config.NumberColumn(width="small"),
+        _("Scenario"): st.column_config.TextColumn(width="medium"),
+        _("Replies"): st.column_config.NumberColumn(width="small"),
+        _("Mean score"): st.column_config.NumberColumn(_("Mean"), width="small", help=_("Over scored replies only")),
+        _("Unscored"): st.column_config.NumberColumn(width="small"),
     },
 )
 
 by_id = {r["id"]: r for r in rows}
 chosen = st.selectbox(
-    "Open a session",
+    _("Open a session"),
     list(by_id),
-    format_func=lambda i: f"{started(by_id[i])} UTC · {title_of(by_id[i]['scenario_id'])} · {by_id[i]['trainee']}",
+    format_func=lambda i: _("{started} UTC · {scenario} · {trainee}").format(
+        started=started(by_id[i]), scenario=title_of(by_id[i]["scenario_id"]), trainee=by_id[i]["trainee"]),
     key=state.HISTORY_SESSION,
 )
 try:
     session = TrainingSession.resume(services, chosen)
 except KeyError as exc:  # its scenario or rubric is no longer in the library
-    st.warning(f"This session cannot be shown: {components.error_text(exc)}")
+    st.warning(_("This session cannot be shown: {error}").format(error=components.error_text(exc)))
     st.stop()
 
 st.subheader(components.escape_markdown(session.scenario.title))
-debrief = session.debrief() if session.finished else None
+debrief = session.debrief(language()) if session.finished else None
 if debrief is not None:
     components.debrief_panel(debrief)
 if session.assessment and not session.finished:
-    st.caption("Assessment in progress: scores are shown when it ends.")
+    st.caption(_("Assessment in progress: scores are shown when it ends."))
 else:
     components.session_summary(session.summary())
-if not session.finished and accounts.may_continue(user, session.row) and st.button("Continue this session", type="primary", icon=":material/play_arrow:"):
+if not session.finished and accounts.may_continue(user, session.row) and st.button(_("Continue this session"), type="primary", icon=":material/play_arrow:"):
     state.set_session_id(session.id)
     routes.go_to_practice()
-st.markdown("**Transcript**")
+st.markdown(f"**{_('Transcript')}**")
 # An assessment shows its feedback only once it is over, here as on the practice page.
 components.transcript(session.turns(), session.rubric, show_feedback=session.finished or not session.assessment,
                       subject=session.scenario.subject)

@@ -5,6 +5,7 @@ import streamlit as st
 
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
+from simulator.app.text import N_, _
 from simulator.catalog import ContentRejected
 from simulator.content.editing import kind_of, parse, text_for, to_yaml
 from simulator.store import content as versions
@@ -13,44 +14,54 @@ from simulator.store.repository import practice_stats
 services = get_services()
 user = routes.guard("library")
 catalog = services.catalog
-st.title("Library")
+st.title(_("Library"))
+KINDS = {"scenario": N_("Scenarios"), "rubric": N_("Rubrics")}
+# How a version came about (the stored origin), as the versions table shows it.
+ORIGINS = {"studio": N_("studio"), "import": N_("import"), "seed": N_("seed"), "seed file": N_("seed file"),
+           "draft": N_("draft")}
 
 def upload() -> None:
     """Import a YAML file: validated first; an id that exists needs a yes to a new version."""
-    with st.expander("Import a YAML file"):
-        uploaded = st.file_uploader("Scenario or rubric (.yaml)", type=["yaml", "yml"], key=state.LIBRARY_UPLOAD)
+    with st.expander(_("Import a YAML file")):
+        uploaded = st.file_uploader(_("Scenario or rubric (.yaml)"), type=["yaml", "yml"], key=state.LIBRARY_UPLOAD)
         if uploaded is None:
             return
         text = uploaded.getvalue().decode("utf-8", errors="replace")
         file_kind = kind_of(text)
         item, problems = parse(file_kind, text, source=uploaded.name)
         if problems:
-            st.error("The file has problems; nothing was stored:", icon=":material/error:")
+            st.error(_("The file has problems; nothing was stored:"), icon=":material/error:")
             st.text("\n".join(str(p) for p in problems))
             return
         pool = catalog.library().scenarios if file_kind == "scenario" else catalog.library().rubrics
         existing = pool.get(item.id)
-        label = "Store it"
+        label = _("Store it")
         if existing is not None:
-            st.warning(f"A {file_kind} with the id '{components.escape_markdown(item.id)}' exists (version "
-                       f"{existing.version}). Storing the file makes it version {existing.version + 1}; sessions "
-                       "played so far keep their version.", icon=":material/warning:")
-            label = f"Store as version {existing.version + 1}"
+            exists = (_("A scenario with the id '{id}' exists (version {version}). Storing the file makes it version "
+                        "{next}; sessions played so far keep their version.") if file_kind == "scenario" else
+                      _("A rubric with the id '{id}' exists (version {version}). Storing the file makes it version "
+                        "{next}; sessions played so far keep their version."))
+            st.warning(exists.format(id=components.escape_markdown(item.id), version=existing.version,
+                                     next=existing.version + 1), icon=":material/warning:")
+            label = _("Store as version {version}").format(version=existing.version + 1)
         if st.button(label, type="primary", icon=":material/upload:"):
             try:
+                # The version note is stored with the content (and shown to every trainer), so it stays English.
                 saved = catalog.save(item, text, author=state.trainee(), note=f"imported from {uploaded.name}",
                                      origin="import")
             except ContentRejected as exc:
                 st.warning(components.error_text(exc), icon=":material/warning:")
             else:
-                st.success(f"Stored {file_kind} '{components.escape_markdown(saved.id)}' as version {saved.version}.")
+                stored_text = (_("Stored scenario '{id}' as version {version}.") if file_kind == "scenario" else
+                               _("Stored rubric '{id}' as version {version}."))
+                st.success(stored_text.format(id=components.escape_markdown(saved.id), version=saved.version))
 
 
-kind = st.segmented_control("Show", ["scenario", "rubric"], default="scenario", key=state.LIBRARY_KIND,
-                            format_func=lambda k: f"{k.title()}s") or "scenario"
+kind = st.segmented_control(_("Show"), ["scenario", "rubric"], default="scenario", key=state.LIBRARY_KIND,
+                            format_func=lambda k: _(KINDS[k])) or "scenario"
 search, archived_toggle = st.columns([3, 1], vertical_alignment="bottom")
-query = search.text_input("Search title, id, tags, language or channel", key=state.LIBRARY_SEARCH).strip().casefold()
-show_archived = archived_toggle.toggle("Archived too", key=state.LIBRARY_SHOW_ARCHIVED)
+query = search.text_input(_("Search title, id, tags, language or channel"), key=state.LIBRARY_SEARCH).strip().casefold()
+show_archived = archived_toggle.toggle(_("Archived too"), key=state.LIBRARY_SHOW_ARCHIVED)
 
 upload()
 library = catalog.library()
@@ -65,16 +76,17 @@ def row(item) -> dict:
     record = stored.get(item.id)
     common = {
         "id": item.id,
-        "Title": item.title,
-        "Language": item.language,
-        "Version": item.version,
-        "Last change": (record["created_at"][:16].replace("T", " ") if record else "seed file"),
-        "Practised": usage.get("sessions", 0),
-        "Mean score": None if usage.get("avg_score") is None else round(usage["avg_score"]),
-        "Archived": item.id in archived,
+        _("Title"): item.title,
+        _("Language"): item.language,
+        _("Version"): item.version,
+        _("Last change"): (record["created_at"][:16].replace("T", " ") if record else _("seed file")),
+        _("Practised"): usage.get("sessions", 0),
+        _("Mean score"): None if usage.get("avg_score") is None else round(usage["avg_score"]),
+        _("Archived"): item.id in archived,
     }
     if kind == "scenario":
-        common |= {"Channel": item.channel, "Difficulty": item.difficulty, "Tags": ", ".join(item.tags)}
+        common |= {_("Channel"): components.named(components.CHANNEL_NAMES, item.channel),
+                   _("Difficulty"): item.difficulty, _("Tags"): ", ".join(item.tags)}
     return common
 
 
@@ -87,14 +99,15 @@ def matches(item) -> bool:
 
 rows = [row(item) for item in sorted(items.values(), key=lambda i: (i.language, i.title)) if matches(item)]
 if not rows:
-    st.info("Nothing matches. Clear the search, or show archived items too.")
+    st.info(_("Nothing matches. Clear the search, or show archived items too."))
     st.stop()
 st.dataframe(rows, hide_index=True, width="stretch",
-             column_config={"Mean score": st.column_config.NumberColumn(help="Over scored replies; trials and "
-                                                                        "sessions left early are not counted")})
+             column_config={_("Mean score"): st.column_config.NumberColumn(
+                 help=_("Over scored replies; trials and sessions left early are not counted"))})
 
-chosen = st.selectbox("Choose one", [r["id"] for r in rows], key=state.LIBRARY_CHOICE,
-                      format_func=lambda i: f"{items[i].title} ({i}, version {items[i].version})")
+chosen = st.selectbox(_("Choose one"), [r["id"] for r in rows], key=state.LIBRARY_CHOICE,
+                      format_func=lambda i: _("{title} ({id}, version {version})").format(
+                          title=items[i].title, id=i, version=items[i].version))
 item = items[chosen]
 record = stored.get(chosen)
 # The trainer's own text (with comments) where it still describes this exact version.
@@ -103,31 +116,32 @@ written = record.get("yaml") if record else (seed_file.read_text(encoding="utf-8
 text = text_for(item, written)
 
 edit, duplicate, archive, download = st.columns(4)
-if edit.button("Edit", icon=":material/edit:", width="stretch"):
-    state.open_in_editor(kind, text, (f"version {item.version}", text))
+if edit.button(_("Edit"), icon=":material/edit:", width="stretch"):
+    state.open_in_editor(kind, text, (_("version {version}").format(version=item.version), text))
     routes.go_to_editor()
-if duplicate.button("Duplicate", icon=":material/content_copy:", width="stretch",
-                    help="A copy under a new id, opened in the editor (saved when you save it)."):
+if duplicate.button(_("Duplicate"), icon=":material/content_copy:", width="stretch",
+                    help=_("A copy under a new id, opened in the editor (saved when you save it).")):
     taken = set(items)
     new_id = next(f"{chosen}-copy{'' if n == 1 else n}" for n in range(1, 100) if f"{chosen}-copy{'' if n == 1 else n}" not in taken)
-    copy = item.model_copy(update={"id": new_id, "version": 1, "title": f"{item.title} (copy)"})
+    copy = item.model_copy(update={"id": new_id, "version": 1,
+                                   "title": _("{title} (copy)").format(title=item.title)})
     state.open_in_editor(kind, to_yaml(copy), None)
     routes.go_to_editor()
 if chosen in archived:
-    if archive.button("Restore", icon=":material/unarchive:", width="stretch"):
+    if archive.button(_("Restore"), icon=":material/unarchive:", width="stretch"):
         catalog.archive(kind, chosen, archived=False)
         st.rerun()
-elif archive.button("Archive", icon=":material/archive:", width="stretch",
-                    help="Hide it from trainees' lists. Its versions stay, so old sessions keep their scores."):
+elif archive.button(_("Archive"), icon=":material/archive:", width="stretch",
+                    help=_("Hide it from trainees' lists. Its versions stay, so old sessions keep their scores.")):
     catalog.archive(kind, chosen)
     st.rerun()
-download.download_button("Download YAML", text, file_name=f"{chosen}.yaml", mime="application/x-yaml",
+download.download_button(_("Download YAML"), text, file_name=f"{chosen}.yaml", mime="application/x-yaml",
                          icon=":material/download:", width="stretch")
 
-with st.expander(f"Versions of {components.escape_markdown(chosen)}"):
+with st.expander(_("Versions of {id}").format(id=components.escape_markdown(chosen))):
     st.dataframe(
-        [{"Version": h["version"], "Saved": (h["created_at"] or "")[:16].replace("T", " ") or "—",
-          "By": h["author"] or "", "How": h["origin"], "Note": h["note"] or ""}
+        [{_("Version"): h["version"], _("Saved"): (h["created_at"] or "")[:16].replace("T", " ") or "—",
+          _("By"): h["author"] or "", _("How"): components.named(ORIGINS, h["origin"]), _("Note"): h["note"] or ""}
          for h in catalog.history(kind, chosen)],
         hide_index=True, width="stretch",
     )
