@@ -419,13 +419,17 @@ def _users_db(obj: Context):
 @click.option("--role", "roles", multiple=True, type=click.Choice(["trainee", "trainer", "hr", "admin"]),
               required=True, help="Repeat for several roles.")
 @click.option("--name", default="", help="The name shown to others.")
+@click.option("--language", type=click.Choice(["en", "de"]), default=None,
+              help="Interface language of the account; default: the configured one (EMPATHY_SIM_LANGUAGE).")
 @click.password_option(help="Asked for when not given (never echoed).")
 @click.pass_obj
-def user_add(obj: Context, username: str, roles: tuple[str, ...], name: str, password: str) -> None:
+def user_add(obj: Context, username: str, roles: tuple[str, ...], name: str, language: str | None,
+             password: str) -> None:
     from simulator import accounts
 
     try:
-        created = accounts.create_user(_users_db(obj), username, password, list(roles), name)
+        created = accounts.create_user(_users_db(obj), username, password, list(roles), name,
+                                       language=language or obj.settings().language)
     except accounts.AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {created.username} ({', '.join(created.roles)})")

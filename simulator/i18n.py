@@ -182,7 +182,9 @@ def _missing(language: str) -> tuple[object, list[Key]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m simulator.i18n check|update [language]`."""
+    """`python -m simulator.i18n check|update [language]`: check lists msgids that are missing
+    from a catalog or not translated (exit status 1); update adds the missing ones (empty),
+    refreshes where each is used and marks the ones no longer in the source obsolete."""
     import polib
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -194,6 +196,14 @@ def main(argv: list[str] | None = None) -> int:
         untranslated = [e.msgid for e in po if not e.obsolete and (not e.translated() or e.fuzzy)]
         if command == "update":
             locations = find_msgids()
+            for entry in po:  # refresh where each msgid is used; retire the ones no longer used
+                key = (entry.msgctxt, entry.msgid, entry.msgid_plural or None)
+                if key in locations:
+                    entry.occurrences = [tuple(w.rsplit(":", 1)) for w in locations[key]]
+                    entry.obsolete = False
+                else:
+                    entry.occurrences = []
+                    entry.obsolete = True
             for key in missing:
                 context, msgid, plural = key
                 entry = polib.POEntry(msgid=msgid, msgstr="", msgctxt=context,
@@ -203,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                     entry.msgstr_plural = {0: "", 1: ""}
                 po.append(entry)
             po.save()
-            print(f"{language}: added {len(missing)} new msgid(s) to {catalog_path(language)}")
+            print(f"{language}: added {len(missing)} new msgid(s) to {catalog_path(language)}; translate them there")
         else:
             for context, msgid, _plural in missing:
                 print(f"{language}: not in the catalog: {msgid!r}" + (f" (context {context!r})" if context else ""))

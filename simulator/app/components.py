@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import streamlit as st
@@ -67,6 +67,21 @@ def named(names: dict[str, str], value: str | None) -> str:
     if value is None:
         return ""
     return _(names[value]) if value in names else str(value)
+
+
+def option_labels(names: dict[Any, str], other: Callable[[Any], str] | None = None) -> Callable[[Any], str]:
+    """A format_func that shows options by name in this run's language: `names` maps option
+    values to msgids (marked with N_), `other` names the rest (default: the value itself).
+    The names are translated now, so the function gives the same labels whenever
+    Streamlit (or a test) calls it."""
+    labels = {value: _(name) for value, name in names.items()}
+
+    def label(value: Any) -> str:
+        if value in labels:
+            return labels[value]
+        return other(value) if other is not None else str(value)
+
+    return label
 
 
 def assignee(kind: str, name: str) -> str:
@@ -528,7 +543,8 @@ def scenario_card(scenario: Scenario) -> None:
     st.markdown(f"**{_('Your objectives')}**")
     st.markdown("\n".join(f"- {escape_markdown(o)}" for o in scenario.objectives))
     if scenario.content_note:
-        st.warning(_("Content note: {note}").format(note=escape_markdown(scenario.content_note)), icon=":material/info:")
+        st.warning(_("Content note: {note}").format(note=escape_markdown(scenario.content_note)),
+                   icon=":material/info:")
     if scenario.distressing:
         st.caption(_("You can pause or leave at any time; leaving early is never counted against you. "
                      "A short debrief follows the session."))
@@ -560,5 +576,6 @@ def session_summary(summary: dict[str, Any]) -> None:
     if len(moods) > 1:
         st.markdown(f"**{_('Customer mood over the turns')}**")
         turn, series = _("turn"), [_(MOOD_SERIES[n]) for n in MOOD_NAMES]
-        chart = {turn: [m["turn"] for m in moods]} | {label: [m[n] for m in moods] for n, label in zip(MOOD_NAMES, series)}
+        chart = {turn: [m["turn"] for m in moods]}
+        chart |= {label: [m[n] for m in moods] for n, label in zip(MOOD_NAMES, series)}
         st.line_chart(chart, x=turn, y=series, height=220)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from simulator.app.text import N_, _
 from simulator.config import Settings, load_settings
 from simulator.content.library import default_content_dirs, load_library
 from simulator.content.loader import ContentProblem
@@ -19,7 +20,6 @@ from simulator.llm.base import LLMError
 from simulator.llm.registry import SpecError
 from simulator.session import Services
 from simulator.store.database import StoreError
-from simulator.app.text import N_, _
 
 MODEL_HELP = N_(
     "Set EMPATHY_SIM_CUSTOMER_MODEL and EMPATHY_SIM_JUDGE_MODEL to a working backend "

@@ -34,9 +34,9 @@ st.caption(_("{name} · user name {username} · roles: {roles}").format(
     name=components.escape_markdown(user.display_name), username=components.escape_markdown(user.username),
     roles=roles_text(user.roles)))
 
-st.selectbox(_("Interface language"), list(i18n.LANGUAGES), index=list(i18n.LANGUAGES).index(user.language)
-             if user.language in i18n.LANGUAGES else 0, format_func=i18n.LANGUAGE_NAMES.get,
-             key=state.ACCOUNT_LANGUAGE, on_change=save_language,
+languages = list(i18n.LANGUAGES)
+st.selectbox(_("Interface language"), languages, index=languages.index(i18n.normalise(user.language)),
+             format_func=i18n.LANGUAGE_NAMES.get, key=state.ACCOUNT_LANGUAGE, on_change=save_language,
              help=_("Menus, buttons, messages and the coach. Scenarios and rubrics keep the language they "
                     "were written in."))
 
@@ -68,7 +68,7 @@ if user.has("admin"):
         username = st.text_input(_("User name"))
         name = st.text_input(_("Name"))
         roles = st.multiselect(_("Roles"), list(accounts.ROLES), default=["trainee"],
-                               format_func=lambda r: components.named(components.ROLE_NAMES, r))
+                               format_func=components.option_labels(components.ROLE_NAMES))
         password = st.text_input(_("First password (tell it to them; they change it)"), type="password")
         if st.form_submit_button(_("Create")):
             try:
@@ -83,7 +83,7 @@ if user.has("admin"):
         st.markdown(f"**{_('Change roles or reset a password')}**")
         who = st.selectbox(_("User"), [u.username for u in accounts.list_users(db)])
         new_roles = st.multiselect(_("Roles"), list(accounts.ROLES),
-                                   format_func=lambda r: components.named(components.ROLE_NAMES, r))
+                                   format_func=components.option_labels(components.ROLE_NAMES))
         reset = st.text_input(_("New password (leave empty to keep it)"), type="password")
         if st.form_submit_button(_("Save")):
             try:

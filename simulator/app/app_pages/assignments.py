@@ -23,13 +23,13 @@ with st.form(state.ASSIGN_FORM, clear_on_submit=True):
                                format_func=lambda i: f"{scenarios[i].title} ({scenarios[i].language})")
     who, name = st.columns([1, 2])
     kind = who.radio(_("To"), ["person", "team"], horizontal=True,
-                     format_func=lambda k: components.named(components.ASSIGNEE_KINDS, k))
+                     format_func=components.option_labels(components.ASSIGNEE_KINDS))
     assignee = name.text_input(_("Name of the person or team"),
                                help=_("Teams: {teams}").format(teams=", ".join(teams) or _("none yet")))
     due_col, mode_col = st.columns(2)
     due = due_col.date_input(_("Due"), value=None)
     mode = mode_col.radio(_("Mode"), ["practice", "assessment"], horizontal=True,
-                          format_func=lambda m: components.named(components.MODE_NAMES, m),
+                          format_func=components.option_labels(components.MODE_NAMES),
                           help=_("Assessment: no coach and no feedback until the end."))
     note = st.text_input(_("Note for the trainee"), max_chars=500)
     if st.form_submit_button(_("Assign"), type="primary", icon=":material/assignment_add:"):

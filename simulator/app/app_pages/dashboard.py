@@ -15,7 +15,7 @@ import streamlit as st
 from simulator import accounts, dashboards, exports
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
-from simulator.app.text import N_, _
+from simulator.app.text import N_, _, ngettext
 from simulator.store import assignments as work
 
 # Widget keys of this page.
@@ -30,7 +30,8 @@ GROUP_HEADINGS = {"person": N_("By person"), "team": N_("By team"), "scenario": 
 FIRST_LATEST_HEADINGS = {"person": N_("First against latest session, by person"),
                          "team": N_("First against latest session, by team"),
                          "scenario": N_("First against latest session, by scenario")}
-TRENDS = {"up": N_("↑ improving"), "down": N_("↓ declining"), "flat": N_("→ steady"), None: N_("— needs two sessions")}
+TRENDS = {"up": N_("↑ improving"), "down": N_("↓ declining"), "flat": N_("→ steady"),
+          None: N_("— needs two sessions")}
 
 services = get_services()
 user = routes.guard("dashboard")
@@ -279,9 +280,10 @@ def staff_view() -> None:
                                  help=_("Only assessment sessions count by default."))
     left, right = st.columns(2)
     team = left.selectbox(_("Team"), [ALL_TEAMS, *team_options], key=state.DASHBOARD_TEAM,
-                          format_func=lambda t: _("All teams") if t == ALL_TEAMS else t)
+                          format_func=components.option_labels({ALL_TEAMS: N_("All teams")}))
     scenario = right.selectbox(_("Scenario"), [ALL_SCENARIOS, *scenario_options], key=state.DASHBOARD_SCENARIO,
-                               format_func=lambda i: _("All scenarios") if i == ALL_SCENARIOS else scenario_title(i))
+                               format_func=components.option_labels({ALL_SCENARIOS: N_("All scenarios")},
+                                                                    other=scenario_title))
     team = None if team == ALL_TEAMS else team
     scenario = None if scenario == ALL_SCENARIOS else scenario
     chosen = exports.ExportFilter(mode=None if include_practice else "assessment", team=team, scenario_id=scenario)
@@ -294,9 +296,12 @@ def staff_view() -> None:
     if not sessions:
         practice = visible(exports.sessions_matching(db, chosen.model_copy(update={"mode": "practice"})))
         if not include_practice and practice:
-            st.info(_("There are no assessment sessions with these filters ({n} practice session(s)). Only "
-                      "assessment sessions count by default: switch on “{toggle}” to see practice too.").format(
-                n=len(practice), toggle=_("Include practice sessions")), icon=":material/info:")
+            st.info(ngettext("There are no assessment sessions with these filters ({n} practice session(s)). Only "
+                             "assessment sessions count by default: switch on “{toggle}” to see practice too.",
+                             "There are no assessment sessions with these filters ({n} practice session(s)). Only "
+                             "assessment sessions count by default: switch on “{toggle}” to see practice too.",
+                             len(practice)).format(n=len(practice), toggle=_("Include practice sessions")),
+                    icon=":material/info:")
         else:
             st.info(_("No sessions with these filters yet."), icon=":material/info:")
     else:
@@ -311,8 +316,8 @@ def staff_view() -> None:
                  help=_("Scores of record set by a trainer. Flagged for review: {share}.").format(
                      share=percent(total["share_needs_review"])))
 
-        by = st.radio(_("Group by"), list(GROUP_LABELS), format_func=lambda g: _(GROUP_LABELS[g]), horizontal=True,
-                      key=state.DASHBOARD_GROUP_BY)
+        by = st.radio(_("Group by"), list(GROUP_LABELS), format_func=components.option_labels(GROUP_LABELS),
+                      horizontal=True, key=state.DASHBOARD_GROUP_BY)
         st.subheader(_(GROUP_HEADINGS[by]))
         overview_table(rows, sessions, by, teams)
         compare_by = by if by != "criterion" else "person"

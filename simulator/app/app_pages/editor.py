@@ -23,6 +23,17 @@ st.title(_("Editor"))
 # The persona fields of the scenario form, labelled.
 PERSONA_FIELDS = {"background": N_("Background"), "situation": N_("Situation"),
                   "communication_style": N_("Communication style"), "vulnerability": N_("Vulnerability")}
+# Column headings of the tables in the forms (the keys are the YAML fields they edit).
+FACT_COLUMNS = {"id": N_("id"), "fact": N_("fact"), "earned_when": N_("earned_when"), "hint": N_("hint"),
+                "phrases": N_("phrases"), "reveal_words": N_("reveal_words")}
+TRIGGER_COLUMNS = {"kind": N_("kind"), "when": N_("when"), "phrases": N_("phrases")}
+EXAMPLE_COLUMNS = {"level": N_("level"), "context": N_("context"), "reply": N_("reply"), "why": N_("why")}
+TRIGGER_KINDS = {"escalate": N_("escalate"), "deescalate": N_("deescalate")}
+
+
+def headings(columns: dict[str, str]) -> dict:
+    """column_config that titles each column in the interface language (values keep their keys)."""
+    return {key: st.column_config.Column(_(label)) for key, label in columns.items()}
 message = state.take_flash()
 if message:
     st.success(message, icon=":material/check_circle:")
@@ -69,7 +80,8 @@ def rubric_form(rubric, key: str) -> None:
                                                 criterion["coach_need"], key=f"c{i}_need")
                 c["coach_do"] = st.text_input(_("Coach: one thing to try"), criterion["coach_do"], key=f"c{i}_do")
                 c["examples"] = st.data_editor(criterion["examples"], num_rows="dynamic", width="stretch",
-                                               key=f"c{i}_examples", column_order=["level", "context", "reply", "why"])
+                                               key=f"c{i}_examples", column_order=["level", "context", "reply", "why"],
+                                               column_config=headings(EXAMPLE_COLUMNS))
                 criteria.append(c)
         values["criteria"] = criteria
         if st.form_submit_button(_("Apply the form"), type="primary", icon=":material/sync:"):
@@ -142,10 +154,10 @@ with form_tab:
             values["language"] = a.selectbox(_("Language"), ["en", "de"], index=["en", "de"].index(form["language"]))
             values["channel"] = b.selectbox(_("Channel"), ["chat", "email", "voice"],
                                             index=["chat", "email", "voice"].index(form["channel"]),
-                                            format_func=lambda v: components.named(components.CHANNEL_NAMES, v))
+                                            format_func=components.option_labels(components.CHANNEL_NAMES))
             values["mode"] = c.selectbox(_("Mode"), ["practice", "assessment"],
                                          index=["practice", "assessment"].index(form["mode"]),
-                                         format_func=lambda v: components.named(components.MODE_NAMES, v))
+                                         format_func=components.option_labels(components.MODE_NAMES))
             values["difficulty"] = d.number_input(_("Difficulty"), 1, 5, form["difficulty"])
             values["subject"] = st.text_input(_("E-mail subject (e-mail channel)"), form["subject"])
             values["tags"] = st.text_input(_("Tags (comma-separated)"), form["tags"])
@@ -171,11 +183,14 @@ with form_tab:
             values["objectives"] = st.text_area(_("Objectives (one per line)"), form["objectives"], height=120)
             st.markdown(_("**Hidden facts** (phrases and reveal words separated by semicolons)"))
             values["facts"] = st.data_editor(form["facts"], num_rows="dynamic", width="stretch",
-                                             column_order=["id", "fact", "earned_when", "hint", "phrases", "reveal_words"])
+                                             column_order=["id", "fact", "earned_when", "hint", "phrases", "reveal_words"],
+                                             column_config=headings(FACT_COLUMNS))
             st.markdown(f"**{_('Triggers')}**")
             values["triggers"] = st.data_editor(
                 form["triggers"], num_rows="dynamic", width="stretch",
-                column_config={"kind": st.column_config.SelectboxColumn(options=["escalate", "deescalate"], required=True)})
+                column_config=headings(TRIGGER_COLUMNS) | {"kind": st.column_config.SelectboxColumn(
+                    _(TRIGGER_COLUMNS["kind"]), options=list(TRIGGER_KINDS), required=True,
+                    format_func=components.option_labels(TRIGGER_KINDS))})
             st.markdown(f"**{_('End conditions')}**")
             e1, e2, e3, e4 = st.columns(4)
             values["max_turns"] = e1.number_input(_("Turn limit"), 1, 50, form["max_turns"])

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from simulator.app import components, routes
 from simulator.app.services import get_services
-from simulator.app.text import N_, _, pgettext
+from simulator.app.text import N_, _, ngettext, pgettext
 from simulator.exports import ExportFilter, export
 from simulator.store import assignments as work
 
@@ -26,19 +26,21 @@ FORMATS = {"csv": N_("CSV"), "xlsx": N_("Excel (XLSX)"), "xapi": N_("xAPI statem
 ROWS = {"replies": N_("replies"), "sessions": N_("sessions")}
 
 with st.form("export_form"):
-    fmt = st.radio(_("Format"), ["csv", "xlsx", "xapi"], horizontal=True, format_func=lambda f: _(FORMATS[f]))
+    fmt = st.radio(_("Format"), ["csv", "xlsx", "xapi"], horizontal=True,
+                   format_func=components.option_labels(FORMATS))
     rows = st.radio(_("CSV rows"), ["replies", "sessions"], horizontal=True, help=_("XLSX has both sheets."),
-                    format_func=lambda r: _(ROWS[r]))
+                    format_func=components.option_labels(ROWS))
     start, end = st.columns(2)
     date_from = start.date_input(pgettext("date range", "From"), value=None)
     date_to = end.date_input(pgettext("date range", "To"), value=None)
     team_col, person_col = st.columns(2)
-    team = team_col.selectbox(_("Team"), ["", *work.teams(db)], format_func=lambda t: t or _("all"))
+    team = team_col.selectbox(_("Team"), ["", *work.teams(db)],
+                              format_func=components.option_labels({"": N_("all")}))
     person = person_col.text_input(_("Person (user name)"))
     scenario = st.selectbox(_("Scenario"), ["", *sorted(services.library.scenarios)],
-                            format_func=lambda s: s or _("all"))
+                            format_func=components.option_labels({"": N_("all")}))
     mode = st.radio(_("Mode"), ["assessment", "practice", ""], horizontal=True,
-                    format_func=lambda m: components.named(components.MODE_NAMES, m) if m else _("both"))
+                    format_func=components.option_labels({**components.MODE_NAMES, "": N_("both")}))
     submitted = st.form_submit_button(_("Prepare the export"), type="primary", icon=":material/download:")
 
 if submitted:
@@ -52,7 +54,9 @@ if submitted:
         out = Path(folder) / f"empathy-sim-export.{SUFFIX[fmt]}"
         written = export(db, fmt, out, chosen, actor=user.username, rows=rows, catalog=services.catalog)
         data = out.read_bytes()
-    st.success(_("{n} row(s) ready; the export is recorded in the audit log.").format(n=written))
+    # English keeps its one form for both counts; languages with plural forms use them.
+    st.success(ngettext("{n} row(s) ready; the export is recorded in the audit log.",
+                        "{n} row(s) ready; the export is recorded in the audit log.", written).format(n=written))
     st.download_button(_("Download {file}").format(file=out.name), data, file_name=out.name, mime=MIME[fmt],
                        icon=":material/download:")
     if not written:

@@ -5,7 +5,7 @@ import streamlit as st
 from simulator import accounts
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
-from simulator.app.text import _, language
+from simulator.app.text import N_, _, language
 from simulator.session import TrainingSession
 from simulator.store.repository import list_sessions
 
@@ -24,7 +24,7 @@ if not everyone:
 
 trainees = sorted({row["trainee"] for row in everyone})
 who = st.selectbox(_("Trainee"), [ALL, *trainees], key=state.HISTORY_TRAINEE,
-                   format_func=lambda w: _("All trainees") if w == ALL else w)
+                   format_func=components.option_labels({ALL: N_("All trainees")}))
 rows = everyone if who == ALL else list_sessions(services.store.db, trainee=who, people=people)
 
 
@@ -63,11 +63,12 @@ st.dataframe(
 )
 
 by_id = {r["id"]: r for r in rows}
+session_labels = {i: _("{started} UTC · {scenario} · {trainee}").format(
+    started=started(r), scenario=title_of(r["scenario_id"]), trainee=r["trainee"]) for i, r in by_id.items()}
 chosen = st.selectbox(
     _("Open a session"),
     list(by_id),
-    format_func=lambda i: _("{started} UTC · {scenario} · {trainee}").format(
-        started=started(by_id[i]), scenario=title_of(by_id[i]["scenario_id"]), trainee=by_id[i]["trainee"]),
+    format_func=session_labels.get,
     key=state.HISTORY_SESSION,
 )
 try:

@@ -58,7 +58,7 @@ def upload() -> None:
 
 
 kind = st.segmented_control(_("Show"), ["scenario", "rubric"], default="scenario", key=state.LIBRARY_KIND,
-                            format_func=lambda k: _(KINDS[k])) or "scenario"
+                            format_func=components.option_labels(KINDS)) or "scenario"
 search, archived_toggle = st.columns([3, 1], vertical_alignment="bottom")
 query = search.text_input(_("Search title, id, tags, language or channel"), key=state.LIBRARY_SEARCH).strip().casefold()
 show_archived = archived_toggle.toggle(_("Archived too"), key=state.LIBRARY_SHOW_ARCHIVED)
@@ -102,12 +102,14 @@ if not rows:
     st.info(_("Nothing matches. Clear the search, or show archived items too."))
     st.stop()
 st.dataframe(rows, hide_index=True, width="stretch",
-             column_config={_("Mean score"): st.column_config.NumberColumn(
-                 help=_("Over scored replies; trials and sessions left early are not counted"))})
+             column_config={"id": st.column_config.TextColumn(_("id")),
+                            _("Mean score"): st.column_config.NumberColumn(
+                                help=_("Over scored replies; trials and sessions left early are not counted"))})
 
+choice_labels = {r["id"]: _("{title} ({id}, version {version})").format(
+    title=items[r["id"]].title, id=r["id"], version=items[r["id"]].version) for r in rows}
 chosen = st.selectbox(_("Choose one"), [r["id"] for r in rows], key=state.LIBRARY_CHOICE,
-                      format_func=lambda i: _("{title} ({id}, version {version})").format(
-                          title=items[i].title, id=i, version=items[i].version))
+                      format_func=choice_labels.get)
 item = items[chosen]
 record = stored.get(chosen)
 # The trainer's own text (with comments) where it still describes this exact version.

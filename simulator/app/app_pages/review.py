@@ -155,8 +155,8 @@ else:
         queue_title = _("Reply to review: {n} in the queue (the first {limit})").format(n=len(queue), limit=QUEUE_LIMIT)
     else:
         queue_title = _("Reply to review: {n} in the queue").format(n=len(queue))
-    turn_id = st.selectbox(queue_title, list(by_turn),
-                           format_func=lambda t: queue_label(by_turn[t]), key=state.REVIEW_TURN)
+    labels = {t: queue_label(row) for t, row in by_turn.items()}  # translated now, not when Streamlit calls
+    turn_id = st.selectbox(queue_title, list(by_turn), format_func=labels.get, key=state.REVIEW_TURN)
     show_reply(db, by_turn[turn_id], rubric)
     label_form(db, turn_id, rubric)
 st.divider()
