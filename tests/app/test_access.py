@@ -132,3 +132,13 @@ def test_an_identity_matches_only_an_existing_account(db):
     assert accounts.user_for_identity(store, "Ana@Example.org").username == "ana@example.org"
     assert accounts.user_for_identity(store, "mallory@example.org") is None
     assert accounts.user_for_identity(store, None) is None
+
+
+def test_a_trainer_reviews_only_the_replies_of_the_teams_they_train(db):
+    reply(start(app("ana", roles=("trainee",))), "Ana's reply to review.")
+    reply(start(app("carl", roles=("trainee",))), "Carl's reply, not Tess's business.")
+    work.set_team(Store(db).db, "north", ["ana"], trainers=["tess"])
+    at = ok(app("tess", roles=("trainer",)).run())
+    ok(at.switch_page("app_pages/review.py").run())
+    shown = "\n".join(texts(at)) + "\n".join(str(o) for o in at.selectbox[-1].options)
+    assert "Ana's reply to review." in shown and "Carl's reply" not in shown
