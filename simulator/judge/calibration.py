@@ -48,6 +48,16 @@ def relabel(item: GoldItem, mapping: dict[str, str]) -> dict[str, int]:
     return {mapping.get(label, label): level for label, level in item.labels.items()}
 
 
+def channel_for(rubric: Rubric, labels: dict[str, int]) -> str:
+    """The channel an item is graded in: chat, unless a labelled criterion applies only to
+    other channels (an e-mail structure example is graded as an e-mail)."""
+    for cid in labels:
+        channels = next((c.channels for c in rubric.criteria if c.id == cid), None)
+        if channels and "chat" not in channels:
+            return channels[0]
+    return "chat"
+
+
 def calibrate(
     judge: Judge,
     rubric: Rubric,
@@ -69,7 +79,8 @@ def calibrate(
     started = time.perf_counter()
 
     def grade(item: GoldItem):
-        verdict = judge.grade(rubric, item.reply, item.context, only=set(wanted), feedback=False)
+        channel = channel_for(rubric, relabel(item, mapping))
+        verdict = judge.grade(rubric, item.reply, item.context, only=set(wanted), feedback=False, channel=channel)
         if progress:
             progress(1)
         return verdict

@@ -103,3 +103,16 @@ def test_stock_closings_do_not_count_as_asking():
     assert asking_sentences("Is there anything else I can help you with?") == []
     assert asking_sentences("Kann ich sonst noch etwas für Sie tun?") == []
     assert asking_sentences("What is most urgent for you today?") == ["What is most urgent for you today?"]
+
+
+def test_calibration_grades_an_email_only_criterion_as_an_email():
+    from simulator.judge.calibration import GoldItem, calibrate
+
+    library, _ = load_library(*default_content_dirs())
+    rubric = library.rubric("empathy-core")
+    model = ScriptedModel()
+    item = GoldItem(id=1, context="Subject: wrong bill", reply="Dear Ms Patel, I have fixed it. Kind regards, Tom",
+                    labels={"email_structure": 1})
+    report = calibrate(Judge(model), rubric, [item])
+    assert report.criteria["email_structure"].unscored == 0
+    assert "e-mail exchange" in model.requests[0].messages[-1].content
