@@ -25,7 +25,7 @@ from sqlite_utils import Database
 from simulator.content.schema import Rubric, Scenario
 from simulator.store import assignments, audit
 from simulator.store import content as versions
-from simulator.store.labels import combine_levels, record_score
+from simulator.store.labels import turn_record
 from simulator.store.repository import get_turns
 
 if TYPE_CHECKING:
@@ -164,17 +164,8 @@ def _judged_criteria(rubric: Rubric | None, turn: dict[str, Any]) -> Rubric | No
 
 
 def _score_of_record(turn: dict[str, Any], rubric: Rubric | None) -> tuple[dict[str, dict[str, Any]], float | None]:
-    """(levels of record per criterion, the 0-100 score of record or None), as
-    `simulator.session.summarise` computes them: with trainers' labels the score comes
-    from the record levels and the rubric's weights; otherwise it is the judge's score."""
-    verdict, labels = turn["verdict"], turn.get("labels") or {}
-    record = combine_levels(verdict, labels)
-    if labels:
-        # Without the rubric the weights are unknown: no score rather than a guessed one.
-        score = record_score(rubric, record) if rubric is not None else None
-    else:
-        score = verdict.score if verdict is not None and verdict.status == "scored" else None
-    return record, score
+    """The rule `simulator.session.summarise` uses too (see labels.turn_record)."""
+    return turn_record(turn, rubric)
 
 
 def _teams_of(db: Database) -> dict[str, str]:

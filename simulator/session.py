@@ -418,16 +418,15 @@ def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric,
               scenario: Scenario | None = None) -> dict[str, Any]:
     """Scores of record (a trainer's label where one exists, else the judge's level),
     averaged over graded replies only; unscored ones are counted, never zeros."""
-    from simulator.store.labels import combine_levels, record_score
+    from simulator.store.labels import turn_record
 
     replies = [t for t in turns if t["idx"] > 0]
     records, scores, unscored, labelled = [], [], 0, 0
     for turn in replies:
-        verdict, labels = turn["verdict"], turn.get("labels") or {}
-        if verdict is None and not labels:
+        labels = turn.get("labels") or {}
+        if turn["verdict"] is None and not labels:
             continue
-        record = combine_levels(verdict, labels)
-        score = record_score(rubric, record) if labels else (verdict.score if verdict.status == "scored" else None)
+        record, score = turn_record(turn, rubric)
         labelled += bool(labels)
         if score is None:
             unscored += 1

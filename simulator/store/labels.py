@@ -277,3 +277,15 @@ def stored_agreement(db: Database, rubric: Rubric) -> dict[str, Agreement]:
         kept = [(h, j) for h, j in zip(*pairs[criterion.id]) if h in levels and (j is None or j in levels)]
         result[criterion.id] = agreement([h for h, _ in kept], [j for _, j in kept], levels)
     return result
+
+
+def turn_record(turn: dict[str, Any], rubric) -> tuple[dict[str, dict[str, Any]], float | None]:
+    """(levels of record per criterion, the 0-100 score of record or None) of one turn
+    from `get_turns`: with trainers' labels the score comes from the record levels and
+    the rubric's weights (no rubric: no score rather than a guessed one); otherwise it is
+    the judge's score, and an unscored verdict has none (never 0)."""
+    verdict, labels = turn["verdict"], turn.get("labels") or {}
+    record = combine_levels(verdict, labels)
+    if labels:
+        return record, record_score(rubric, record) if rubric is not None else None
+    return record, verdict.score if verdict is not None and verdict.status == "scored" else None
