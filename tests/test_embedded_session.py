@@ -35,10 +35,13 @@ def test_one_turn_on_the_embedded_model(tmp_path):
     assert verdict.model == "embedded:default"
     if verdict.status == "scored":
         assert 0 <= verdict.score <= 100
-        assert set(verdict.criteria) == {c.id for c in library.rubric("empathy-core").criteria}
+        # a chat reply is graded on the chat criteria (email_structure is for e-mails only)
+        assert set(verdict.criteria) == {c.id for c in library.rubric("empathy-core").for_channel("chat").criteria}
     else:  # allowed, but then with a reason and never a number
         assert verdict.reason and verdict.score is None
     stored = session.turns()[1]
     assert stored["trainee_text"] == REPLY
+    # the hidden facts were checked before the customer answered (earned or not, never guessed)
+    assert stored["fact_check"] is not None and stored["fact_check"]["error"] is None
     assert stored["verdict"].status == verdict.status
     assert stored["customer_text"] == result.customer.text
