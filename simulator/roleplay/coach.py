@@ -55,7 +55,7 @@ def coach_note(
     told = [f for f in scenario.hidden_facts if f.id in earned]
     if told:
         latest = max(told, key=lambda f: earned.index(f.id))
-        needs.append(translate("has told you: {fact}", language).format(fact=first_sentence(latest.fact)))
+        needs.append(translate("may now tell you (your question earned it): {fact}", language).format(fact=first_sentence(latest.fact)))
         based_on.append(f"told:{latest.id}")
     suggestion, source = next_step(scenario, rubric, last_verdict, weak, earned, language)
     based_on.append(source)

@@ -34,7 +34,7 @@ def test_a_criterion_at_level_zero_comes_first(rubric):
 
 def test_a_told_fact_is_named_and_the_next_hidden_one_suggested(rubric):
     note = coach_note(scenario(), rubric, ANGRY, verdict(emotional_reaction=1, ownership_next_step=2), ["rent-due"])
-    assert "has told you: Rent of 850 pounds is due tomorrow and the landlord is strict" in note.needs
+    assert "may now tell you (your question earned it): Rent of 850 pounds is due tomorrow and the landlord is strict" in note.needs
     assert note.suggestion == "Ask about recent payments without accusing."
 
 

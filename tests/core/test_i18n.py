@@ -214,7 +214,7 @@ def test_the_coach_speaks_german(rubric):
 
     told = coach_note(scenario, rubric, ANGRY, verdict(emotional_reaction=1, ownership_next_step=2), ["rent-due"],
                       language="de")
-    assert "hat Ihnen erzählt: Rent of 850 pounds" in told.needs
+    assert "darf Ihnen jetzt erzählen (Ihre Frage hat es verdient): Rent of 850 pounds" in told.needs
 
     calm = MoodState(anger=1, anxiety=1, trust=8)
     done = coach_note(scenario, rubric, calm, verdict(emotional_reaction=2, ownership_next_step=2),
