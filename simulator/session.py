@@ -4,8 +4,10 @@ Used by the Streamlit pages and by the CLI alike; never imports streamlit.
 
 One turn, in order:
 1. the trainee's reply is written to SQLite before any model call (nothing typed is lost);
-2. the scenario's trigger phrases move the mood at once, and the customer's next message
-   streams with that mood; the judge grades the reply alongside (remote backends) or right
+2. the scenario's trigger phrases move the mood at once; the reply is checked against the
+   hidden facts not yet earned (phrases in code, then one constrained yes/no call), since
+   a fact earned now is told in this very message; the customer's next message streams
+   with that mood; the judge grades the reply alongside (remote backends) or right
    after the customer (a local model that shares the CPU, so the trainee sees the customer
    first);
 3. the verdict moves the mood again; the end conditions are checked; everything is stored
