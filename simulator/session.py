@@ -180,8 +180,9 @@ class TrainingSession:
     def turns(self) -> list[dict[str, Any]]:
         return repo.get_turns(self.services.store.db, self.id)
 
-    def mood(self) -> MoodState:
-        last = [t for t in self.turns() if t["anger"] is not None][-1]
+    def mood(self, turns: list[dict[str, Any]] | None = None) -> MoodState:
+        """The mood after the last turn (`turns`: already loaded, saves a read)."""
+        last = [t for t in (turns or self.turns()) if t["anger"] is not None][-1]
         return MoodState(anger=last["anger"], anxiety=last["anxiety"], trust=last["trust"])
 
     def end(self, outcome: str = "ended") -> None:
@@ -220,7 +221,7 @@ class TrainingSession:
         turns = self.turns()
         verdict = next((t["verdict"] for t in reversed(turns) if t["verdict"] is not None), None)
         earned = [fact for turn in turns for fact in turn.get("facts_earned") or []]
-        return coach_note(self.scenario, self.rubric, self.mood(), verdict, earned, language=language)
+        return coach_note(self.scenario, self.rubric, self.mood(turns), verdict, earned, language=language)
 
     def debrief(self, language: str = DEFAULT_LANGUAGE) -> Debrief | None:
         """After a distressing scenario: what went well, one thing to try, where to find

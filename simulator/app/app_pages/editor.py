@@ -19,6 +19,8 @@ from simulator.session import TrainingSession
 services = get_services()
 user = routes.guard("editor")
 catalog = services.catalog
+# Read once per run: every read checks the database for new content versions.
+library = catalog.library()
 st.title(_("Editor"))
 # The persona fields of the scenario form, labelled.
 PERSONA_FIELDS = {"background": N_("Background"), "situation": N_("Situation"),
@@ -91,12 +93,12 @@ def rubric_form(rubric, key: str) -> None:
 with st.expander(_("Start something new"), expanded=not text):
     new_scenario, new_rubric = st.columns(2)
     if new_scenario.button(_("Empty scenario from a template"), width="stretch"):
-        template = catalog.library().scenarios.get("frozen-account-en") or next(iter(catalog.library().scenarios.values()))
+        template = library.scenarios.get("frozen-account-en") or next(iter(library.scenarios.values()))
         state.open_in_editor("scenario", to_yaml(template.model_copy(update={"id": "new-scenario", "version": 1,
                                                                               "title": _("New scenario")})), None)
         st.rerun()
     if new_rubric.button(_("Empty rubric from a template"), width="stretch"):
-        template = catalog.library().rubrics.get("empathy-core") or next(iter(catalog.library().rubrics.values()))
+        template = library.rubrics.get("empathy-core") or next(iter(library.rubrics.values()))
         state.open_in_editor("rubric", to_yaml(template.model_copy(update={"id": "new-rubric", "version": 1,
                                                                             "title": _("New rubric")})), None)
         st.rerun()
@@ -107,7 +109,7 @@ with st.expander(_("Start something new"), expanded=not text):
     if st.button(_("Draft from the brief"), icon=":material/auto_awesome:", disabled=not brief.strip()):
         with st.spinner(_("Drafting… (a minute or more on the embedded model)")):
             result = draft_scenario(services.coach_model or services.customer_model, brief,
-                                    catalog.library().rubrics, set(catalog.library().scenarios))
+                                    library.rubrics, set(library.scenarios))
         if result.scenario is not None:
             state.open_in_editor("scenario", to_yaml(result.scenario), None)
             state.flash(_("Draft ready. It is not saved: read it, try it, then save it."))
@@ -144,7 +146,7 @@ with form_tab:
         # Widgets are keyed by the document's hash: a YAML edit gives fresh widgets with
         # the new values instead of stale ones from the last run.
         key = content_hash(text)
-        rubrics = sorted(catalog.library().rubrics)
+        rubrics = sorted(library.rubrics)
         with st.form(f"scenario_form_{key}"):
             values = dict(form)
             left, right = st.columns(2)
@@ -216,7 +218,7 @@ if problems:
     st.stop()
 
 st.success(_("Valid."), icon=":material/check:")
-current = (catalog.library().scenarios if kind == "scenario" else catalog.library().rubrics).get(item.id)
+current = (library.scenarios if kind == "scenario" else library.rubrics).get(item.id)
 previous_text = base[1] if base else (to_yaml(current) if current else "")
 label = base[0] if base else (_("version {version}").format(version=current.version) if current else _("nothing (new)"))
 changes = diff(previous_text, text, label, _("this edit"))
@@ -243,7 +245,7 @@ if save.button(_("Save as a new version"), type="primary", icon=":material/save:
         st.rerun()
 if kind == "scenario" and try_it.button(_("Try it as a trainee"), icon=":material/play_arrow:", width="stretch",
                                         help=_("A trial session: marked as such and left out of every figure.")):
-    if item.rubric not in catalog.library().rubrics:
+    if item.rubric not in library.rubrics:
         st.warning(_("Its rubric '{rubric}' is not in the library.").format(
             rubric=components.escape_markdown(item.rubric)))
     else:

@@ -28,8 +28,11 @@ who = st.selectbox(_("Trainee"), [ALL, *trainees], key=state.HISTORY_TRAINEE,
 rows = everyone if who == ALL else list_sessions(services.store.db, trainee=who, people=people)
 
 
+library = services.library  # once per run: every read checks for new content versions
+
+
 def title_of(scenario_id: str) -> str:
-    scenario = services.library.scenarios.get(scenario_id)
+    scenario = library.scenarios.get(scenario_id)
     return scenario.title if scenario else scenario_id
 
 

@@ -45,13 +45,14 @@ def pick_scenario(services) -> None:
     st.title(_("Practise a conversation"))
     my_assignments(services)
     scenarios = sorted(services.catalog.active_scenarios(), key=lambda s: (s.language, s.title))
+    by_id = {s.id: s for s in scenarios}
     choice = st.selectbox(
         _("Scenario"),
-        [s.id for s in scenarios],
-        format_func=lambda i: services.library.scenarios[i].title,
+        list(by_id),
+        format_func=lambda i: by_id[i].title,
         key=state.SCENARIO_CHOICE,
     )
-    components.scenario_card(services.library.scenarios[choice])
+    components.scenario_card(by_id[choice])
     if "scripted" in (services.customer_model.spec, services.judge.model.spec):
         st.caption(_("Demo mode: scripted models answer; the scores are not real grades."))
     if st.button(_("Start"), type="primary", icon=":material/play_arrow:"):

@@ -22,17 +22,18 @@ QUEUE_LIMIT = 50
 
 def pick_rubric(services):
     # Rubrics that scenarios use first (they are the ones with replies to review).
-    used = {s.rubric for s in services.library.scenarios.values()}
-    rubrics = sorted(services.library.rubrics.values(), key=lambda r: (r.id not in used, r.title))
+    library = services.library  # once: every read checks for new content versions
+    used = {s.rubric for s in library.scenarios.values()}
+    rubrics = sorted(library.rubrics.values(), key=lambda r: (r.id not in used, r.title))
     if not rubrics:
         st.info(_("No rubric is loaded. Add rubric YAML files and reload the page."))
         st.stop()
     chosen = st.selectbox(
         _("Rubric"), [r.id for r in rubrics],
-        format_func=lambda i: f"{services.library.rubrics[i].title} ({i})",
+        format_func=lambda i: f"{library.rubrics[i].title} ({i})",
         key=state.REVIEW_RUBRIC,
     )
-    return services.library.rubric(chosen)
+    return library.rubric(chosen)
 
 
 def just_saved(db, rubric) -> None:
