@@ -1,11 +1,18 @@
 """Time from a trainee's reply to the customer's first streamed token and to the verdict.
 
-    python bench/turn_latency.py [--turns 12] [--repeats 1] [--customer embedded] [--judge embedded]
+    python bench/turn_latency.py [--turns 12] [--repeats 1] [--think-s 0] [--customer embedded] [--judge embedded]
 
 Plays a fixed script of trainee replies on two scenarios (English and German) through the
 real session code (SQLite file in a temp folder) and prints one line per turn, then one
 JSON object with the medians on its last line. End conditions are switched off so every
 run has the same number of turns.
+
+Per turn: `first_token_s`, from submit to the model's first token of the customer's
+message; `first_shown_s`, to the first text the page shows (the guard hold-back keeps
+the first few words until they are checked); `customer_s`, to the message's end;
+`verdict_s`, to the stored verdict. `--think-s 0` waits for each verdict before the next
+reply; `--think-s N` sends the next reply N seconds after the customer's message ended,
+as a trainee who reads and types does, with the grading still running in the background.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import json
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -66,31 +74,46 @@ def endless(scenario, turns: int):
     return scenario.model_copy(update={"end": end, "mood_drift": 0.1})
 
 
-def run_session(services: Services, scenario_id: str, turns: int) -> list[dict]:
+def run_session(services: Services, scenario_id: str, turns: int, think: float = 0.0) -> list[dict]:
     scenario = services.library.scenario(scenario_id)
     session = TrainingSession.start(services, scenario_id, trainee="bench")
-    rows = []
+    time.sleep(think)  # the trainee reads the opening (a local model reads it into its cache)
+    rows, watchers = [], []
     for index, reply in enumerate(SCRIPTS[scenario.language][:turns], start=1):
         started = time.perf_counter()
         pending = session.submit(reply)
-        first = None
+        shown = None
         for delta in pending.stream_customer():
-            if first is None and delta.strip():
-                first = time.perf_counter() - started
+            if shown is None and delta.strip():
+                shown = time.perf_counter() - started
         customer_done = time.perf_counter() - started
-        result = pending.result()
-        verdict_done = time.perf_counter() - started
+        message = pending.customer.message
+        first = message.first_token_at - started if message.first_token_at else customer_done
         row = {
-            "scenario": scenario_id, "turn": index, "first_token_s": round(first or customer_done, 3),
-            "customer_s": round(customer_done, 3), "verdict_s": round(verdict_done, 3),
-            "verdict": result.verdict.status, "customer_status": result.customer.status,
-            "guard_events": len(result.customer.guard_events),
+            "scenario": scenario_id, "turn": index, "first_token_s": round(first, 3),
+            "first_shown_s": round(shown or customer_done, 3), "customer_s": round(customer_done, 3),
+            "customer_status": message.status, "guard_events": len(message.guard_events),
+            "prompt_tokens": message.prompt_tokens,
         }
-        print(json.dumps(row, ensure_ascii=False), flush=True)
         rows.append(row)
-        if result.outcome:
-            break
+        watcher = threading.Thread(target=wait_for_verdict, args=(row, pending, started))
+        watcher.start()
+        watchers.append(watcher)
+        if think:
+            time.sleep(think)  # the next reply goes while the grading may still run
+        else:
+            watcher.join()
+    for watcher in watchers:
+        watcher.join()
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False), flush=True)
     return rows
+
+
+def wait_for_verdict(row: dict, pending, started: float) -> None:
+    result = pending.result()
+    row["verdict_s"] = round(time.perf_counter() - started, 3)
+    row["verdict"] = result.verdict.status
 
 
 def median(values):
@@ -104,6 +127,8 @@ def main() -> None:
     parser.add_argument("--scenarios", default="frozen-account-en,zahlungsschwierigkeiten-de")
     parser.add_argument("--customer", default="embedded")
     parser.add_argument("--judge", default="embedded")
+    parser.add_argument("--think-s", type=float, default=0.0,
+                        help="Seconds a trainee reads and types before the next reply (0: wait for each verdict).")
     args = parser.parse_args()
 
     library, problems = load_library(*default_content_dirs())
@@ -117,15 +142,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         settings = load_settings(db=str(Path(tmp) / "bench.db"), customer_model=args.customer, judge_model=args.judge)
         services = Services.from_settings(settings, library)
-        rows = [r for _ in range(args.repeats) for i in ids for r in run_session(services, i, args.turns)]
+        rows = [r for _ in range(args.repeats) for i in ids for r in run_session(services, i, args.turns, args.think_s)]
 
     def at(turn, key):
         return median([r[key] for r in rows if r["turn"] == turn])
 
     first_1, first_last = at(1, "first_token_s"), at(args.turns, "first_token_s")
     print(json.dumps({
-        "customer": args.customer, "judge": args.judge, "turns_measured": len(rows),
+        "customer": args.customer, "judge": args.judge, "turns_measured": len(rows), "think_s": args.think_s,
         "median_first_token_s": median([r["first_token_s"] for r in rows]),
+        "median_first_shown_s": median([r["first_shown_s"] for r in rows]),
         "median_customer_s": median([r["customer_s"] for r in rows]),
         "median_verdict_s": median([r["verdict_s"] for r in rows]),
         "first_token_turn1_s": first_1, f"first_token_turn{args.turns}_s": first_last,

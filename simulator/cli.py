@@ -154,6 +154,33 @@ def calibrate(obj: Context, rubric_id, gold_path, from_db, judge_spec, maps, jso
 
 
 @cli.command()
+@click.option("--session", "session_id", default=None, help="Only this session's replies.")
+@click.option("--dry-run", is_flag=True, help="List what would be graded again; grade nothing.")
+@click.option("--judge", "judge_spec", default=None, help="Judge model spec (default from configuration).")
+@click.pass_obj
+def regrade(obj: Context, session_id: str | None, dry_run: bool, judge_spec: str | None) -> None:
+    """Grade again every reply whose verdict is unscored (or missing), and report what changed."""
+    from simulator import regrade as regrading
+    from simulator.session import Services
+
+    services = Services.from_settings(obj.settings(judge_model=judge_spec))
+    if dry_run:
+        rows = regrading.waiting(services, session_id)
+        for row in rows:
+            before = f"unscored: {row['reason']}" if row["status"] else "no verdict"
+            click.echo(f"session {row['session_id']} reply {row['idx']}: {before}")
+        click.echo(f"{len(rows)} replies would be graded again.")
+        return
+    results = regrading.regrade(services, session_id)
+    for item in results:
+        click.echo(regrading.report_line(item))
+    scored = sum(item.changed for item in results)
+    click.echo(f"{len(results)} graded again: {scored} now scored, {len(results) - scored} still unscored.")
+    if results and scored < len(results):
+        sys.exit(1)
+
+
+@cli.command()
 @click.pass_obj
 def migrate(obj: Context) -> None:
     """Create or upgrade the database schema (also done on every open)."""
@@ -346,9 +373,12 @@ def app(ctx: click.Context, port: int) -> None:
 @click.option("--by", "actor", default=None, help="Your name for the audit log (default: your login name).")
 @click.option("--homepage", default="urn:empathy-sim", show_default=True,
               help="xAPI only: the actor accounts' homePage (your LMS's address).")
+@click.option("--tokens", "include_tokens", is_flag=True, default=False,
+              help="Session rows (CSV --rows sessions, the XLSX sessions sheet) get the tokens in and out of "
+                   "their model calls, per role, and the estimated cost in USD of priced (OpenAI) models.")
 @click.pass_obj
 def export(obj: Context, fmt: str, out: Path, rows: str, date_from, date_to, team, person, scenario_id, mode,
-           actor: str | None, homepage: str) -> None:
+           actor: str | None, homepage: str, include_tokens: bool) -> None:
     """Export graded replies and sessions for HR: CSV, XLSX or xAPI statements.
 
     Scores are the scores of record (a trainer's label wins over the judge); unscored
@@ -376,13 +406,17 @@ def export(obj: Context, fmt: str, out: Path, rows: str, date_from, date_to, tea
             actor = "unknown"
     if rows != "replies" and fmt != "csv":
         click.echo("note: --rows applies to CSV only; XLSX holds both tables, xAPI both kinds of statement.", err=True)
+    if include_tokens and (fmt == "xapi" or (fmt == "csv" and rows == "replies")):
+        click.echo("note: --tokens adds columns to session rows only: use --rows sessions (CSV) or --format xlsx.",
+                   err=True)
     catalog = _catalog(obj)
     db = catalog.store.db
     if export_filter.team and export_filter.team not in teams(db):
         click.echo(f"warning: no team named {export_filter.team!r} (known: {', '.join(sorted(teams(db))) or 'none'}).",
                    err=True)
     try:
-        written = run_export(db, fmt, out, export_filter, actor=actor, rows=rows, catalog=catalog, homepage=homepage)
+        written = run_export(db, fmt, out, export_filter, actor=actor, rows=rows, catalog=catalog, homepage=homepage,
+                             include_tokens=include_tokens)
     except OSError as exc:
         _fail(f"Cannot write {out}: {exc.strerror or exc}. Pass --out with a file you can write to.")
     click.echo(f"wrote {written} rows to {out}")
@@ -399,8 +433,6 @@ def main() -> None:
         _fail(str(exc))
 
 
-if __name__ == "__main__":
-    main()
 
 
 @cli.group()
@@ -514,3 +546,7 @@ def _login_name() -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "cli"
+
+
+if __name__ == "__main__":
+    main()

@@ -27,6 +27,7 @@ ENV = {
     "support_note": "EMPATHY_SIM_SUPPORT_NOTE",
     "retention_days": "EMPATHY_SIM_RETENTION_DAYS",
     "language": "EMPATHY_SIM_LANGUAGE",
+    "prices": "EMPATHY_SIM_PRICES",
 }
 # Marked for translation: the debrief shows this default in the trainee's language (a
 # note set in the configuration is shown as it was written).
@@ -56,6 +57,9 @@ class Settings(BaseModel):
     # The interface language of the sign-in page and of accounts created from now on;
     # each person can change their own on the Account page.
     language: Literal["en", "de"] = "en"
+    # A YAML price table whose entries replace or add to the bundled simulator/prices.yaml
+    # (USD per 1M tokens), for the estimated cost of OpenAI calls; None: the bundled one.
+    prices: Path | None = None
 
     @field_validator("language", mode="before")
     @classmethod

@@ -4,7 +4,9 @@ Scores are the scores of record: a trainer's label wins over the judge's level w
 one exists (as on the app's pages). An unscored reply has no score (empty), never 0.
 Trial sessions and sessions the trainee left early never count, so no export holds them.
 Every text cell of a spreadsheet is neutralised against formula injection, and every
-export is recorded in the audit log (who, when, which filter, how many rows).
+export is recorded in the audit log (who, when, which filter, how many rows). On request
+(`include_tokens`) session rows carry the tokens of their model calls, per role, and the
+estimated cost; empty, never 0, for sessions with no recorded calls.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from sqlite_utils import Database
 
 from simulator.content.schema import Rubric, Scenario
-from simulator.store import assignments, audit
+from simulator.store import assignments, audit, usage
 from simulator.store import content as versions
 from simulator.store.labels import turn_record
 from simulator.store.repository import get_turns
@@ -182,9 +184,35 @@ def _criterion_ids(rubric: Rubric | None, record: dict[str, Any]) -> list[str]:
     return ids + [c for c in record if c not in ids]
 
 
-def _collect(db: Database, filter: ExportFilter, catalog: Catalog | None
+#: The roles that always get their own token columns (others only when they occur).
+TOKEN_ROLES = ("customer", "judge")
+
+
+def _token_columns(totals: usage.SessionUsage | None, roles: list[str]) -> dict[str, Any]:
+    """A session's token columns; all empty (never 0) when it has no recorded calls."""
+    found = totals or usage.SessionUsage()
+    row: dict[str, Any] = {"llm_calls": found.calls, "prompt_tokens": found.prompt_tokens,
+                           "completion_tokens": found.completion_tokens, "tokens_estimated": found.estimated}
+    for role in roles:
+        part = found.by_role.get(role, usage.TokenTotals())
+        row[f"prompt_tokens:{role}"] = part.prompt_tokens
+        row[f"completion_tokens:{role}"] = part.completion_tokens
+    row["estimated_cost_usd"] = None if found.cost_usd is None else round(found.cost_usd, 6)
+    row["cost_covers_all_calls"] = found.cost_complete
+    return row if totals is not None else dict.fromkeys(row)
+
+
+def _add_tokens(db: Database, sessions: list[dict[str, Any]]) -> None:
+    found = usage.totals_for_sessions(db, [s["session_id"] for s in sessions])
+    roles = usage.sorted_roles({*TOKEN_ROLES, *(r for t in found.values() for r in t.by_role)})
+    for row in sessions:
+        row.update(_token_columns(found.get(row["session_id"]), roles))
+
+
+def _collect(db: Database, filter: ExportFilter, catalog: Catalog | None, include_tokens: bool = False
              ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(reply rows, session rows) for the sessions that pass the filter."""
+    """(reply rows, session rows) for the sessions that pass the filter; with
+    `include_tokens` the session rows carry token counts and the estimated cost."""
     content = _Content(db, catalog)
     teams_of = _teams_of(db)
     replies: list[dict[str, Any]] = []
@@ -266,6 +294,8 @@ def _collect(db: Database, filter: ExportFilter, catalog: Catalog | None
             levels = [r[cid]["record"] for r in records if r.get(cid, {}).get("record") is not None]
             row[f"mean_level:{cid}"] = round(sum(levels) / len(levels), 2) if levels else None
         sessions.append(row)
+    if include_tokens:
+        _add_tokens(db, sessions)
     return replies, sessions
 
 
@@ -274,9 +304,12 @@ def reply_rows(db: Database, filter: ExportFilter | None = None, catalog: Catalo
     return _collect(db, filter or ExportFilter(), catalog)[0]
 
 
-def session_rows(db: Database, filter: ExportFilter | None = None, catalog: Catalog | None = None) -> list[dict[str, Any]]:
-    """One row per session: counts, the mean score of record over scored replies, versions."""
-    return _collect(db, filter or ExportFilter(), catalog)[1]
+def session_rows(db: Database, filter: ExportFilter | None = None, catalog: Catalog | None = None,
+                 include_tokens: bool = False) -> list[dict[str, Any]]:
+    """One row per session: counts, the mean score of record over scored replies, versions;
+    with `include_tokens` also the tokens in and out (in total and per role) and the
+    estimated cost in USD (empty when no call was recorded or none had a price)."""
+    return _collect(db, filter or ExportFilter(), catalog, include_tokens)[1]
 
 
 # -- spreadsheets -------------------------------------------------------------------
@@ -474,17 +507,23 @@ def export(
     rows: Rows = "replies",
     catalog: Catalog | None = None,
     homepage: str = "urn:empathy-sim",
+    include_tokens: bool = False,
 ) -> int:
     """Write one export and record it in the audit log; returns the rows written (CSV:
-    rows of the chosen table; XLSX: replies plus sessions; xAPI: statements)."""
+    rows of the chosen table; XLSX: replies plus sessions; xAPI: statements).
+    `include_tokens`: session rows (CSV sessions, the XLSX sessions sheet) get token
+    counts and the estimated cost; xAPI statements never carry them."""
     filter = filter or ExportFilter()
     if format not in ("csv", "xlsx", "xapi"):
         raise ValueError(f"unknown export format {format!r}: csv, xlsx or xapi")
     if rows not in ("replies", "sessions"):
         raise ValueError(f"unknown rows {rows!r}: replies or sessions")
-    replies, sessions = _collect(db, filter, catalog)
+    tokens = include_tokens and (format == "xlsx" or (format == "csv" and rows == "sessions"))
+    replies, sessions = _collect(db, filter, catalog, tokens)
     detail: dict[str, Any] = {"filter": filter.model_dump(mode="json"), "format": format,
                               "file": str(Path(out).resolve())}
+    if tokens:
+        detail["tokens"] = True
     if format == "csv":
         written = write_csv(replies if rows == "replies" else sessions, out)
         detail["rows"] = rows

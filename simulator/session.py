@@ -12,11 +12,18 @@ One turn, in order:
    first);
 3. the verdict moves the mood again; the end conditions are checked; everything is stored
    with the versions (content hashes) of scenario, rubric, prompts and models.
+
+Faults: a customer message that failed or was cut off is marked (`failed`, `incomplete`,
+`interrupted`) and `TrainingSession.regenerate()` asks for it again; a judge failure is an
+`unscored` verdict with the reason, which `regrade()` (and `empathy-sim regrade`) grades
+again; a database that is locked or read-only raises `StoreError` with what to do, and
+the page keeps the unsent text.
 """
 
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,23 +37,34 @@ from simulator.hashing import content_hash
 from simulator.i18n import DEFAULT_LANGUAGE, N_, Translatable
 from simulator.judge.grader import Judge
 from simulator.judge.verdict import Verdict
-from simulator.llm.base import ChatModel
+from simulator.llm.base import ChatModel, ChatRequest, Completion, recording_calls
+from simulator.llm.priority import Priority, Prioritised
 from simulator.llm.registry import get_model
 from simulator.roleplay import facts as fact_checks
 from simulator.roleplay.coach import CoachNote, Debrief, coach_note, debrief
 from simulator.roleplay import mood as moods
-from simulator.roleplay.customer import CustomerMessage, CustomerStream
+from simulator.roleplay.customer import CustomerMessage, CustomerStream, customer_request
 from simulator.roleplay.mood import MoodState
+from simulator.prices import PriceTable, load_prices
 from simulator.store import repository as repo
+from simulator.store import usage
+from simulator.store.database import db_errors
 from simulator.store.repository import Store
 
 MAX_REPLY_CHARS = 4000
 PENDING_STALE_SECONDS = 300
+#: The same text sent again this soon after is a double submit (two clicks, two tabs).
+DUPLICATE_SECONDS = 30
+#: Customer messages that may be asked for again.
+RETRY_STATUSES = ("incomplete", "interrupted", "failed")
 JUDGE_CONTEXT_LINES = 2
 JUDGE_CONTEXT_CHARS = 300
 
-# Judging runs on a small shared pool so that many sessions cannot start unbounded threads.
-_judge_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="judge")
+# Grading (and cache warm-ups) run on one shared pool, so many sessions cannot start
+# unbounded threads. The jobs mostly wait on a model server, so the pool is sized for many
+# concurrent sessions: with 8 workers, 50 sessions queued ~5 s for one (bench/load.py).
+# Threads start only when needed; a shared local model orders its own work (priority.py).
+_judge_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="judge")
 
 
 class ReplyRejected(Translatable, ValueError):
@@ -56,6 +74,15 @@ class ReplyRejected(Translatable, ValueError):
 
 class SessionClosed(Translatable, ValueError):
     """The session has ended; start a new one."""
+
+
+class DuplicateReply(ReplyRejected):
+    """The same reply was just stored: a double submit, which makes no second turn."""
+
+
+class TurnBusy(ReplyRejected):
+    """Another reply holds this turn (the customer is still answering it, or another tab
+    just sent one): this reply was not stored, and may be sent again in a moment."""
 
 
 @dataclass
@@ -73,10 +100,21 @@ class Services:
     support_note: str = DEFAULT_SUPPORT_NOTE
     #: Drafts scenarios from a trainer's brief (the customer model when not set).
     coach_model: ChatModel | None = None
+    #: Checks a reply against the hidden facts (the judge's model when not set).
+    fact_model: ChatModel | None = None
+    #: Reads a conversation into the customer's KV cache ahead of the next reply (a local
+    #: model only; None: no warming).
+    warm_model: ChatModel | None = None
+    #: Prices for the estimated cost of each call (None: the configured table).
+    prices: PriceTable | None = None
     catalog: Catalog = field(init=False)
 
     def __post_init__(self) -> None:
         self.catalog = Catalog(self.seed_library, self.store)
+
+    @property
+    def fact_checker(self) -> ChatModel:
+        return self.fact_model or self.judge.model
 
     @property
     def library(self) -> Library:
@@ -94,15 +132,71 @@ class Services:
                     "No usable scenario was found. Fix these problems (or run `empathy-sim validate`):\n"
                     + "\n".join(map(str, problems))
                 )
-        judge = Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
-        return cls(Store(settings.db), library, get_model(settings.customer_model), judge, problems,
-                   support_note=settings.support_note, coach_model=get_model(settings.coach_model))
+        customer, judging = get_model(settings.customer_model), get_model(settings.judge_model)
+        roles = shared_local_roles(customer, judging)
+        judge = Judge(roles["judge"], mode=settings.judge_mode, samples=settings.judge_samples)
+        return cls(Store(settings.db), library, roles["customer"], judge, problems,
+                   support_note=settings.support_note, coach_model=get_model(settings.coach_model),
+                   fact_model=roles["facts"], warm_model=roles["warm"], prices=load_prices(settings.prices))
 
     @property
     def grade_alongside(self) -> bool:
         """Grade while the customer streams, unless both roles share the local CPU model."""
         shared_local = getattr(self.customer_model, "local", False) and getattr(self.judge.model, "local", False)
         return not shared_local
+
+    @property
+    def facts_first(self) -> bool:
+        """Ask the model about hidden facts before the customer answers (a fact earned now
+        is told now). On a shared local model that call would delay the customer's first
+        token by seconds, so there the model's check runs after the customer, with the
+        grading, and what it finds is told in the customer's next message; phrases are
+        always checked first, in code."""
+        return self.grade_alongside
+
+    def warm(self, scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState,
+             known: list) -> None:
+        """Have a local model read the conversation so far into its cache now, while the
+        trainee reads and types, so the next reply only adds its own tokens."""
+        if self.warm_model is None:
+            return
+        request = customer_request(scenario, transcript, mood, known).model_copy(update={"max_tokens": 1})
+        _judge_pool.submit(_quietly, self.warm_model.complete, request)
+
+
+def shared_local_roles(customer: ChatModel, judge: ChatModel) -> dict[str, ChatModel | None]:
+    """The models each role uses. When customer and judge share one local model, the
+    customer (and the fact check on its path) go first and the judge yields (see
+    `simulator.llm.priority`), and the customer's cache is warmed between replies."""
+    if not (getattr(customer, "local", False) and getattr(judge, "local", False)):
+        return {"customer": customer, "judge": judge, "facts": None, "warm": None}
+    priority = Priority()
+    return {
+        "customer": Prioritised(customer, priority, foreground=True),
+        "judge": Prioritised(judge, priority, foreground=False),
+        "facts": Prioritised(judge, priority, foreground=True),
+        "warm": Prioritised(customer, priority, foreground=False),
+    }
+
+
+def call_role(request: ChatRequest) -> str:
+    """Which role a model call served, read off its request (stored with its tokens)."""
+    name = request.schema_name if request.json_schema is not None else ""
+    if name == "facts":
+        return "fact_check"
+    if name.startswith("grade"):
+        return "judge"
+    if name == "feedback":
+        return "feedback"
+    return "customer"
+
+
+def _quietly(fn, *args) -> None:
+    """Run a best-effort call (cache warming): its failure changes nothing."""
+    try:
+        fn(*args)
+    except Exception:  # noqa: BLE001 - warming is an optimisation; the real call reports errors
+        pass
 
 
 @dataclass
@@ -161,6 +255,8 @@ class TrainingSession:
         turn_id = repo.add_turn(db, session_id, 0, None)
         repo.update_turn(db, turn_id, customer_text=scenario.opening.strip(), customer_status="complete",
                          customer_model="scenario", **opening.model_dump())
+        # The persona and opening are read into a local model's cache while the trainee reads them.
+        services.warm(scenario, [("customer", scenario.opening.strip())], opening, [])
         return cls(services, repo.get_session(db, session_id))
 
     @classmethod
@@ -193,27 +289,73 @@ class TrainingSession:
     # -- one turn ---------------------------------------------------------------
 
     def submit(self, reply: str) -> PendingTurn:
-        """Store the reply and return the turn in progress. Raises ReplyRejected/SessionClosed."""
+        """Store the reply and return the turn in progress. Raises ReplyRejected (and its
+        DuplicateReply), SessionClosed, or StoreError when the database cannot be written."""
         text = check_reply(reply)
-        with self._lock:
+        db = self.services.store.db
+        with self._lock, db_errors(self.services.store.path):
             self.refresh()
             if self.finished:
                 raise SessionClosed(N_("This session has ended. Start a new session to practise again."))
             turns = self.turns()
             last = turns[-1]
+            if last["trainee_text"] == text and seconds_since(last["created_at"]) < DUPLICATE_SECONDS:
+                raise DuplicateReply(N_("This reply was already sent; it is stored once."))
             if last["customer_status"] == "pending":
                 if not is_stale(last):
-                    raise ReplyRejected(N_("The customer has not answered your last reply yet. Wait for it, then reply."))
+                    raise TurnBusy(N_("The customer has not answered your last reply yet. Wait for it, then reply."))
                 # The process that was generating it is gone: keep the reply, move on.
-                repo.update_turn(self.services.store.db, last["id"], customer_status="interrupted")
+                repo.update_turn(db, last["id"], customer_status="interrupted")
             index = last["idx"] + 1
             try:
-                turn_id = repo.add_turn(self.services.store.db, self.id, index, text)
+                turn_id = repo.add_turn(db, self.id, index, text)
             except repo.DuplicateTurn as exc:
-                raise ReplyRejected(
+                raise TurnBusy(
                     N_("A reply for this turn was just sent (from another tab?). Reload the page to see it.")
                 ) from exc
         return PendingTurn(self, turn_id, index, text, turns)
+
+    def regenerate(self) -> PendingTurn:
+        """Ask again for the customer's last message when it failed, was cut off or was
+        interrupted (a reload, a closed tab). The reply, its fact check and its verdict
+        stay as stored; only a missing verdict is graded."""
+        db = self.services.store.db
+        with self._lock, db_errors(self.services.store.path):
+            self.refresh()
+            if self.finished:
+                raise SessionClosed(N_("This session has ended. Start a new session to practise again."))
+            turns = self.turns()
+            last = turns[-1]
+            if last["idx"] == 0 or not needs_customer(last):
+                raise ReplyRejected(N_("The customer's last message is complete; there is nothing to ask again."))
+            # Claimed with a conditional update, so two tabs cannot both regenerate it.
+            if not repo.claim_turn(db, last["id"], last["customer_status"]):
+                raise ReplyRejected(N_("The customer's message is already being asked for again (another tab?)."))
+        return PendingTurn(self, last["id"], last["idx"], last["trainee_text"], turns[:-1], stored=last)
+
+    def regrade(self, turn_id: int) -> Verdict:
+        """Grade one stored reply again (after an unscored verdict) and store the new verdict.
+        The mood and the session's course stay as they were: the conversation moved on."""
+        turns = self.turns()
+        at = next(i for i, t in enumerate(turns) if t["id"] == turn_id and t["trainee_text"])
+        return PendingTurn(self, turn_id, turns[at]["idx"], turns[at]["trainee_text"], turns[:at],
+                           stored=turns[at], grade=False).regrade()
+
+    def ungraded(self, turns: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """Replies with an unscored verdict, or none long after they were sent: the ones
+        "Grade again" (and `empathy-sim regrade`) picks up."""
+        return [t for t in (turns or self.turns()) if t["trainee_text"] and (
+            (t["verdict"] is not None and t["verdict"].status == "unscored")
+            or (t["verdict"] is None and is_stale(t)))]
+
+    def grading(self, turns: list[dict[str, Any]] | None = None) -> bool:
+        """A reply's verdict is still on its way (graded in the background)."""
+        return any(t["trainee_text"] and t["verdict"] is None and not is_stale(t) for t in (turns or self.turns()))
+
+    def waiting_for_customer(self, turns: list[dict[str, Any]] | None = None) -> bool:
+        """The last reply's customer message is being generated (here or in another tab)."""
+        last = (turns or self.turns())[-1]
+        return last["idx"] > 0 and last["customer_status"] == "pending" and not is_stale(last)
 
     def coach(self, language: str = DEFAULT_LANGUAGE) -> CoachNote:
         """The live coach's note for the trainee's next reply (practice mode only), in the
@@ -239,16 +381,49 @@ class TrainingSession:
         return summarise(self.row, self.turns(), self.rubric, self.scenario)
 
 
-def is_stale(turn: dict[str, Any]) -> bool:
-    """A customer message still pending long after its reply was stored will never come."""
+def seconds_since(stamp: str) -> float:
     from datetime import datetime
 
-    stamp = datetime.fromisoformat(turn["updated_at"] or turn["created_at"])
-    return (datetime.now(stamp.tzinfo) - stamp).total_seconds() > PENDING_STALE_SECONDS
+    moment = datetime.fromisoformat(stamp)
+    return (datetime.now(moment.tzinfo) - moment).total_seconds()
+
+
+def is_stale(turn: dict[str, Any]) -> bool:
+    """A customer message still pending long after its reply was stored will never come."""
+    return seconds_since(turn["updated_at"] or turn["created_at"]) > PENDING_STALE_SECONDS
+
+
+def needs_customer(turn: dict[str, Any]) -> bool:
+    """The customer's message for this reply failed, was cut off or will never come."""
+    status = turn["customer_status"]
+    return status in RETRY_STATUSES or (status == "pending" and is_stale(turn))
+
+
+# Zero-width (non-)joiners hold emoji sequences (👩‍💻) and some scripts together.
+KEEP_INVISIBLE = "\n\t\u200c\u200d"
+
+
+def _clean_char(ch: str) -> str:
+    """What one typed character becomes: spaces of any kind a space, line separators a
+    newline, control and formatting characters (bidi overrides among them, which would make
+    the transcript show other text than was graded) nothing."""
+    if ch in KEEP_INVISIBLE or ch.isprintable():
+        return ch
+    category = unicodedata.category(ch)
+    if category == "Zs":
+        return " "
+    if category in ("Zl", "Zp"):
+        return "\n"
+    return ch if category == "Cn" else ""  # Cn: characters newer than this Python's Unicode
+
+
+def clean_reply(reply: str) -> str:
+    text = reply.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(_clean_char(ch) for ch in text).strip()
 
 
 def check_reply(reply: str) -> str:
-    text = "".join(ch for ch in reply if ch in "\n\t" or ch.isprintable()).strip()
+    text = clean_reply(reply)
     if not text:
         raise ReplyRejected(N_("Your reply is empty. Write what you would say to the customer."))
     if len(text) > MAX_REPLY_CHARS:
@@ -274,7 +449,10 @@ def transcript_of(turns: list[dict[str, Any]]) -> list[tuple[str, str]]:
 class PendingTurn:
     """A stored reply whose customer message and verdict are on their way."""
 
-    def __init__(self, session: TrainingSession, turn_id: int, index: int, reply: str, before: list[dict]):
+    def __init__(self, session: TrainingSession, turn_id: int, index: int, reply: str, before: list[dict],
+                 stored: dict[str, Any] | None = None, grade: bool = True):
+        """`stored`: the turn as already stored (a regeneration or a regrade): its fact
+        check and verdict are kept. `grade=False`: no grading starts on its own."""
         self.session = session
         self.turn_id = turn_id
         self.index = index
@@ -282,7 +460,8 @@ class PendingTurn:
         # The trainee's own earlier replies: the judge reports when a reply repeats them.
         self.earlier_replies = [t["trainee_text"] for t in before if t["trainee_text"]]
         scenario = session.scenario
-        previous = MoodState(anger=before[-1]["anger"], anxiety=before[-1]["anxiety"], trust=before[-1]["trust"])
+        # The last stored mood: a turn whose customer never answered (interrupted) has none.
+        previous = session.mood(before)
         self.mood_before_verdict, _ = moods.after_triggers(previous, scenario, reply)
         self.history = transcript_of(before)
         self.customer_said = self.history[-1][1] if self.history else scenario.opening
@@ -292,6 +471,11 @@ class PendingTurn:
         ]
         self.earned_before = earned_facts(before)
         self.fact_check: fact_checks.FactCheck | None = None
+        self._late_facts = False
+        #: (request, completion) of the model calls on the customer's path, stored with it.
+        self._calls: list[tuple[ChatRequest, Completion]] = []
+        if stored and stored.get("fact_check") is not None:
+            self.fact_check = fact_checks.FactCheck(**stored["fact_check"])
         self._customer: CustomerStream | None = None
         self._customer_done = threading.Event()
         self._grading: Future[Verdict] | None = None
@@ -299,12 +483,14 @@ class PendingTurn:
         self._settle_lock = threading.Lock()
         self._settled = threading.Event()
         self._result: TurnResult | None = None
-        if session.services.grade_alongside:
+        if stored and stored.get("verdict") is not None:
+            self._verdict = stored["verdict"]  # regenerating the customer keeps the grade
+        if grade and session.services.grade_alongside:
             self._start_grading()
 
     def _start_grading(self) -> None:
         with self._settle_lock:
-            if self._grading is None:
+            if self._grading is None and self._verdict is None:
                 self._grading = _judge_pool.submit(self._grade_job)
 
     @property
@@ -318,11 +504,14 @@ class PendingTurn:
     def _build_customer(self) -> CustomerStream:
         session = self.session
         scenario = session.scenario
-        self.fact_check = fact_checks.check_reply(
-            session.services.judge.model, scenario, self.earned_before, self.reply, self.customer_said
-        )
-        repo.update_turn(session.services.store.db, self.turn_id, facts_earned=self.fact_check.earned,
-                         fact_check=self.fact_check.model_dump())
+        if self.fact_check is None:
+            services = session.services
+            first = services.fact_checker if services.facts_first else None  # None: phrases only
+            with recording_calls(self._calls):
+                self.fact_check = fact_checks.check_reply(first, scenario, self.earned_before, self.reply,
+                                                          self.customer_said)
+            self._late_facts = not services.facts_first
+            self._store_facts()
         earned = self.earned_before | set(self.fact_check.earned)
         known = [f for f in scenario.hidden_facts if f.id in earned]
         just = [f for f in known if f.id in self.fact_check.earned]
@@ -330,6 +519,35 @@ class PendingTurn:
             session.services.customer_model, scenario, [*self.history, ("agent", self.reply)],
             self.mood_before_verdict, self.index, known=known, just_earned=just,
         )
+
+    def _store_facts(self) -> None:
+        with db_errors(self.session.services.store.path):
+            repo.update_turn(self.session.services.store.db, self.turn_id, facts_earned=self.fact_check.earned,
+                             fact_check=self.fact_check.model_dump())
+
+    def _check_facts_late(self) -> None:
+        """The model's part of the fact check, after the customer (a shared local model):
+        what it finds is earned now and told in the customer's next message."""
+        if not self._late_facts:
+            return
+        self._late_facts = False
+        earned = self.earned_before | set(self.fact_check.earned)
+        late = fact_checks.check_reply(self.session.services.fact_checker, self.session.scenario, earned,
+                                       self.reply, self.customer_said)
+        self.fact_check = self.fact_check.model_copy(update={
+            "earned": [*self.fact_check.earned, *late.earned], "by_model": late.by_model, "error": late.error})
+        self._store_facts()
+
+    def _warm_next(self) -> None:
+        """Let a local model read the conversation, with the customer's new message, into
+        its cache while the trainee reads it and types."""
+        session = self.session
+        if session.services.warm_model is None or not self.customer.message.text:
+            return
+        earned = self.earned_before | set(self.fact_check.earned if self.fact_check else [])
+        known = [f for f in session.scenario.hidden_facts if f.id in earned]
+        transcript = [*self.history, ("agent", self.reply), ("customer", self.customer.message.text)]
+        session.services.warm(session.scenario, transcript, self.mood_before_verdict, known)
 
     def stream_customer(self) -> Iterator[str]:
         """The customer's message as it is generated; stored when the stream ends."""
@@ -345,6 +563,14 @@ class PendingTurn:
         if message.status == "pending":  # the reader stopped early (page closed, rerun)
             shown = self.customer.shown.strip()
             message.text, message.status = (shown, "incomplete") if shown else ("", "interrupted")
+        with db_errors(self.session.services.store.path):
+            self._save_customer(message)
+        self._record_quietly(self._calls + [(self.customer.request, c) for c in self.customer.completions])
+        self._customer_done.set()
+        self._start_grading()  # a local model grades after the customer, on the same CPU
+        self._settle()
+
+    def _save_customer(self, message: CustomerMessage) -> None:
         repo.update_turn(
             self.session.services.store.db, self.turn_id,
             customer_text=message.text or None,
@@ -358,12 +584,17 @@ class PendingTurn:
             first_token_ms=None if message.first_token_seconds is None else round(message.first_token_seconds * 1000, 1),
             **self.mood_before_verdict.model_dump(),
         )
-        self._customer_done.set()
-        self._start_grading()  # a local model grades after the customer, on the same CPU
-        self._settle()
 
     def _grade_job(self) -> Verdict:
-        self._verdict = self._grade()
+        calls: list[tuple[ChatRequest, Completion]] = []
+        with recording_calls(calls):
+            try:
+                self._check_facts_late()
+            except Exception:  # noqa: BLE001 - recorded by check_reply; never in the way of grading
+                pass
+            self._warm_next()
+            self._verdict = self._grade()
+        self._record_quietly(calls)
         self._settle()
         return self._verdict
 
@@ -384,6 +615,29 @@ class PendingTurn:
             self._result = TurnResult(self.index, self.reply, self.customer.message, self._verdict, mood, outcome)
             self._settled.set()
 
+    def regrade(self) -> Verdict:
+        """Grade this stored reply now and store the verdict (nothing else changes)."""
+        calls: list[tuple[ChatRequest, Completion]] = []
+        with recording_calls(calls):
+            verdict = self._grade()
+        self._record_quietly(calls)
+        return verdict
+
+    def _record(self, calls: list[tuple[ChatRequest, Completion]]) -> None:
+        """Store each model call's tokens (and estimated cost) with this turn."""
+        if calls:
+            records = [usage.CallRecord.of(call_role(request), completion) for request, completion in calls]
+            usage.record_calls(self.session.services.store.db, self.session.id, self.turn_id, records,
+                               prices=self.session.services.prices)
+
+    def _record_quietly(self, calls) -> None:
+        """Token accounting after the verdict is stored: its failure must not cost the grade."""
+        try:
+            with db_errors(self.session.services.store.path):
+                self._record(calls)
+        except Exception:  # noqa: BLE001 - the turn and verdict are stored; only the counts are missing
+            pass
+
     def _grade(self) -> Verdict:
         session = self.session
         try:
@@ -394,8 +648,14 @@ class PendingTurn:
         except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
             verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,
                               model=session.services.judge.model.spec)
-        repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
+        with db_errors(session.services.store.path):
+            repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
         return verdict
+
+    def settled(self, timeout: float | None = None) -> bool:
+        """Wait up to `timeout` seconds for the verdict, the mood and the end check (the
+        grading runs in its own thread); True once they are stored."""
+        return self._settled.wait(timeout)
 
     def result(self) -> TurnResult:
         """Wait for the verdict, the mood and the end check (reads the stream if nobody did)."""
@@ -403,7 +663,9 @@ class PendingTurn:
             for _ in self.stream_customer():
                 pass
         self._start_grading()
-        self._grading.result()  # re-raises what the grading thread could not handle
+        if self._grading is not None:
+            self._grading.result()  # re-raises what the grading thread could not handle
+        self._settle()  # a kept verdict (regeneration) settles as soon as the customer is in
         self._settled.wait()
         return self._result
 

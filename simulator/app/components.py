@@ -186,7 +186,7 @@ def customer_turn(turn: dict[str, Any], subject: str | None = None, show_checks:
             if show_checks and turn.get("guard_events"):
                 st.caption(_("Checks on this message: {events}").format(
                     events=escape_markdown(guard_summary(turn["guard_events"]))))
-    elif turn["idx"] > 0 and turn["customer_status"] == "pending":
+    elif turn["idx"] > 0 and turn["customer_status"] in ("interrupted", "failed"):
         with customer_message():
             st.caption(_("No answer from the customer was stored for this reply (it was interrupted)."))
 

@@ -20,7 +20,7 @@ page = routes.navigation(user)
 if user is not None:
     with st.sidebar:
         st.caption(_("Signed in as **{name}** ({roles})").format(
-            name=user.display_name, roles=", ".join(components.named(components.ROLE_NAMES, r) for r in user.roles)))
+            name=components.escape_markdown(user.display_name), roles=", ".join(components.named(components.ROLE_NAMES, r) for r in user.roles)))
         if st.button(_("Sign out"), icon=":material/logout:"):
             state.sign_out(N_("You are signed out."))
             st.rerun()

@@ -51,6 +51,7 @@ DASHBOARD_GROUP_BY = "dashboard_group_by"
 DASHBOARD_PERSON = "dashboard_person"
 TEAM_FORM = "team_form"
 EMAIL_FORM = "practice_email_form"
+UNSENT = "practice_unsent_reply"  # a reply the database could not take: kept to send again
 ACCOUNT_LANGUAGE = "account_language"
 
 # The URL keeps the running session so that a browser reload continues it.
@@ -241,6 +242,21 @@ def mark_paused(session: str) -> None:
 
 def take_paused() -> str | None:
     return st.session_state.pop(PAUSED, None)
+
+
+def keep_unsent(session: str, reply: str, error: str) -> None:
+    """A reply that could not be stored stays in the browser session, to be sent again."""
+    st.session_state[UNSENT] = (session, reply, error)
+
+
+def unsent(session: str) -> tuple[str, str] | None:
+    """(reply, why it was not stored) for this session, if one is waiting."""
+    kept = st.session_state.get(UNSENT)
+    return (kept[1], kept[2]) if kept and kept[0] == session else None
+
+
+def clear_unsent() -> None:
+    st.session_state.pop(UNSENT, None)
 
 
 def open_in_editor(kind: str, yaml_text: str, base: tuple[str, str] | None) -> None:

@@ -7,12 +7,15 @@ them with pydantic. Every problem of one document is reported together::
 
     frozen.yaml:7: persona.initial_mood.anger: Input should be less than or equal to 10
 
-Whatever the input (binary junk, a 10 MB file, a ``!!python/object`` tag, an alias bomb),
-the only exception that leaves this module is :class:`ContentError`.
+Whatever the input (binary junk, a 10 MB file, a ``!!python/object`` tag, an alias bomb,
+10,000 nested brackets, UTF-16), the only exception that leaves this module is
+:class:`ContentError`. The limits below are checked while the YAML is read, so a hostile
+file is refused within a second or two and never reaches Python's recursion limit.
 """
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import types
 import typing
@@ -24,13 +27,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from simulator.content.schema import Rubric, Scenario
 
-#: Content files above this size are refused unread: a scenario is a few kilobytes.
-MAX_FILE_BYTES = 1024 * 1024
-#: Upper bound on values in one document after expanding YAML aliases (``*name``), so a
-#: "billion laughs" file cannot make validation explode. Real content has a few hundred.
+#: Content files above this size are refused unread: the largest seed file is about 20 KB.
+MAX_FILE_BYTES = 256 * 1024
+#: Upper bound on values in one document, also after expanding YAML aliases (``*name``), so
+#: a "billion laughs" file cannot make validation explode. Real content has a few hundred.
 MAX_NODES = 50_000
 #: Deepest nesting accepted; real content goes about six levels deep.
 MAX_DEPTH = 64
+#: Longest whole number accepted (in characters); content numbers have one or two digits,
+#: and Python refuses to convert more than 4,300 digits anyway.
+MAX_INT_CHARS = 100
 
 #: ``field`` of problems that concern the whole file or the YAML syntax, not one key.
 FILE = "(file)"
@@ -44,6 +50,13 @@ LineMap = dict[tuple[str, ...], int]
 _TAG_PREFIX = "tag:yaml.org,2002:"
 _SAFE_TAGS = {tag for tag in yaml.SafeLoader.yaml_constructors if tag is not None}
 _MERGE_TAG = _TAG_PREFIX + "merge"
+_INT_TAG = _TAG_PREFIX + "int"
+#: Byte-order marks of encodings other than UTF-8 (UTF-32 first: its LE mark starts like UTF-16's).
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+_SAVE_AS_UTF8 = "save the file as UTF-8"
 
 
 class ContentProblem(BaseModel):
@@ -104,6 +117,8 @@ def load_with_lines(path: str | Path, model: type[Model]) -> tuple[Model, LineMa
         raise _single(source, None, FILE, "is a folder, not a file") from None
     except OSError as exc:
         raise _single(source, None, FILE, f"cannot read file: {exc.strerror or exc}") from None
+    except ValueError as exc:  # e.g. a NUL character in the path
+        raise _single(source, None, FILE, f"cannot read file: {exc}") from None
     return parse_with_lines(data, model, source)
 
 
@@ -143,26 +158,87 @@ def _as_text(text: str | bytes, source: str) -> str:
     if size > MAX_FILE_BYTES:
         raise _single(source, None, FILE, _too_big(size))
     if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = text[: exc.start].count(b"\n") + 1
-            raise _single(
-                source, line, FILE, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-            ) from None
+        text = _decode(text, source)
     if not text.strip():
         raise _single(source, 1, FILE, "the file is empty")
     return text
 
 
+def _decode(data: bytes, source: str) -> str:
+    """UTF-8 (with or without a byte-order mark), else a problem that says how to fix it."""
+    for bom, name in _OTHER_BOMS:
+        if data.startswith(bom):
+            raise _single(source, 1, FILE, f"the file is saved as {name}, not UTF-8; {_SAVE_AS_UTF8}")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        raise _single(
+            source, line, FILE,
+            f"not UTF-8 text: NUL byte at byte {nul} (line {line}, column {column}), so this is not a "
+            f"text file or it is saved as UTF-16; {_SAVE_AS_UTF8}",
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line, column = _position(data, exc.start)
+        raise _single(
+            source, line, FILE,
+            f"not UTF-8 text: byte {exc.start} (0x{data[exc.start]:02X}, line {line}, column {column}) "
+            f"is not valid UTF-8, as in a file saved as Latin-1 or Windows-1252; {_SAVE_AS_UTF8}",
+        ) from None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based (line, column in characters) of byte `offset` of (mostly) UTF-8 `data`."""
+    before = data[:offset]
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", "replace")) + 1
+    return before.count(b"\n") + 1, column
+
+
 def _too_big(size: int) -> str:
-    return f"file is {size:,} bytes; content files are limited to {MAX_FILE_BYTES:,} bytes"
+    return (
+        f"file is {size:,} bytes; content files are limited to {MAX_FILE_BYTES:,} bytes "
+        f"({MAX_FILE_BYTES // 1024} KiB). A scenario or rubric is a few kilobytes: check that "
+        "this is the right file, and remove what does not belong in it"
+    )
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that stops composing at MAX_DEPTH levels or MAX_NODES values.
+
+    PyYAML composes recursively, so 10,000 nested brackets would otherwise end in a
+    RecursionError (or, with a raised recursion limit, a crashed interpreter); here they
+    end after MAX_DEPTH levels with the line of the first level too many.
+    """
+
+    def __init__(self, stream: str, source: str):
+        super().__init__(stream)
+        self._source = source
+        self._depth = 0
+        self._nodes = 0
+
+    def compose_node(self, parent, index):
+        mark = self.peek_event().start_mark
+        self._depth += 1
+        self._nodes += 1
+        try:
+            if self._depth > MAX_DEPTH + 1:  # the top-level mapping is level 0, as in _line_map
+                raise _single(self._source, mark.line + 1, DOCUMENT,
+                              f"values are nested too deeply (more than {MAX_DEPTH} levels); "
+                              "content needs only a few")
+            if self._nodes > MAX_NODES:
+                raise _single(self._source, mark.line + 1, DOCUMENT,
+                              f"more than {MAX_NODES:,} values; a scenario or rubric has a few hundred")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _compose(text: str, source: str) -> yaml.Node:
     loader = None
     try:
-        loader = yaml.SafeLoader(text)  # checks for unprintable characters right away
+        loader = _BoundedLoader(text, source)  # checks for unprintable characters right away
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise _single(source, _mark_line(exc), SYNTAX, _yaml_message(exc)) from None
@@ -238,6 +314,13 @@ def _line_map(root: yaml.Node, source: str) -> LineMap:
                 path=source, line=line, field=_dotted(path) or DOCUMENT,
                 message=f"YAML tag '{_short_tag(node.tag)}' is not allowed; use plain values "
                 "(text, numbers, lists, mappings)",
+            ))
+            continue
+        if node.tag == _INT_TAG and isinstance(node, yaml.ScalarNode) and len(node.value) > MAX_INT_CHARS:
+            problems.append(ContentProblem(
+                path=source, line=line, field=_dotted(path) or DOCUMENT,
+                message=f"a number of {len(node.value):,} characters is too long (at most {MAX_INT_CHARS}); "
+                "put text in quotes",
             ))
             continue
         if isinstance(node, yaml.SequenceNode):
@@ -335,7 +418,8 @@ def _unwrap(annotation: Any) -> Any:
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in path)
+    """``persona.voice_samples.calm.0``; an empty key (``'': x`` or a bare ``?``) shows as ``''``."""
+    return ".".join(str(part) if str(part) else "''" for part in path)
 
 
 def _single(source: str, line: int | None, field: str, message: str) -> ContentError:

@@ -13,6 +13,7 @@ each put the verdict on the human review list with the reason.
 
 from __future__ import annotations
 
+import contextvars
 import statistics
 import threading
 from collections.abc import Callable
@@ -57,6 +58,12 @@ REQUIREMENTS = {
 }
 # Below two samples in three agreeing, a level is a coin toss: a person should look.
 REVIEW_CONFIDENCE = 0.67
+
+
+# One long-lived pool for the criteria of every grade in the process: a pool per grade
+# started its threads under a process-wide lock, which serialised 50 concurrent sessions
+# (bench/load.py). Never used by the jobs it runs, so a grade cannot deadlock waiting on it.
+_criteria_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="criterion")
 
 
 @dataclass
@@ -178,8 +185,17 @@ class _Grading:
         jobs = [(c, s) for c in rubric.criteria if c.id not in decided for s in range(self.samples)]
         if not jobs:
             return decided
-        with ThreadPoolExecutor(max_workers=min(self.judge.max_workers, len(jobs))) as pool:
-            answers = list(pool.map(lambda job: self._sample(job[0], job[1], reply, customer_message, context), jobs))
+        if self.judge.max_workers <= 1 or len(jobs) == 1:  # in order, in this thread (deterministic tests)
+            answers = [self._sample(c, s, reply, customer_message, context) for c, s in jobs]
+            return self._combined(rubric, decided, jobs, answers)
+        # Each job runs in a copy of this context, so the caller's call recording sees it.
+        contexts = [contextvars.copy_context() for _ in jobs]
+        futures = [_criteria_pool.submit(ctx.run, self._sample, criterion, sample, reply, customer_message, context)
+                   for ctx, (criterion, sample) in zip(contexts, jobs)]
+        answers = [future.result() for future in futures]
+        return self._combined(rubric, decided, jobs, answers)
+
+    def _combined(self, rubric, decided, jobs, answers) -> dict[str, CriterionVerdict]:
         by_criterion: dict[str, list] = {c.id: [] for c in rubric.criteria if c.id not in decided}
         for (criterion, _), answer in zip(jobs, answers):
             by_criterion[criterion.id].append(answer)

@@ -11,6 +11,8 @@ import json
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -40,6 +42,9 @@ class ChatRequest(BaseModel):
 class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    #: Prompt tokens the server served from its prompt cache (OpenAI's
+    #: `prompt_tokens_details.cached_tokens`, llama.cpp's `cache_n`); None: not reported.
+    cached_tokens: int | None = None
     # "server" when the backend reported the counts, else how they were counted
     # (e.g. "tiktoken:cl100k_base", "estimate:chars/4") so nobody mistakes an
     # estimate for a measurement.
@@ -118,10 +123,27 @@ class ChatModel(ABC):
         return parse_json_answer(completion.text, schema), completion
 
 
+# Where finished calls are reported (see `recording_calls`); None: nowhere.
+_CALLS: ContextVar[list | None] = ContextVar("empathy_sim_calls", default=None)
+
+
+@contextmanager
+def recording_calls(into: list) -> Iterator[list]:
+    """Append (request, completion) of every model call made in this context to `into`,
+    failed and cut-off calls included (they cost tokens too). Threads started inside
+    do not inherit it unless they run in a copy of this context."""
+    token = _CALLS.set(into)
+    try:
+        yield into
+    finally:
+        _CALLS.reset(token)
+
+
 class StreamResult:
     """Iterate for text deltas; afterwards `.completion` holds the whole answer."""
 
     def __init__(self, model: ChatModel, request: ChatRequest):
+        self._sink = _CALLS.get()
         self._model = model
         self._request = request
         self._parts: list[str] = []
@@ -132,21 +154,34 @@ class StreamResult:
         self._done: float | None = None
 
     def __iter__(self) -> Iterator[str]:
-        for delta in self._model._execute(self._request):
-            if delta.usage is not None:
-                self._usage = delta.usage
-            if delta.finish_reason:
-                self._finish = delta.finish_reason
-            if delta.text:
-                if self._first is None:
-                    self._first = time.perf_counter() - self._started
-                self._parts.append(delta.text)
-                yield delta.text
-        self._done = time.perf_counter() - self._started
+        try:
+            for delta in self._model._execute(self._request):
+                if delta.usage is not None:
+                    self._usage = delta.usage
+                if delta.finish_reason:
+                    self._finish = delta.finish_reason
+                if delta.text:
+                    if self._first is None:
+                        self._first = time.perf_counter() - self._started
+                    self._parts.append(delta.text)
+                    yield delta.text
+            self._done = time.perf_counter() - self._started
+        finally:
+            self._report()
+
+    def _report(self) -> None:
+        if self._sink is not None:
+            self._sink.append((self._request, self.completion))
+            self._sink = None  # once
 
     @property
     def text(self) -> str:
         return "".join(self._parts)
+
+    @property
+    def first_token_seconds(self) -> float | None:
+        """Seconds from the request to its first text (cheap: `completion` counts tokens)."""
+        return self._first
 
     @property
     def completion(self) -> Completion:

@@ -4,10 +4,16 @@ Text reaches the trainee through a short hold-back window so that a guard can cu
 agent-voice phrase ("How can I help you?") before anyone sees it. A message that fails
 its guards before anything was shown is regenerated (bounded); after the last attempt a
 scenario-authored voice line for the current mood stands in, marked as a fallback.
+
+A model that fails (the backend has already retried with backoff) or answers nothing is
+not papered over: the message is `failed`, nothing is invented, and the trainee gets a
+button to ask again. A stream that dies after text was shown keeps that text, marked
+`incomplete`, and can be regenerated.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -27,14 +33,27 @@ ATTEMPTS = 3
 @dataclass
 class CustomerMessage:
     text: str = ""
-    status: str = "pending"  # complete | incomplete | fallback
+    status: str = "pending"  # complete | incomplete | fallback | failed
     guard_events: list[dict] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
     counted_by: str = ""
     first_token_seconds: float | None = None
+    #: time.perf_counter() when the model's first token arrived (for latency benchmarks).
+    first_token_at: float | None = None
     prompt_hash: str = ""
     model: str = ""
+
+
+def customer_request(scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState,
+                     known: list[HiddenFact] = (), just_earned: list[HiddenFact] = ()) -> ChatRequest:
+    """The request for the customer's next message (also used to warm a local model's cache)."""
+    return ChatRequest(
+        messages=prompts.customer_messages(scenario, transcript, mood, known, just_earned),
+        max_tokens=prompts.MAX_TOKENS[scenario.channel],
+        temperature=0.8,
+        stop=prompts.stop_sequences(scenario),
+    )
 
 
 class CustomerStream:
@@ -49,15 +68,12 @@ class CustomerStream:
         self.turn_index = turn_index
         #: Facts not earned yet: their reveal words in a message are a guard hit.
         self.hidden = [f for f in scenario.hidden_facts if f not in known]
-        messages = prompts.customer_messages(scenario, transcript, mood, known, just_earned)
-        self.request = ChatRequest(
-            messages=messages,
-            max_tokens=prompts.MAX_TOKENS[scenario.channel],
-            temperature=0.8,
-            stop=prompts.stop_sequences(scenario),
-        )
+        self.request = customer_request(scenario, transcript, mood, known, just_earned)
+        messages = self.request.messages
         self.agent_said = next((t for who, t in reversed(transcript) if who == "agent"), "")
         self._unavailable = False
+        #: Every model call made for this message (attempts included): for cost accounting.
+        self.completions: list = []
         #: Text already handed to the reader: what an interrupted stream keeps.
         self.shown = ""
         self.message = CustomerMessage(
@@ -70,8 +86,17 @@ class CustomerStream:
             if self.message.status != "pending":
                 return
             if self._unavailable:
-                break  # no point asking a server that is not there again
+                break  # the backend already retried with backoff: asking again only adds waiting
+        if self._failed_only():
+            self.message.status = "failed"
+            return
         yield from self._fallback()
+
+    def _failed_only(self) -> bool:
+        """Every attempt failed in the model (an error or nothing at all), none on a guard:
+        a prepared line would hide a broken backend, so the message is marked failed."""
+        kinds = {event["kind"] for event in self.message.guard_events}
+        return bool(kinds) and kinds <= {"model_unavailable", "model_error", "empty"}
 
     def _attempt(self, attempt: int) -> Iterator[str]:
         result = self.model.stream(self.request)
@@ -81,7 +106,8 @@ class CustomerStream:
         try:
             for _ in result:
                 if self.message.first_token_seconds is None and result.text.strip():
-                    self.message.first_token_seconds = result.completion.first_token_seconds
+                    self.message.first_token_seconds = result.first_token_seconds
+                    self.message.first_token_at = time.perf_counter()
                 clean = guards.strip_own_label(result.text.lstrip(), name)
                 hit = self._hit(clean)
                 if hit is not None:
@@ -98,13 +124,16 @@ class CustomerStream:
                     return shown
                 safe = len(clean) - HOLDBACK_CHARS
                 if safe > len(shown):
-                    yield clean[len(shown):safe]
+                    piece = clean[len(shown):safe]
+                    # Recorded before the yield: a reader that stops here (a reload) has seen it.
                     shown = self.shown = clean[:safe]
+                    yield piece
         except ModelUnavailable as exc:
             self._unavailable = True
             self._event(attempt, "model_unavailable", str(exc))
             return self._cut_off(shown, result)
         except LLMError as exc:
+            self._unavailable = True
             self._event(attempt, "model_error", str(exc))
             return self._cut_off(shown, result)
         final = clean.strip()
@@ -168,6 +197,7 @@ class CustomerStream:
         self.message.guard_events.append({"attempt": attempt, "kind": kind, "detail": detail[:200]})
 
     def _count(self, result) -> None:
+        self.completions.append(result.completion)
         usage = result.completion.usage
         self.message.prompt_tokens += usage.prompt_tokens
         self.message.completion_tokens += usage.completion_tokens

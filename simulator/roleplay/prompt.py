@@ -4,6 +4,10 @@ Layout: [system: who the customer is, how they talk, the rules] then [user: the
 transcript so far, which only grows at its end, then the mood now and the speaker prefix].
 A small model stays in character better when it continues a transcript with its own
 name as the prefix than when it is asked to "answer as" someone.
+
+Past `WINDOW_LINES` lines the oldest ones are folded into a short summary, in blocks of
+`FOLD_BLOCK` lines: the prompt stops growing with the session, and between two folds its
+start stays the same, so the KV cache still serves every turn but the one that folds.
 """
 
 from __future__ import annotations
@@ -31,7 +35,15 @@ as {style}. React to how the agent treats you: dismissive, scripted or vague ans
 you more upset; real understanding and a concrete next step calm you a little. Do not
 solve the problem for the agent and do not end the conversation on your own."""
 
-PROMPT_VERSION = content_hash([RULES, str(CHANNEL_STYLE)])
+# The customer's transcript window: up to WINDOW_LINES lines verbatim; beyond that, the
+# oldest lines are folded FOLD_BLOCK at a time into a summary that keeps only the newest
+# SUMMARY_LINES of them, each shortened to SUMMARY_CHARS.
+WINDOW_LINES = 16
+FOLD_BLOCK = 8
+SUMMARY_LINES = 8
+SUMMARY_CHARS = 90
+
+PROMPT_VERSION = content_hash([RULES, str(CHANNEL_STYLE), f"window {WINDOW_LINES}/{FOLD_BLOCK}/{SUMMARY_LINES}"])
 
 
 def system_prompt(scenario: Scenario, known: list[HiddenFact] = ()) -> str:
@@ -67,6 +79,30 @@ def transcript_text(scenario: Scenario, transcript: list[tuple[str, str]]) -> st
     return "\n".join(f"{names[speaker]}: {text.strip()}" for speaker, text in transcript)
 
 
+def window(transcript: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(folded, kept): the lines summarised and the lines kept verbatim. The fold point
+    moves in whole blocks, so the kept part's start changes only once per block."""
+    if len(transcript) <= WINDOW_LINES:
+        return [], transcript
+    excess = len(transcript) - WINDOW_LINES
+    cut = -(-excess // FOLD_BLOCK) * FOLD_BLOCK  # round up to whole blocks
+    return transcript[:cut], transcript[cut:]
+
+
+def summary_text(scenario: Scenario, folded: list[tuple[str, str]]) -> str:
+    """The folded lines in brief: how many there were, and the newest few, shortened."""
+    names = {"customer": scenario.persona.name, "agent": AGENT[scenario.language]}
+    shown = folded[-SUMMARY_LINES:]
+    lines = [f"Earlier in the conversation ({len(folded)} messages, in brief):"]
+    if len(folded) > len(shown):
+        lines.append(f"- ({len(folded) - len(shown)} earlier messages left out)")
+    for speaker, text in shown:
+        brief = " ".join(text.split())
+        brief = brief if len(brief) <= SUMMARY_CHARS else brief[: SUMMARY_CHARS - 1].rstrip() + "…"
+        lines.append(f"- {names[speaker]}: {brief}")
+    return "\n".join(lines)
+
+
 def customer_messages(
     scenario: Scenario,
     transcript: list[tuple[str, str]],
@@ -83,13 +119,15 @@ def customer_messages(
         # Said last, next to the speaker prefix, so a small model acts on it this turn.
         told = " ".join(f.fact.strip() for f in just_earned)
         tell += f"The agent's last message touched on this, so tell it now in your own words: {told}\n"
+    folded, kept = window(transcript)
+    earlier = f"{summary_text(scenario, folded)}\n\n" if folded else ""
     user = (
-        f"The conversation so far:\n{transcript_text(scenario, transcript)}\n\n"
+        f"{earlier}The conversation so far:\n{transcript_text(scenario, kept)}\n\n"
         f"Your mood now: {mood.label} (anger {mood.anger}/10, anxiety {mood.anxiety}/10, "
         f"trust {mood.trust}/10).\n{tell}Write only {name}'s next message.\n{name}:"
     )
-    earlier = [f for f in known if f not in just_earned]
-    return [Message(role="system", content=system_prompt(scenario, earlier)), Message(role="user", content=user)]
+    told = [f for f in known if f not in just_earned]
+    return [Message(role="system", content=system_prompt(scenario, told)), Message(role="user", content=user)]
 
 
 def stop_sequences(scenario: Scenario) -> list[str]:

@@ -259,5 +259,35 @@ def m010_create_users(db: Database) -> None:
     db["team_members"].add_column("role", str)
 
 
+@migrations()
+def m011_create_llm_calls(db: Database) -> None:
+    # One row per model call: who asked (role), which model spec, tokens in and out and
+    # how they were counted ("server", or how estimated), timings, and the estimated cost
+    # from the price table at the time (NULL for unpriced models: never a made-up cost).
+    # Written as SQL for ON DELETE CASCADE: erasing or expiring a session (store.privacy)
+    # removes its calls too. session_id is NULL for calls outside a session (drafting).
+    db.execute(
+        """
+        CREATE TABLE [llm_calls] (
+            [id] INTEGER PRIMARY KEY,
+            [session_id] TEXT REFERENCES [sessions]([id]) ON DELETE CASCADE,
+            [turn_id] INTEGER REFERENCES [turns]([id]) ON DELETE CASCADE,
+            [role] TEXT NOT NULL,  -- customer | judge | fact_check | feedback | coach | draft | ...
+            [model] TEXT NOT NULL,  -- the spec, e.g. openai:gpt-4o-mini, embedded:default, scripted
+            [prompt_tokens] INTEGER,
+            [completion_tokens] INTEGER,
+            [counted_by] TEXT,
+            [seconds] FLOAT,
+            [first_token_ms] FLOAT,
+            [cached_tokens] INTEGER,
+            [cost_usd] FLOAT,
+            [created_at] TEXT NOT NULL
+        )
+        """
+    )
+    db["llm_calls"].create_index(["session_id"])
+    db["llm_calls"].create_index(["turn_id"])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

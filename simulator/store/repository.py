@@ -122,6 +122,17 @@ def add_turn(db: Database, session_id: str, idx: int, trainee_text: str | None, 
         raise DuplicateTurn(f"turn {idx} of session {session_id} is already stored") from exc
 
 
+def claim_turn(db: Database, turn_id: int, status: str) -> bool:
+    """Mark a turn's customer message pending again if it still has `status`: of two tabs
+    asking to regenerate it, only one wins."""
+    cursor = db.execute(
+        "update turns set customer_status = 'pending', updated_at = ? where id = ? and customer_status = ?",
+        [now(), turn_id, status],
+    )
+    db.conn.commit()
+    return cursor.rowcount == 1
+
+
 _JSON_COLUMNS = ("guard_events", "facts_earned", "fact_check")
 
 
@@ -129,7 +140,12 @@ def update_turn(db: Database, turn_id: int, **fields: Any) -> None:
     for key in _JSON_COLUMNS:
         if key in fields and fields[key] is not None and not isinstance(fields[key], str):
             fields[key] = json.dumps(fields[key], ensure_ascii=False)
-    db["turns"].update(turn_id, {**fields, "updated_at": now()})
+    fields = {**fields, "updated_at": now()}
+    # Plain SQL: sqlite-utils' update() inspects the table on every call, and this runs
+    # several times per turn.
+    assignments = ", ".join(f"[{key}] = ?" for key in fields)
+    db.execute(f"update turns set {assignments} where id = ?", [*fields.values(), turn_id])
+    db.conn.commit()
 
 
 def get_turn(db: Database, turn_id: int) -> dict[str, Any] | None:

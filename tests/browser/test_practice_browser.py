@@ -6,89 +6,28 @@ tests/test_embedded_session.py.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
+import re
+from functools import partial
 
 import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ROOT, app_server, create_accounts, go_to
+from tests.browser.conftest import sign_in as sign_in_as
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 USER, PASSWORD = "tess", "a long browser password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sign_in = partial(sign_in_as, username=USER, password=PASSWORD)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is missing: run `make test` (it installs Debian's chromium).")
-    port = free_port()
+    """The app with one account (trainee, trainer and admin) in a database of its own."""
     db = tmp_path_factory.mktemp("browser") / "browser.db"
-    from simulator import accounts
-    from simulator.store.database import open_db
-
-    accounts.create_user(open_db(db), USER, PASSWORD, ["trainee", "trainer", "admin"])
-    env = {**os.environ, "EMPATHY_SIM_DB": str(db), "EMPATHY_SIM_CUSTOMER_MODEL": "scripted",
-           "EMPATHY_SIM_JUDGE_MODEL": "scripted", "EMPATHY_SIM_COACH_MODEL": "scripted"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "simulator/app/main.py"),
-         "--server.port", str(port), "--server.headless", "true", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("Streamlit did not start: " + process.stderr.read().decode()[-2000:])
-    yield url, db
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1200})
-        yield page
-        browser.close()
-
-
-def sign_in(page, url: str | None) -> None:
-    """Through the real sign-in form (at `url`, or where the page is): the app shows
-    nothing else until then."""
-    if url:
-        page.goto(url)
-    page.get_by_label("User name").fill(USER)
-    page.get_by_label("Password", exact=True).and_(page.locator("input")).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.get_by_text("Signed in as").wait_for(timeout=30_000)
-
-
-def go_to(page, name: str) -> None:
-    """Open a page from the menu (a typed URL would start a new, signed-out browser session)."""
-    page.get_by_role("link", name=name).click()
+    create_accounts(db, {USER: (PASSWORD, ["trainee", "trainer", "admin"])})
+    with app_server(db) as url:
+        yield url, db
 
 
 def test_a_trainee_practises_a_turn_in_the_browser(server, page):
@@ -141,7 +80,8 @@ def test_a_trainer_opens_a_scenario_in_the_editor(server, page):
     page.get_by_text("Valid.", exact=True).wait_for(timeout=30_000)
     assert "/editor" in page.url
     page.get_by_role("tab", name="YAML").click()
-    assert "id: " in page.get_by_role("textbox", name="YAML").input_value()
+    # The text area is filled a moment after its tab shows: wait for the value, not once.
+    expect(page.get_by_role("textbox", name="YAML")).to_have_value(re.compile(r"^id: ", re.MULTILINE))
 
 
 def test_a_trainer_uploads_a_scenario_and_stores_a_new_version(server, page, tmp_path):

@@ -49,10 +49,32 @@ def test_after_bounded_retries_a_scenario_line_stands_in(scenario):
     assert len(model.requests) == 3
 
 
-def test_unavailable_model_falls_back_at_once(scenario):
+def test_unavailable_model_fails_at_once_without_inventing_a_line(scenario):
+    # The backend has retried already; a prepared line would hide the broken model.
     model = ScriptedModel([ModelUnavailable("no server")])
     shown, message = run(model, scenario)
-    assert message.status == "fallback" and len(model.requests) == 1
+    assert message.status == "failed" and message.text == "" and shown == ""
+    assert len(model.requests) == 1
+
+
+def test_a_model_error_fails_at_once(scenario):
+    model = ScriptedModel([LLMError("HTTP 500")])
+    shown, message = run(model, scenario)
+    assert message.status == "failed" and len(model.requests) == 1
+    assert message.guard_events[0]["kind"] == "model_error"
+
+
+def test_empty_answers_fail_after_bounded_attempts(scenario):
+    model = ScriptedModel(["", "  ", ""])
+    shown, message = run(model, scenario)
+    assert message.status == "failed" and len(model.requests) == 3
+
+
+def test_a_guard_hit_then_an_error_still_gets_the_prepared_line(scenario):
+    # The model works but keeps leaving its role: a scenario line is better than nothing.
+    model = ScriptedModel(["As an AI I cannot", LLMError("HTTP 500")])
+    shown, message = run(model, scenario)
+    assert message.status == "fallback"
 
 
 def test_stream_cut_off_keeps_what_was_shown_as_incomplete(scenario):

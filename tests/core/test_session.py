@@ -41,7 +41,8 @@ def test_reply_is_stored_before_any_model_call(services, customer_model, judge_m
     assert session.turns()[1]["trainee_text"] == "Let me look at that for you."
     shown = "".join(pending.stream_customer())
     result = pending.result()
-    assert result.customer.status == "fallback" and shown
+    # Nothing invented when the model is down: the message is failed, to be asked again.
+    assert result.customer.status == "failed" and shown == ""
     assert result.verdict.status == "unscored" and result.verdict.score is None
     assert session.turns()[1]["verdict"].status == "unscored"
 

@@ -306,3 +306,103 @@ def test_export_command_refuses_bad_input(world, tmp_path):
                                       "--team", "Nobody"])
     assert result.exit_code == 0 and "no team named 'Nobody'" in result.output
     assert audit.entries(world["db"])[-1]["rows"] == 0
+
+
+# -- token counts and estimated cost (include_tokens, --tokens) ----------------------------
+
+
+def record_ana_calls(world) -> float:
+    """Only these calls are stored (whatever the session recorded itself): ana's first reply
+    cost OpenAI calls and an estimated scripted one; ben has none. Returns ana's cost."""
+    from simulator.prices import load_prices
+    from simulator.store import usage
+
+    db = world["db"]
+    db.execute("delete from llm_calls")
+    db.conn.commit()
+    turn_id = world["ana"].turns()[1]["id"]
+    calls = [
+        usage.CallRecord(role="customer", model="openai:gpt-4o-mini", prompt_tokens=1000, completion_tokens=100),
+        usage.CallRecord(role="judge", model="openai:gpt-4o-mini", prompt_tokens=2000, completion_tokens=50),
+        usage.CallRecord(role="judge", model="openai:gpt-4o-mini", prompt_tokens=2000, completion_tokens=60),
+        usage.CallRecord(role="feedback", model="scripted", prompt_tokens=300, completion_tokens=40,
+                         counted_by="estimate:chars/4"),
+    ]
+    usage.record_calls(db, world["ana"].id, turn_id, calls, prices=load_prices())
+    return (5000 * 0.15 + 210 * 0.60) / 1e6
+
+
+TOKEN_COLUMNS = ["llm_calls", "prompt_tokens", "completion_tokens", "tokens_estimated",
+                 "prompt_tokens:customer", "completion_tokens:customer", "prompt_tokens:judge",
+                 "completion_tokens:judge", "prompt_tokens:feedback", "completion_tokens:feedback",
+                 "estimated_cost_usd", "cost_covers_all_calls"]
+
+
+def test_session_rows_carry_tokens_only_when_asked(world):
+    cost = record_ana_calls(world)
+    db = world["db"]
+    assert not {"prompt_tokens", "estimated_cost_usd"} & set(exports.session_rows(db)[0])
+    rows = {r["session_id"]: r for r in exports.session_rows(db, include_tokens=True)}
+    ana, ben = rows[world["ana"].id], rows[world["ben"].id]
+    assert [k for k in ana if k in TOKEN_COLUMNS] == TOKEN_COLUMNS == [k for k in ben if k in TOKEN_COLUMNS]
+    assert (ana["llm_calls"], ana["prompt_tokens"], ana["completion_tokens"]) == (4, 5300, 250)
+    assert (ana["prompt_tokens:customer"], ana["completion_tokens:customer"]) == (1000, 100)
+    assert (ana["prompt_tokens:judge"], ana["completion_tokens:judge"]) == (4000, 110)
+    assert ana["estimated_cost_usd"] == round(cost, 6) and ana["cost_covers_all_calls"] is False
+    assert ana["tokens_estimated"] is True, "the scripted call's counts were estimated"
+    assert all(ben[k] is None for k in TOKEN_COLUMNS), "no calls recorded: empty, never 0"
+    assert not any(k in TOKEN_COLUMNS for r in exports.reply_rows(db) for k in r)
+
+
+def test_csv_and_xlsx_exports_with_tokens(world, tmp_path):
+    from openpyxl import load_workbook
+
+    cost = record_ana_calls(world)
+    db = world["db"]
+    out = tmp_path / "sessions.csv"
+    assert exports.export(db, "csv", out, rows="sessions", actor="hr-helen", include_tokens=True) == 2
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        rows = {r["trainee"]: r for r in csv.DictReader(handle)}
+    assert rows["ana"]["prompt_tokens"] == "5300" and rows["ana"]["completion_tokens:judge"] == "110"
+    assert float(rows["ana"]["estimated_cost_usd"]) == pytest.approx(cost)
+    assert rows["ben"]["prompt_tokens"] == rows["ben"]["estimated_cost_usd"] == rows["ben"]["llm_calls"] == ""
+    assert audit.entries(db)[-1]["detail"]["tokens"] is True
+
+    plain = tmp_path / "plain.csv"
+    exports.export(db, "csv", plain, rows="sessions", actor="hr-helen")
+    with open(plain, encoding="utf-8-sig", newline="") as handle:
+        assert "prompt_tokens" not in next(csv.reader(handle))
+    assert "tokens" not in audit.entries(db)[-1]["detail"]
+
+    book_path = tmp_path / "hr.xlsx"
+    assert exports.export(db, "xlsx", book_path, actor="hr-helen", include_tokens=True) == 4 + 2
+    book = load_workbook(book_path)
+    header = [cell.value for cell in book["sessions"][1]]
+    sessions = [dict(zip(header, (c.value for c in row))) for row in book["sessions"].iter_rows(min_row=2)]
+    by_trainee = {s["trainee"]: s for s in sessions}
+    assert set(TOKEN_COLUMNS) <= set(header)
+    assert by_trainee["ana"]["prompt_tokens"] == 5300 and by_trainee["ana"]["estimated_cost_usd"] == pytest.approx(cost)
+    assert by_trainee["ben"]["prompt_tokens"] is None and by_trainee["ben"]["estimated_cost_usd"] is None
+    assert "prompt_tokens" not in [cell.value for cell in book["replies"][1]], "replies have no token columns"
+    plain_book = tmp_path / "plain.xlsx"
+    exports.export(db, "xlsx", plain_book, actor="hr-helen")
+    assert "prompt_tokens" not in [cell.value for cell in load_workbook(plain_book)["sessions"][1]]
+
+
+def test_export_command_with_tokens(world, tmp_path):
+    from simulator.cli import cli
+
+    record_ana_calls(world)
+    db_path = str(world["services"].store.path)
+    out = tmp_path / "sessions.csv"
+    result = CliRunner().invoke(cli, ["--db", db_path, "export", "--format", "csv", "--rows", "sessions",
+                                      "--out", str(out), "--tokens", "--by", "hr-helen"])
+    assert result.exit_code == 0, result.output
+    with open(out, encoding="utf-8-sig", newline="") as handle:
+        rows = {r["trainee"]: r for r in csv.DictReader(handle)}
+    assert rows["ana"]["prompt_tokens"] == "5300" and rows["ben"]["prompt_tokens"] == ""
+
+    result = CliRunner().invoke(cli, ["--db", db_path, "export", "--format", "csv", "--out",
+                                      str(tmp_path / "replies.csv"), "--tokens", "--by", "hr-helen"])
+    assert result.exit_code == 0 and "--tokens adds columns to session rows only" in result.stderr
+    assert "tokens" not in audit.entries(world["db"])[-1]["detail"]

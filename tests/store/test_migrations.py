@@ -37,6 +37,10 @@ EXPECTED = {
         "last_login", "created_at",
     ],
     "audit_log": ["id", "at", "actor", "action", "detail", "rows"],
+    "llm_calls": [
+        "id", "session_id", "turn_id", "role", "model", "prompt_tokens", "completion_tokens", "counted_by",
+        "seconds", "first_token_ms", "cached_tokens", "cost_usd", "created_at",
+    ],
 }
 
 
@@ -60,7 +64,7 @@ def test_applying_twice_changes_nothing(tmp_path):
         "m001_create_sessions", "m002_create_turns", "m003_create_verdicts",
         "m004_add_verdict_review", "m005_create_labels", "m006_add_turn_facts",
         "m007_create_content_versions", "m008_create_assignments",
-        "m009_create_audit_log", "m010_create_users",
+        "m009_create_audit_log", "m010_create_users", "m011_create_llm_calls",
     ]
 
 

@@ -70,7 +70,8 @@ def rubric_form(rubric, key: str) -> None:
         criteria = []
         for i, criterion in enumerate(form["criteria"]):
             with st.expander(_("{title} ({id}) · {n} worked examples").format(
-                    title=criterion["title"], id=criterion["id"], n=len(criterion["examples"]))):
+                    title=components.escape_markdown(criterion["title"]),
+                    id=components.escape_markdown(criterion["id"]), n=len(criterion["examples"]))):
                 c = dict(criterion)
                 x, y = st.columns([3, 1])
                 c["title"] = x.text_input(_("Title"), criterion["title"], key=f"c{i}_title")

@@ -41,6 +41,10 @@ with st.form("export_form"):
                             format_func=components.option_labels({"": N_("all")}))
     mode = st.radio(_("Mode"), ["assessment", "practice", ""], horizontal=True,
                     format_func=components.option_labels({**components.MODE_NAMES, "": N_("both")}))
+    tokens = st.checkbox(_("Include token counts and estimated cost"),
+                         help=_("Session rows (CSV sessions, the XLSX sessions sheet) get the tokens in and out of "
+                                "the model calls, per role, and the estimated cost in USD where the model has a "
+                                "price. Empty for sessions without recorded calls."))
     submitted = st.form_submit_button(_("Prepare the export"), type="primary", icon=":material/download:")
 
 if submitted:
@@ -52,7 +56,8 @@ if submitted:
         st.stop()
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / f"empathy-sim-export.{SUFFIX[fmt]}"
-        written = export(db, fmt, out, chosen, actor=user.username, rows=rows, catalog=services.catalog)
+        written = export(db, fmt, out, chosen, actor=user.username, rows=rows, catalog=services.catalog,
+                         include_tokens=tokens)
         data = out.read_bytes()
     # English keeps its one form for both counts; languages with plural forms use them.
     st.success(ngettext("{n} row(s) ready; the export is recorded in the audit log.",

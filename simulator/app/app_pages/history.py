@@ -7,6 +7,7 @@ from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.app.text import N_, _, language
 from simulator.session import TrainingSession
+from simulator.store import usage
 from simulator.store.repository import list_sessions
 
 ALL = "All trainees"  # the "everyone" option (user names have no spaces); shown translated
@@ -40,6 +41,39 @@ def started(row: dict) -> str:
     return row["started_at"][:16].replace("T", " ")
 
 
+tokens = usage.totals_for_sessions(services.store.db, [r["id"] for r in rows])
+
+
+def tokens_in_out(session_id: str) -> str | None:
+    """Tokens in and out as "1200 / 340", with ≈ in front when a count was estimated;
+    None without recorded calls."""
+    found = tokens.get(session_id)
+    if found is None:
+        return None
+    return ("≈" if found.estimated else "") + f"{found.prompt_tokens} / {found.completion_tokens}"
+
+
+def cost_of(session_id: str) -> float | None:
+    found = tokens.get(session_id)
+    return None if found is None or found.cost_usd is None else round(found.cost_usd, 4)
+
+
+def usage_caption(found: usage.SessionUsage | None) -> str:
+    """The opened session's tokens in and out, the estimated cost when known, and whether
+    the counts were estimated."""
+    if found is None:
+        return _("No token counts were recorded for this session.")
+    parts = [_("Model tokens: {tokens_in} in, {tokens_out} out.").format(
+        tokens_in=found.prompt_tokens, tokens_out=found.completion_tokens)]
+    if found.cost_usd is not None:
+        text = (_("Estimated cost: {cost} USD.") if found.cost_complete else
+                _("Estimated cost of the priced calls: {cost} USD (the other models have no price)."))
+        parts.append(text.format(cost=f"{found.cost_usd:.4f}"))
+    if found.estimated:
+        parts.append(_("Some counts are estimates, not reported by the model server."))
+    return " ".join(parts)
+
+
 st.dataframe(
     [
         {
@@ -49,6 +83,8 @@ st.dataframe(
             _("Replies"): r["replies"],
             _("Mean score"): None if r["avg_score"] is None else round(r["avg_score"]),
             _("Unscored"): r["unscored"],
+            _("Tokens in / out"): tokens_in_out(r["id"]),
+            _("Cost (USD)"): cost_of(r["id"]),
             _("Outcome"): components.named(components.OUTCOME_NAMES, r["outcome"]) or _("in progress"),
             # Trials of drafts and sessions left early are kept but never counted.
             _("Counted"): not (r.get("trial") or r["outcome"] == "left"),
@@ -62,6 +98,11 @@ st.dataframe(
         _("Replies"): st.column_config.NumberColumn(width="small"),
         _("Mean score"): st.column_config.NumberColumn(_("Mean"), width="small", help=_("Over scored replies only")),
         _("Unscored"): st.column_config.NumberColumn(width="small"),
+        _("Tokens in / out"): st.column_config.TextColumn(
+            help=_("Tokens sent to and received from the models; ≈ marks counts estimated here, not reported by "
+                   "the model server")),
+        _("Cost (USD)"): st.column_config.NumberColumn(
+            format="%.4f", help=_("Estimated from the price table; empty where no model call had a price")),
     },
 )
 
@@ -88,6 +129,7 @@ if session.assessment and not session.finished:
     st.caption(_("Assessment in progress: scores are shown when it ends."))
 else:
     components.session_summary(session.summary())
+st.caption(usage_caption(tokens.get(session.id)))
 if not session.finished and accounts.may_continue(user, session.row) and st.button(_("Continue this session"), type="primary", icon=":material/play_arrow:"):
     state.set_session_id(session.id)
     routes.go_to_practice()

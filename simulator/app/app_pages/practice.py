@@ -7,10 +7,22 @@ from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.app.text import _, language
 from simulator.llm.base import LLMError
-from simulator.session import MAX_REPLY_CHARS, ReplyRejected, SessionClosed, TrainingSession
+from simulator.i18n import N_
+from simulator.session import (MAX_REPLY_CHARS, DuplicateReply, ReplyRejected, SessionClosed, TrainingSession,
+                               TurnBusy, needs_customer)
 from simulator.store.database import StoreError
 from simulator.store import assignments
-from simulator.store.repository import DuplicateTurn
+
+#: How long the page waits for a fast judge before it redraws without the verdict.
+VERDICT_GRACE_SECONDS = 1.5
+#: How often the page looks for a verdict or a customer message still on its way.
+POLL_SECONDS = 2
+CUSTOMER_PROBLEMS = {
+    "failed": N_("The customer's message could not be generated (the model failed). Your reply is saved."),
+    "incomplete": N_("The customer's message was cut off. Your reply is saved; you can ask for the whole message again."),
+    "interrupted": N_("The customer's message was interrupted (the page was reloaded or closed). Your reply is saved."),
+    "pending": N_("The customer's message never arrived. Your reply is saved."),
+}
 
 
 def my_assignments(services) -> None:
@@ -105,28 +117,97 @@ def header(session: TrainingSession) -> None:
 
 
 def play_turn(session: TrainingSession, reply: str) -> None:
-    """Store the reply, stream the customer, wait for the verdict, then redraw from the DB."""
+    """Store the reply, stream the customer, then redraw from the database. The verdict is
+    not waited for: it is graded in the background and appears when ready (`verdict_watch`),
+    so the trainee can read the customer and write the next reply meanwhile."""
     try:
         pending = session.submit(reply)
+    except DuplicateReply:  # a double click or a second tab: the reply is stored once
+        st.info(_("This reply was already sent; it is stored once."), icon=":material/done:")
+        return
+    except (TurnBusy, StoreError) as exc:
+        # Not stored (another tab's reply holds the turn, or the database is locked or
+        # read-only): the text is kept, with the reason and a button to send it again.
+        state.keep_unsent(session.id, reply, components.error_text(exc))
+        st.rerun()
     except (ReplyRejected, SessionClosed) as exc:
         st.warning(components.error_text(exc), icon=":material/warning:")
         return
-    except DuplicateTurn:  # the same session open in two tabs, both sending at once
-        st.warning(_("Another reply to this turn was just stored (is the session open twice?). Reload the page."))
-        return
+    state.clear_unsent()
+    with components.trainee_message():
+        st.text(pending.reply)
+    stream_pending(pending)
+
+
+def stream_pending(pending) -> None:
+    """Stream the customer's message of a stored reply; on a fault, say so (the retry
+    buttons are drawn after the rerun, from what was stored)."""
     try:
-        with components.trainee_message():
-            st.text(pending.reply)
-            feedback = st.empty()
         with components.customer_message():
             components.stream_text(pending.stream_customer())
-        with feedback.container(), st.spinner(_("Grading your reply…")):
-            pending.result()
     except (LLMError, StoreError) as exc:
-        st.error(_("This turn could not be completed: {error}. Your reply is saved; reload the page to continue.")
+        st.error(_("The customer's message could not be completed: {error}. Your reply is saved.")
                  .format(error=components.error_text(exc)))
         return
+    pending.settled(timeout=VERDICT_GRACE_SECONDS)  # a fast judge's verdict shows at once
     st.rerun()
+
+
+def repair(session: TrainingSession, turns: list[dict]) -> None:
+    """Buttons for what a fault left behind: a customer message to ask for again, verdicts
+    to grade again, a reply the database did not take."""
+    last = turns[-1]
+    if needs_customer(last):
+        st.warning(_(CUSTOMER_PROBLEMS.get(last["customer_status"], CUSTOMER_PROBLEMS["interrupted"])),
+                   icon=":material/sync_problem:")
+        failures = [e["detail"] for e in last.get("guard_events") or [] if e["kind"].startswith("model_") and e["detail"]]
+        if failures:  # what the backend said, e.g. how to repair the model file
+            st.caption(components.escape_markdown(failures[-1]))
+        if st.button(_("Ask the customer again"), icon=":material/refresh:", type="primary"):
+            try:
+                pending = session.regenerate()
+            except (ReplyRejected, SessionClosed, StoreError) as exc:
+                st.warning(components.error_text(exc))
+            else:
+                stream_pending(pending)
+    ungraded = session.ungraded(turns)
+    if ungraded and st.button(_("Grade again ({count} unscored)").format(count=len(ungraded)),
+                              icon=":material/grading:"):
+        with st.spinner(_("Grading your reply…")):
+            try:
+                for turn in ungraded:
+                    session.regrade(turn["id"])
+            except StoreError as exc:
+                st.error(components.error_text(exc))
+                return
+        st.rerun()
+    unsent(session)
+
+
+def unsent(session: TrainingSession) -> None:
+    """A reply that was not stored (database or another tab in the way), with the reason
+    and a button to send it again."""
+    kept = state.unsent(session.id)
+    if kept:
+        text, error = kept
+        st.error(_("Your reply was not sent: {error}").format(error=error))
+        st.markdown(f"**{_('Not sent yet')}**")
+        st.text(text)
+        if st.button(_("Send again"), icon=":material/send:", type="primary"):
+            play_turn(session, text)
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def watch(session_id: str, customer: bool) -> None:
+    """While a verdict (or, from another tab or a reload, the customer's message) is on
+    its way, look again every few seconds and redraw the page once it is stored."""
+    services = get_services()
+    session = TrainingSession.resume(services, session_id)
+    turns = session.turns()
+    waiting = session.waiting_for_customer(turns) if customer else session.grading(turns)
+    if not waiting:
+        st.rerun(scope="app")
+    st.caption(_("The customer is still answering…") if customer else _("Grading your reply…"))
 
 
 def finished(session: TrainingSession) -> None:
@@ -134,6 +215,8 @@ def finished(session: TrainingSession) -> None:
     debrief = session.debrief(language())
     if debrief is not None:
         components.debrief_panel(debrief)
+    if session.grading():  # the last verdict may still be on its way
+        watch(session.id, customer=False)
     components.session_summary(session.summary())
     if st.button(_("Start a new session"), type="primary"):
         state.clear_session()
@@ -147,12 +230,29 @@ def conversation(session: TrainingSession) -> None:
     practice = not session.assessment
     if not practice:
         st.caption(_("Assessment: no coach and no feedback until the session ends."))
-    components.transcript(session.turns(), session.rubric, show_feedback=practice, subject=session.scenario.subject)
+    turns = session.turns()
+    components.transcript(turns, session.rubric, show_feedback=practice, subject=session.scenario.subject)
+    if session.waiting_for_customer(turns):
+        # Another tab's (or a reloaded page's) reply is being answered. The input stays,
+        # so a reply typed meanwhile is kept as "not sent yet" instead of vanishing.
+        watch(session.id, customer=True)
+        unsent(session)
+        reply = reply_input(session)
+        if reply is not None:
+            play_turn(session, reply)
+        return
+    if practice and session.grading(turns):
+        watch(session.id, customer=False)
+    repair(session, turns)
     if practice:
         components.coach_panel(session.coach(language()))
-    reply = email_input() if session.scenario.channel == "email" else chat_input()
+    reply = reply_input(session)
     if reply is not None:
         play_turn(session, reply)
+
+
+def reply_input(session: TrainingSession) -> str | None:
+    return email_input() if session.scenario.channel == "email" else chat_input()
 
 
 def chat_input() -> str | None:

@@ -1,0 +1,90 @@
+"""On one shared local model the trainee sees the customer first: the model's fact check
+waits until after the customer (phrases still count at once), the judge yields to the
+customer, and the conversation is read into the cache between replies."""
+
+import json
+
+from simulator.content.library import Library
+from simulator.content.schema import Scenario
+from simulator.judge.grader import Judge
+from simulator.llm.priority import Prioritised
+from simulator.llm.scripted import ScriptedModel
+from simulator.session import Services, TrainingSession, shared_local_roles
+from simulator.store.repository import Store
+from tests.conftest import SCENARIO
+
+GOOD = json.dumps({"evidence": ["sorry we declined"], "rationale": "specific", "level": 2})
+FEEDBACK = json.dumps({"tip": "Keep going.", "better_reply": "Sorry we declined your card."})
+FACT = {"id": "rent", "fact": "The rent of 850 is due tomorrow.", "earned_when": "asks what the decline affects",
+        "phrases": ["what does this affect"], "reveal_words": ["850"]}
+
+
+class Local(ScriptedModel):
+    local = True
+
+
+def services(tmp_path, rubric, customer, judge) -> Services:
+    scenario = Scenario.model_validate({**SCENARIO, "hidden_facts": [FACT]})
+    library = Library(scenarios={scenario.id: scenario}, rubrics={rubric.id: rubric})
+    roles = shared_local_roles(customer, judge)
+    return Services(Store(tmp_path / "sim.db"), library, roles["customer"], Judge(roles["judge"]),
+                    fact_model=roles["facts"], warm_model=roles["warm"])
+
+
+def answers(text: str):
+    """A customer answer for each call, whatever order the warm-ups land in."""
+    return [lambda request: "(warm)" if request.max_tokens == 1 else text] * 3
+
+
+def finish(pending):
+    shown = "".join(pending.stream_customer())
+    return shown, pending.result()
+
+
+def test_remote_models_keep_their_roles_as_they_are():
+    customer, judge = ScriptedModel(), ScriptedModel()
+    roles = shared_local_roles(customer, judge)
+    assert roles["customer"] is customer and roles["judge"] is judge and roles["warm"] is None
+
+
+def test_a_shared_local_model_checks_facts_after_the_customer(tmp_path, rubric):
+    customer, judge = Local(), Local()
+    svc = services(tmp_path, rubric, customer, judge)
+    assert isinstance(svc.customer_model, Prioritised) and not svc.facts_first
+    customer.enqueue(*answers("Why would I tell you that?"))
+    session = TrainingSession.start(svc, "mini-en")
+    judge.enqueue(json.dumps({"c1": True}), GOOD, GOOD, FEEDBACK)
+    pending = session.submit("I am sorry we declined your card. Is anything urgent depending on it?")
+    shown, result = finish(pending)
+    turn = session.turns()[1]
+    # The model's check ran after the customer: the fact is earned for the next message.
+    assert turn["facts_earned"] == ["rent"] and turn["fact_check"]["by_model"] == ["rent"]
+    real = [r for r in customer.requests if r.max_tokens > 1][0]
+    assert "850" not in real.messages[0].content + real.messages[1].content  # not in this message's prompt
+    assert result.verdict.status == "scored"
+
+
+def test_phrases_still_earn_a_fact_before_the_customer_answers(tmp_path, rubric):
+    customer, judge = Local(), Local()
+    customer.enqueue(*answers("The rent is due tomorrow, 850!"))
+    session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
+    judge.enqueue(GOOD, GOOD, FEEDBACK)
+    finish(session.submit("I'm sorry we declined it. What does this affect for you today?"))
+    real = [r for r in customer.requests if r.max_tokens > 1][0]
+    assert "850" in real.messages[1].content  # told in this very message
+
+
+def test_the_conversation_is_read_into_the_cache_between_replies(tmp_path, rubric):
+    customer, judge = Local(), Local()
+    customer.enqueue(*answers("Fine, what now?"))
+    session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
+    judge.enqueue(json.dumps({"c1": False}), GOOD, GOOD, FEEDBACK)
+    finish(session.submit("I am sorry we declined your card."))
+    warm = [r for r in customer.requests if r.max_tokens == 1]
+    assert len(warm) == 2  # at the start, and after the customer's message
+    real = [r for r in customer.requests if r.max_tokens > 1][0]
+    # The warm-up's prompt starts exactly like the real one up to the end of the transcript.
+    opening = "My card was declined at the till. Why?"
+    assert warm[0].messages[0] == real.messages[0]
+    assert real.messages[1].content.startswith(warm[0].messages[1].content.split(opening)[0] + opening)
+    assert "Fine, what now?" in warm[1].messages[1].content

@@ -1,0 +1,82 @@
+"""Customer first on a shared local model: judge calls wait, and yield when overtaken."""
+
+import threading
+import time
+
+from simulator.llm.base import ChatModel, ChatRequest, Delta, Message
+from simulator.llm.priority import Priority, Prioritised
+
+REQUEST = ChatRequest(messages=[Message(role="user", content="hi")])
+
+
+class Slow(ChatModel):
+    spec = "slow"
+
+    def __init__(self, words: int = 5, delay: float = 0.02):
+        self.words, self.delay, self.calls, self.closed = words, delay, 0, 0
+
+    def _execute(self, request):
+        self.calls += 1
+        try:
+            for i in range(self.words):
+                time.sleep(self.delay)
+                yield Delta(text=f"w{i} ")
+        finally:
+            self.closed += 1
+
+
+def test_background_waits_for_the_foreground():
+    priority, model = Priority(), Slow(words=10)
+    customer, judge = Prioritised(model, priority, True), Prioritised(model, priority, False)
+    order = []
+    customer_stream = iter(customer.stream(REQUEST))
+    next(customer_stream)  # a customer message is streaming
+
+    def grade():
+        judge.complete(REQUEST)
+        order.append("judge")
+
+    worker = threading.Thread(target=grade)
+    worker.start()
+    time.sleep(0.1)
+    assert order == []  # still waiting
+    for _ in customer_stream:
+        pass
+    order.append("customer")
+    worker.join(5)
+    assert order == ["customer", "judge"]
+
+
+def test_an_overtaken_background_call_stops_and_is_asked_again():
+    priority, model = Priority(), Slow(words=20, delay=0.02)
+    judge = Prioritised(model, priority, False)
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(text=judge.complete(REQUEST).text))
+    worker.start()
+    time.sleep(0.1)  # the judge is generating
+    with priority.foreground():
+        time.sleep(0.1)
+    worker.join(5)
+    assert result["text"] == "".join(f"w{i} " for i in range(20))  # whole, once
+    assert model.calls == 2 and model.closed == 2
+
+
+def test_a_background_call_is_not_starved():
+    priority, model = Priority(), Slow(words=3, delay=0.05)
+    judge = Prioritised(model, priority, False)
+    stop = threading.Event()
+
+    def busy_customers():
+        while not stop.is_set():
+            with priority.foreground():
+                time.sleep(0.001)
+            time.sleep(0.03)
+
+    spammer = threading.Thread(target=busy_customers)
+    spammer.start()
+    try:
+        assert judge.complete(REQUEST).text == "w0 w1 w2 "
+    finally:
+        stop.set()
+        spammer.join()
+    assert model.calls <= 4  # yields a bounded number of times, then runs to the end
