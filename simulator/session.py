@@ -294,10 +294,7 @@ class TrainingSession:
         text = check_reply(reply)
         db = self.services.store.db
         with self._lock, db_errors(self.services.store.path):
-            self.refresh()
-            if self.finished:
-                raise SessionClosed(N_("This session has ended. Start a new session to practise again."))
-            turns = self.turns()
+            turns = self._open_turns()
             last = turns[-1]
             if last["trainee_text"] == text and seconds_since(last["created_at"]) < DUPLICATE_SECONDS:
                 raise DuplicateReply(N_("This reply was already sent; it is stored once."))
@@ -315,16 +312,20 @@ class TrainingSession:
                 ) from exc
         return PendingTurn(self, turn_id, index, text, turns)
 
+    def _open_turns(self) -> list[dict[str, Any]]:
+        """The stored turns of a session still open (read fresh; another tab may have moved it)."""
+        self.refresh()
+        if self.finished:
+            raise SessionClosed(N_("This session has ended. Start a new session to practise again."))
+        return self.turns()
+
     def regenerate(self) -> PendingTurn:
         """Ask again for the customer's last message when it failed, was cut off or was
         interrupted (a reload, a closed tab). The reply, its fact check and its verdict
         stay as stored; only a missing verdict is graded."""
         db = self.services.store.db
         with self._lock, db_errors(self.services.store.path):
-            self.refresh()
-            if self.finished:
-                raise SessionClosed(N_("This session has ended. Start a new session to practise again."))
-            turns = self.turns()
+            turns = self._open_turns()
             last = turns[-1]
             if last["idx"] == 0 or not needs_customer(last):
                 raise ReplyRejected(N_("The customer's last message is complete; there is nothing to ask again."))
