@@ -166,16 +166,17 @@ class Services:
 
 def shared_local_roles(customer: ChatModel, judge: ChatModel) -> dict[str, ChatModel | None]:
     """The models each role uses. When customer and judge share one local model, the
-    customer (and the fact check on its path) go first and the judge yields (see
-    `simulator.llm.priority`), and the customer's cache is warmed between replies."""
+    customer goes first and everything else yields to it (see `simulator.llm.priority`):
+    the judge, the fact check (which there runs after the customer, see `facts_first`)
+    and the warming of the customer's cache between replies."""
     if not (getattr(customer, "local", False) and getattr(judge, "local", False)):
         return {"customer": customer, "judge": judge, "facts": None, "warm": None}
     priority = Priority()
     return {
         "customer": Prioritised(customer, priority, foreground=True),
         "judge": Prioritised(judge, priority, foreground=False),
-        "facts": Prioritised(judge, priority, foreground=True),
-        "warm": Prioritised(customer, priority, foreground=False),
+        "facts": Prioritised(judge, priority, foreground=False),
+        "warm": Prioritised(customer, priority, foreground=False, queued=False),
     }
 
 

@@ -53,11 +53,17 @@ log = logging.getLogger(__name__)
 DEFAULT_SPEC = "embedded:default"
 THREADS_ENV = "EMPATHY_SIM_THREADS"
 
-# Four slots so the customer, the judge and the coach each keep their own KV cache (plus
-# one spare for a regeneration or a second session); 4096 tokens each holds a scenario,
-# a rubric criterion and a long conversation. KV cache for all four: about 460 MB.
+# Eight slots so the customer, the cache warm-up, the fact check, each rubric criterion
+# and the feedback keep their own KV cache (a criterion's prompt differs from the next
+# one's after its first lines); 3072 tokens each holds a scenario, a rubric criterion and
+# a windowed conversation. KV cache for all eight: about 700 MB.
 SLOTS = 8
 CTX_PER_SLOT = 3072
+# Prompt tokens read in one uninterruptible step. llama.cpp's default (2048) let a judge
+# prompt hold the model for 17 s while a customer message waited; with 256 a customer
+# call that cancels the judge (see `simulator.llm.priority`) has its first token after
+# about 1.4 s (measured on two cores), and reading long prompts is not slower.
+BATCH_TOKENS = 256
 # A request goes to the slot whose cached prompt shares at least this share of its
 # tokens as a prefix (else to the least recently used slot). Half keeps a role's next
 # turn on its own slot without letting another role's short, loosely similar prompt
@@ -180,6 +186,8 @@ def server_params(xllamacpp, model_path: Path, api_key: str | None = None, *,
     threads = default_threads()
     params.cpuparams.n_threads = threads
     params.cpuparams_batch.n_threads = threads
+    params.n_batch = BATCH_TOKENS
+    params.n_ubatch = BATCH_TOKENS
     params.cache_prompt = True
     params.slot_prompt_similarity = SLOT_PROMPT_SIMILARITY
     params.cache_ram_mib = CACHE_RAM_MIB

@@ -30,6 +30,7 @@ from simulator.llm.base import (
     ModelUnavailable,
     Usage,
 )
+from simulator.llm.cancel import Cancelled, current_scope, response_socket
 from simulator.llm.retry import RetriesExhausted, RetryPolicy, StreamInterrupted, parse_retry_after
 from simulator.llm.tokens import count_openai_tokens
 
@@ -94,14 +95,20 @@ class OpenAIChatModel(ChatModel):
         import openai
 
         policy = self.retry
+        scope = current_scope()
         delays: list[float] = []
         attempt = 0
         while True:
             attempt += 1
             delivered: list[str] = []
-            response = None
+            response = sock = None
+            if scope is not None and scope.cancelled:
+                raise Cancelled(f"{self.spec}: the call was stopped by its caller.")
             try:
                 response = self._open(request)
+                if scope is not None:
+                    sock = response_socket(response.http_response)
+                    scope.watch(sock)
                 finished = False
                 for delta in _deltas(response):
                     finished = finished or bool(delta.finish_reason or delta.usage) or delta is _DONE
@@ -120,12 +127,16 @@ class OpenAIChatModel(ChatModel):
                     )
                 return
             except Exception as exc:
+                if scope is not None and scope.cancelled:
+                    raise Cancelled(f"{self.spec}: the call was stopped by its caller.") from exc
                 # ValueError: a chunk that is not JSON; a transport error: the body broke off.
                 if not (isinstance(exc, (openai.APIError, ValueError, _ServerReportedError))
                         or _transport_kind(exc)):
                     raise
                 failure = exc
             finally:
+                if scope is not None:
+                    scope.unwatch(sock)
                 if response is not None:
                     response.close()  # read to the end: the connection goes back to the pool
             if delivered:

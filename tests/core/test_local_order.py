@@ -51,6 +51,7 @@ def test_a_shared_local_model_checks_facts_after_the_customer(tmp_path, rubric):
     customer, judge = Local(), Local()
     svc = services(tmp_path, rubric, customer, judge)
     assert isinstance(svc.customer_model, Prioritised) and not svc.facts_first
+    assert not svc.fact_model.foreground  # it runs with the grading, so it yields to the customer too
     customer.enqueue(*answers("Why would I tell you that?"))
     session = TrainingSession.start(svc, "mini-en")
     judge.enqueue(json.dumps({"c1": True}), GOOD, GOOD, FEEDBACK)

@@ -38,6 +38,8 @@ fault to requests with or without a response format; `times=None` repeats it):
     empty            an empty completion (finish_reason "stop", no text)
     stream_error     stream: part of the answer, then `data: {"error": ...}` (as llama.cpp reports
                      a failure mid-answer), then [DONE]
+    slow_start       stream: headers and the role chunk at once, then `seconds` of silence before
+                     the first token (as llama.cpp does while it reads a long prompt)
 
 A refused connection: `closed_port()` gives a port nothing listens on (or stop the server).
 """
@@ -56,7 +58,7 @@ from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-FAULT_KINDS = ("timeout", "429", "cut", "malformed_json", "empty", "stream_error")
+FAULT_KINDS = ("timeout", "429", "cut", "malformed_json", "empty", "stream_error", "slow_start")
 
 SENTENCES = {
     "en": [
@@ -407,10 +409,13 @@ class _Handler(BaseHTTPRequestHandler):
         cut_at = None
         if fault and fault.kind in ("cut", "stream_error"):
             cut_at = fault.after_chars if fault.after_chars is not None else len(text) // 2
-        self._stream(state, pieces, finish, usage, body, cut_at, error=fault is not None and fault.kind == "stream_error")
+        silence = fault.seconds if fault and fault.kind == "slow_start" else 0.0
+        self._stream(state, pieces, finish, usage, body, cut_at,
+                     error=fault is not None and fault.kind == "stream_error", silence=silence)
         return 200
 
-    def _stream(self, state, pieces, finish, usage, body, cut_at, error: bool = False) -> None:
+    def _stream(self, state, pieces, finish, usage, body, cut_at, error: bool = False,
+                silence: float = 0.0) -> None:
         chunk_id = "chatcmpl-" + uuid.uuid4().hex[:24]
         created = int(time.time())
 
@@ -427,6 +432,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         self._event(chunk({"role": "assistant", "content": ""}))
+        if silence and state.stopping.wait(silence):
+            return
         sent = 0
         for i, piece in enumerate(pieces):
             if cut_at is not None and sent + len(piece) > cut_at:
