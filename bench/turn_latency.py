@@ -1,6 +1,6 @@
 """Time from a trainee's reply to the customer's first streamed token and to the verdict.
 
-    python bench/turn_latency.py [--turns 12] [--repeats 1] [--think-s 0] [--customer embedded] [--judge embedded]
+    python bench/turn_latency.py [--turns 12] [--repeats 1] [--think-s 0] [--customer embedded] [--judge embedded] [--db PATH]
 
 Plays a fixed script of trainee replies on two scenarios (English and German) through the
 real session code (SQLite file in a temp folder) and prints one line per turn, then one
@@ -129,6 +129,7 @@ def main() -> None:
     parser.add_argument("--judge", default="embedded")
     parser.add_argument("--think-s", type=float, default=0.0,
                         help="Seconds a trainee reads and types before the next reply (0: wait for each verdict).")
+    parser.add_argument("--db", help="Keep the results in this SQLite file (its llm_calls table has every call).")
     args = parser.parse_args()
 
     library, problems = load_library(*default_content_dirs())
@@ -140,7 +141,8 @@ def main() -> None:
         rubrics=library.rubrics,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(db=str(Path(tmp) / "bench.db"), customer_model=args.customer, judge_model=args.judge)
+        db = args.db or str(Path(tmp) / "bench.db")
+        settings = load_settings(db=db, customer_model=args.customer, judge_model=args.judge)
         services = Services.from_settings(settings, library)
         rows = [r for _ in range(args.repeats) for i in ids for r in run_session(services, i, args.turns, args.think_s)]
 

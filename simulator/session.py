@@ -160,7 +160,9 @@ class Services:
         trainee reads and types, so the next reply only adds its own tokens."""
         if self.warm_model is None:
             return
-        request = customer_request(scenario, transcript, mood, known).model_copy(update={"max_tokens": 1})
+        # coming=1: folded as the prompt with the trainee's reply will be, or a fold would
+        # move the prompt's start and the warm-up would be wasted.
+        request = customer_request(scenario, transcript, mood, known, coming=1).model_copy(update={"max_tokens": 1})
         _judge_pool.submit(_quietly, self.warm_model.complete, request)
 
 

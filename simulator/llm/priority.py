@@ -12,8 +12,10 @@ the tokens it had generated.
 Queued background calls (the judge's) run one at a time: on two cores a call that has the
 model to itself finishes inside the pause while a trainee reads and types, where several
 at once would share the cores, each be overtaken by the next customer call, and start
-again. Unqueued ones (the short cache warm-up after a customer message) do not wait for
-the grading, or the warm-up would come too late to help.
+again. Unqueued ones (the short cache warm-up after a customer message) neither wait for
+the grading nor share the model with it: they stop the queued call in flight (which
+resumes afterwards from what it had read), or the warm-up would often not be done when
+the trainee's next reply comes.
 
 Background answers are held back until complete; their callers only use whole answers.
 """
@@ -35,21 +37,25 @@ MAX_WAIT_SECONDS = 120.0
 
 
 class Priority:
-    """Counts the foreground calls in flight; background calls wait for none."""
+    """Counts the calls in flight that others yield to: foreground calls (everything else
+    waits for them) and unqueued background calls (queued ones wait for them too)."""
 
     def __init__(self, max_wait: float = MAX_WAIT_SECONDS) -> None:
         self.max_wait = max_wait
         self._cond = threading.Condition()
-        self._active = 0
-        self._started = 0  # foreground calls started so far: a change means "overtaken"
-        self._background: set[CancelScope] = set()  # background calls in flight
+        self._foreground = 0  # in flight
+        self._unqueued = 0  # in flight
+        # Calls started so far, per kind: a change since a call's mark means "overtaken".
+        self._foreground_started = 0
+        self._unqueued_started = 0
+        self._background: dict[CancelScope, bool] = {}  # background calls in flight: queued?
         self._queue = threading.Lock()  # held by the queued background call running now
 
     @contextmanager
     def foreground(self) -> Iterator[None]:
         with self._cond:
-            self._active += 1
-            self._started += 1
+            self._foreground += 1
+            self._foreground_started += 1
             overtaken = list(self._background)
         for scope in overtaken:
             scope.cancel()
@@ -57,28 +63,44 @@ class Priority:
             yield
         finally:
             with self._cond:
-                self._active -= 1
+                self._foreground -= 1
                 self._cond.notify_all()
 
-    def wait_idle(self, timeout: float) -> int:
-        """Block until no foreground call is in flight; return a mark for `overtaken`."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._active == 0, max(timeout, 0.0))
-            return self._started
+    def _mark(self, queued: bool) -> tuple[int, int]:
+        return self._foreground_started, self._unqueued_started if queued else 0
 
-    def overtaken(self, mark: int) -> bool:
-        return self._started != mark
+    def _idle(self, queued: bool) -> bool:
+        return self._foreground == 0 and not (queued and self._unqueued)
+
+    def wait_idle(self, timeout: float, queued: bool = True) -> tuple[int, int]:
+        """Block until nothing this call yields to is in flight; return a mark for `overtaken`."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._idle(queued), max(timeout, 0.0))
+            return self._mark(queued)
+
+    def overtaken(self, mark: tuple[int, int], queued: bool = True) -> bool:
+        return self._mark(queued) != mark
 
     @contextmanager
-    def background(self, scope: CancelScope) -> Iterator[None]:
-        """A background call in flight: the next foreground call cancels `scope`."""
+    def background(self, scope: CancelScope, queued: bool) -> Iterator[None]:
+        """A background call in flight: the next foreground call cancels `scope`; an
+        unqueued one cancels the queued ones in flight, which wait until it is done."""
         with self._cond:
-            self._background.add(scope)
+            self._background[scope] = queued
+            overtaken = [] if queued else [s for s, q in self._background.items() if q]
+            if not queued:
+                self._unqueued += 1
+                self._unqueued_started += 1
+        for other in overtaken:
+            other.cancel()
         try:
             yield
         finally:
             with self._cond:
-                self._background.discard(scope)
+                self._background.pop(scope, None)
+                if not queued:
+                    self._unqueued -= 1
+                    self._cond.notify_all()
 
     def queued(self):
         """The queue's turn: one queued background call at a time."""
@@ -114,23 +136,23 @@ class Prioritised(ChatModel):
         `max_wait` has passed; then it runs to its end regardless."""
         deadline = time.monotonic() + self.priority.max_wait
         while (left := deadline - time.monotonic()) > 0:
-            mark = self.priority.wait_idle(left)
+            mark = self.priority.wait_idle(left, self.queued)
             deltas = self._collect(request, mark)
             if deltas is not None:
                 return deltas
         return list(self.inner._execute(request))
 
-    def _collect(self, request: ChatRequest, mark: int) -> list[Delta] | None:
+    def _collect(self, request: ChatRequest, mark: tuple[int, int]) -> list[Delta] | None:
         """The whole answer, or None when a foreground call overtook it (then stopped)."""
         scope = CancelScope()
-        with self.priority.background(scope), cancel_scope(scope):
-            if self.priority.overtaken(mark):  # a customer call began before we registered
+        with self.priority.background(scope, self.queued), cancel_scope(scope):
+            if self.priority.overtaken(mark, self.queued):  # overtaken before we registered
                 return None
             stream = self.inner._execute(request)
             deltas: list[Delta] = []
             try:
                 for delta in stream:
-                    if self.priority.overtaken(mark):
+                    if self.priority.overtaken(mark, self.queued):
                         return None
                     deltas.append(delta)
             except Cancelled:

@@ -46,10 +46,12 @@ class CustomerMessage:
 
 
 def customer_request(scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState,
-                     known: list[HiddenFact] = (), just_earned: list[HiddenFact] = ()) -> ChatRequest:
-    """The request for the customer's next message (also used to warm a local model's cache)."""
+                     known: list[HiddenFact] = (), just_earned: list[HiddenFact] = (),
+                     coming: int = 0) -> ChatRequest:
+    """The request for the customer's next message (also used to warm a local model's
+    cache, with `coming=1`: the trainee's reply still to come)."""
     return ChatRequest(
-        messages=prompts.customer_messages(scenario, transcript, mood, known, just_earned),
+        messages=prompts.customer_messages(scenario, transcript, mood, known, just_earned, coming),
         max_tokens=prompts.MAX_TOKENS[scenario.channel],
         temperature=0.8,
         stop=prompts.stop_sequences(scenario),

@@ -79,12 +79,14 @@ def transcript_text(scenario: Scenario, transcript: list[tuple[str, str]]) -> st
     return "\n".join(f"{names[speaker]}: {text.strip()}" for speaker, text in transcript)
 
 
-def window(transcript: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def window(transcript: list[tuple[str, str]], coming: int = 0) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(folded, kept): the lines summarised and the lines kept verbatim. The fold point
-    moves in whole blocks, so the kept part's start changes only once per block."""
-    if len(transcript) <= WINDOW_LINES:
+    moves in whole blocks, so the kept part's start changes only once per block.
+    `coming`: lines still to be added before the prompt is used; a cache warm-up folds
+    for them, so the real prompt's start is the one it read."""
+    if len(transcript) + coming <= WINDOW_LINES:
         return [], transcript
-    excess = len(transcript) - WINDOW_LINES
+    excess = len(transcript) + coming - WINDOW_LINES
     cut = -(-excess // FOLD_BLOCK) * FOLD_BLOCK  # round up to whole blocks
     return transcript[:cut], transcript[cut:]
 
@@ -109,6 +111,7 @@ def customer_messages(
     mood: MoodState,
     known: list[HiddenFact] = (),
     just_earned: list[HiddenFact] = (),
+    coming: int = 0,
 ) -> list[Message]:
     name = scenario.persona.name
     tell = ""
@@ -119,7 +122,7 @@ def customer_messages(
         # Said last, next to the speaker prefix, so a small model acts on it this turn.
         told = " ".join(f.fact.strip() for f in just_earned)
         tell += f"The agent's last message touched on this, so tell it now in your own words: {told}\n"
-    folded, kept = window(transcript)
+    folded, kept = window(transcript, coming)
     earlier = f"{summary_text(scenario, folded)}\n\n" if folded else ""
     user = (
         f"{earlier}The conversation so far:\n{transcript_text(scenario, kept)}\n\n"

@@ -36,3 +36,11 @@ def test_the_start_of_the_prompt_changes_only_when_a_block_folds(scenario):
         if not after.startswith(before[: cut + 60]):
             changes += 1
     assert changes <= (80 - prompts.WINDOW_LINES) // prompts.FOLD_BLOCK + 1
+
+
+def test_a_warm_up_folds_for_the_reply_to_come_so_the_real_prompt_starts_like_it(scenario):
+    for n in range(prompts.WINDOW_LINES - 2, 60):
+        warm = prompts.customer_messages(scenario, conversation(n), MOOD, coming=1)[1].content
+        real = user_prompt(scenario, n + 1)
+        read = warm[: warm.index("\n\nYour mood now:")]  # the transcript up to the customer's last line
+        assert real.startswith(read), n

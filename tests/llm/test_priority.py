@@ -102,3 +102,18 @@ def test_queued_background_calls_run_one_at_a_time_and_the_warm_up_does_not_queu
     ends = sorted(spans[f"judge{i}"][1] for i in range(3))
     assert ends[2] - ends[0] > 0.5  # 3 x 10 x 30 ms, one after another
     assert spans["warm"][1] - spans["warm"][0] < 0.5  # alongside, not behind them
+
+
+def test_a_warm_up_stops_the_judge_and_the_judge_waits_for_it():
+    priority, model = Priority(), Slow(words=20, delay=0.02)
+    judge = Prioritised(model, priority, False)
+    warm = Prioritised(Slow(words=10, delay=0.02), priority, False, queued=False)
+    done: dict[str, float] = {}
+    worker = threading.Thread(target=lambda: done.update(judge=(judge.complete(REQUEST), time.perf_counter())[1]))
+    worker.start()
+    time.sleep(0.1)  # the judge is generating
+    warm.complete(REQUEST)
+    warm_done = time.perf_counter()
+    worker.join(5)
+    assert model.calls == 2  # stopped once, asked again
+    assert done["judge"] - warm_done > 0.3  # all 20 words again, after the warm-up
