@@ -15,7 +15,10 @@ at once would share the cores, each be overtaken by the next customer call, and 
 again. Unqueued ones (the short cache warm-up after a customer message) neither wait for
 the grading nor share the model with it: they stop the queued call in flight (which
 resumes afterwards from what it had read), or the warm-up would often not be done when
-the trainee's next reply comes.
+the trainee's next reply comes. A customer call does not stop a warm-up but waits for it:
+the warm-up is reading the customer's own prompt, and llama.cpp gives a request only an
+idle slot, so a customer call sent alongside would land on another slot and read its
+whole prompt again.
 
 Background answers are held back until complete; their callers only use whole answers.
 """
@@ -56,10 +59,12 @@ class Priority:
         with self._cond:
             self._foreground += 1
             self._foreground_started += 1
-            overtaken = list(self._background)
+            overtaken = [scope for scope, queued in self._background.items() if queued]
         for scope in overtaken:
             scope.cancel()
         try:
+            with self._cond:  # a warm-up in flight is reading this call's prompt: let it finish
+                self._cond.wait_for(lambda: self._unqueued == 0, self.max_wait)
             yield
         finally:
             with self._cond:
@@ -67,7 +72,9 @@ class Priority:
                 self._cond.notify_all()
 
     def _mark(self, queued: bool) -> tuple[int, int]:
-        return self._foreground_started, self._unqueued_started if queued else 0
+        # Unqueued calls are never overtaken once started: they are short, and a customer
+        # call waits for them.
+        return (self._foreground_started, self._unqueued_started) if queued else (0, 0)
 
     def _idle(self, queued: bool) -> bool:
         return self._foreground == 0 and not (queued and self._unqueued)
@@ -83,8 +90,9 @@ class Priority:
 
     @contextmanager
     def background(self, scope: CancelScope, queued: bool) -> Iterator[None]:
-        """A background call in flight: the next foreground call cancels `scope`; an
-        unqueued one cancels the queued ones in flight, which wait until it is done."""
+        """A background call in flight. A queued one is cancelled by the next foreground
+        or unqueued call; an unqueued one cancels the queued ones in flight, which wait
+        until it is done."""
         with self._cond:
             self._background[scope] = queued
             overtaken = [] if queued else [s for s, q in self._background.items() if q]

@@ -117,3 +117,18 @@ def test_a_warm_up_stops_the_judge_and_the_judge_waits_for_it():
     worker.join(5)
     assert model.calls == 2  # stopped once, asked again
     assert done["judge"] - warm_done > 0.3  # all 20 words again, after the warm-up
+
+
+def test_a_customer_call_waits_for_a_warm_up_in_flight_instead_of_stopping_it():
+    priority = Priority()
+    warm_model, customer_model = Slow(words=10, delay=0.03), Slow(words=3, delay=0.01)
+    warm = Prioritised(warm_model, priority, False, queued=False)
+    customer = Prioritised(customer_model, priority, True)
+    done: dict[str, float] = {}
+    worker = threading.Thread(target=lambda: done.update(warm=(warm.complete(REQUEST), time.perf_counter())[1]))
+    worker.start()
+    time.sleep(0.1)  # the warm-up is reading
+    customer.complete(REQUEST)
+    customer_done = time.perf_counter()
+    worker.join(5)
+    assert warm_model.calls == 1 and done["warm"] <= customer_done  # whole, once, first
