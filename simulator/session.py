@@ -284,6 +284,15 @@ class TrainingSession:
         last = [t for t in (turns or self.turns()) if t["anger"] is not None][-1]
         return MoodState(anger=last["anger"], anxiety=last["anxiety"], trust=last["trust"])
 
+    def warm_latest(self) -> None:
+        """Read the conversation as it stands into a local model's cache, unless a
+        customer message is on its way (that call reads the prompt itself)."""
+        turns = self.turns()
+        if self.services.warm_model is None or turns[-1]["customer_status"] == "pending":
+            return
+        known = [f for f in self.scenario.hidden_facts if f.id in earned_facts(turns)]
+        self.services.warm(self.scenario, transcript_of(turns), self.mood(turns), known)
+
     def end(self, outcome: str = "ended") -> None:
         if not self.finished:
             repo.finish_session(self.services.store.db, self.id, outcome)
@@ -529,11 +538,12 @@ class PendingTurn:
             repo.update_turn(self.session.services.store.db, self.turn_id, facts_earned=self.fact_check.earned,
                              fact_check=self.fact_check.model_dump())
 
-    def _check_facts_late(self) -> None:
+    def _check_facts_late(self) -> bool:
         """The model's part of the fact check, after the customer (a shared local model):
-        what it finds is earned now and told in the customer's next message."""
+        what it finds is earned now and told in the customer's next message. True when it
+        found a fact."""
         if not self._late_facts:
-            return
+            return False
         self._late_facts = False
         earned = self.earned_before | set(self.fact_check.earned)
         late = fact_checks.check_reply(self.session.services.fact_checker, self.session.scenario, earned,
@@ -541,6 +551,7 @@ class PendingTurn:
         self.fact_check = self.fact_check.model_copy(update={
             "earned": [*self.fact_check.earned, *late.earned], "by_model": late.by_model, "error": late.error})
         self._store_facts()
+        return bool(late.earned)
 
     def _warm_next(self) -> None:
         """Let a local model read the conversation, with the customer's new message, into
@@ -569,6 +580,7 @@ class PendingTurn:
             message.text, message.status = (shown, "incomplete") if shown else ("", "interrupted")
         with db_errors(self.session.services.store.path):
             self._save_customer(message)
+        self._warm_next()
         self._record_quietly(self._calls + [(self.customer.request, c) for c in self.customer.completions])
         self._customer_done.set()
         self._start_grading()  # a local model grades after the customer, on the same CPU
@@ -593,10 +605,12 @@ class PendingTurn:
         calls: list[tuple[ChatRequest, Completion]] = []
         with recording_calls(calls):
             try:
-                self._check_facts_late()
+                if self._check_facts_late():
+                    # What the customer may tell changed: its next prompt starts differently.
+                    # The grading may run turns behind the conversation, so warm what it is now.
+                    self.session.warm_latest()
             except Exception:  # noqa: BLE001 - recorded by check_reply; never in the way of grading
                 pass
-            self._warm_next()
             self._verdict = self._grade()
         self._record_quietly(calls)
         self._settle()

@@ -3,6 +3,7 @@ waits until after the customer (phrases still count at once), the judge yields t
 customer, and the conversation is read into the cache between replies."""
 
 import json
+import time
 
 from simulator.content.library import Library
 from simulator.content.schema import Scenario
@@ -34,6 +35,16 @@ def services(tmp_path, rubric, customer, judge) -> Services:
 def answers(text: str):
     """A customer answer for each call, whatever order the warm-ups land in."""
     return [lambda request: "(warm)" if request.max_tokens == 1 else text] * 3
+
+
+def warm_ups(customer, expected: int) -> list:
+    """The warm-up requests, once `expected` of them arrived (they run in a pool)."""
+    deadline = time.monotonic() + 5
+    while True:
+        warm = [r for r in customer.requests if r.max_tokens == 1]
+        if len(warm) >= expected or time.monotonic() > deadline:
+            return warm
+        time.sleep(0.01)
 
 
 def finish(pending):
@@ -81,11 +92,25 @@ def test_the_conversation_is_read_into_the_cache_between_replies(tmp_path, rubri
     session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
     judge.enqueue(json.dumps({"c1": False}), GOOD, GOOD, FEEDBACK)
     finish(session.submit("I am sorry we declined your card."))
-    warm = [r for r in customer.requests if r.max_tokens == 1]
-    assert len(warm) == 2  # at the start, and after the customer's message
+    warm = warm_ups(customer, 2)
+    time.sleep(0.1)  # nothing more comes
+    assert len(warm_ups(customer, 2)) == 2  # at the start, and after the customer's message
     real = [r for r in customer.requests if r.max_tokens > 1][0]
     # The warm-up's prompt starts exactly like the real one up to the end of the transcript.
     opening = "My card was declined at the till. Why?"
     assert warm[0].messages[0] == real.messages[0]
     assert real.messages[1].content.startswith(warm[0].messages[1].content.split(opening)[0] + opening)
     assert "Fine, what now?" in warm[1].messages[1].content
+
+
+def test_a_fact_found_late_has_the_conversation_as_it_stands_read_again(tmp_path, rubric):
+    customer, judge = Local(), Local()
+    customer.enqueue(*answers("Why would I tell you that?"))
+    session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
+    judge.enqueue(json.dumps({"c1": True}), GOOD, GOOD, FEEDBACK)
+    finish(session.submit("I am sorry we declined your card. Is anything urgent depending on it?"))
+    warm = warm_ups(customer, 3)
+    # start, after the customer's message, and again once the fact check found the rent
+    assert len(warm) == 3
+    told = [r for r in warm if "850" in r.messages[0].content]
+    assert len(told) == 1 and "Why would I tell you that?" in told[0].messages[1].content
