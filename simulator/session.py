@@ -162,7 +162,8 @@ class Services:
             return
         # coming=1: folded as the prompt with the trainee's reply will be, or a fold would
         # move the prompt's start and the warm-up would be wasted.
-        request = customer_request(scenario, transcript, mood, known, coming=1).model_copy(update={"max_tokens": 1})
+        request = customer_request(scenario, transcript, mood, known, coming=1)
+        request = request.model_copy(update={"max_tokens": 1})
         _judge_pool.submit(_quietly, self.warm_model.complete, request)
 
 

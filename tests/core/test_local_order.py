@@ -47,6 +47,16 @@ def warm_ups(customer, expected: int) -> list:
         time.sleep(0.01)
 
 
+def play_one(tmp_path, rubric, says: str, judged: list[str], reply: str):
+    """One reply on a shared local model: the customer's model, the session, the result."""
+    customer, judge = Local(), Local()
+    customer.enqueue(*answers(says))
+    session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
+    judge.enqueue(*judged)
+    _, result = finish(session.submit(reply))
+    return customer, session, result
+
+
 def finish(pending):
     shown = "".join(pending.stream_customer())
     return shown, pending.result()
@@ -77,21 +87,15 @@ def test_a_shared_local_model_checks_facts_after_the_customer(tmp_path, rubric):
 
 
 def test_phrases_still_earn_a_fact_before_the_customer_answers(tmp_path, rubric):
-    customer, judge = Local(), Local()
-    customer.enqueue(*answers("The rent is due tomorrow, 850!"))
-    session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
-    judge.enqueue(GOOD, GOOD, FEEDBACK)
-    finish(session.submit("I'm sorry we declined it. What does this affect for you today?"))
+    customer, _, _ = play_one(tmp_path, rubric, "The rent is due tomorrow, 850!", [GOOD, GOOD, FEEDBACK],
+                              "I'm sorry we declined it. What does this affect for you today?")
     real = [r for r in customer.requests if r.max_tokens > 1][0]
     assert "850" in real.messages[1].content  # told in this very message
 
 
 def test_the_conversation_is_read_into_the_cache_between_replies(tmp_path, rubric):
-    customer, judge = Local(), Local()
-    customer.enqueue(*answers("Fine, what now?"))
-    session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
-    judge.enqueue(json.dumps({"c1": False}), GOOD, GOOD, FEEDBACK)
-    finish(session.submit("I am sorry we declined your card."))
+    customer, _, _ = play_one(tmp_path, rubric, "Fine, what now?", [json.dumps({"c1": False}), GOOD, GOOD, FEEDBACK],
+                              "I am sorry we declined your card.")
     warm = warm_ups(customer, 2)
     time.sleep(0.1)  # nothing more comes
     assert len(warm_ups(customer, 2)) == 2  # at the start, and after the customer's message
@@ -104,11 +108,9 @@ def test_the_conversation_is_read_into_the_cache_between_replies(tmp_path, rubri
 
 
 def test_a_fact_found_late_has_the_conversation_as_it_stands_read_again(tmp_path, rubric):
-    customer, judge = Local(), Local()
-    customer.enqueue(*answers("Why would I tell you that?"))
-    session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
-    judge.enqueue(json.dumps({"c1": True}), GOOD, GOOD, FEEDBACK)
-    finish(session.submit("I am sorry we declined your card. Is anything urgent depending on it?"))
+    customer, _, _ = play_one(tmp_path, rubric, "Why would I tell you that?",
+                              [json.dumps({"c1": True}), GOOD, GOOD, FEEDBACK],
+                              "I am sorry we declined your card. Is anything urgent depending on it?")
     warm = warm_ups(customer, 3)
     # start, after the customer's message, and again once the fact check found the rent
     assert len(warm) == 3
