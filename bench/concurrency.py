@@ -32,12 +32,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from load import ServerProcess  # noqa: E402
-from simulator.content.library import Library, default_content_dirs, load_library  # noqa: E402
+from bench.library import endless_library  # noqa: E402
 from simulator.judge.grader import Judge  # noqa: E402
 from simulator.llm.registry import build_model  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
 from simulator.store.repository import Store  # noqa: E402
-from turn_latency import SCRIPTS, endless  # noqa: E402
+from turn_latency import SCRIPTS  # noqa: E402
 
 
 class SequentialServices(Services):
@@ -84,11 +84,8 @@ def main() -> None:
     parser.add_argument("--scenarios", default="frozen-account-en,zahlungsschwierigkeiten-de")
     args = parser.parse_args()
 
-    library, problems = load_library(*default_content_dirs())
-    if problems:
-        sys.exit("\n".join(map(str, problems)))
     ids = args.scenarios.split(",")
-    library = Library(scenarios={i: endless(library.scenario(i), args.turns) for i in ids}, rubrics=library.rubrics)
+    library = endless_library(ids, args.turns)
 
     server = ServerProcess(args.latency_ms)
     print(f"server: {server.base_url}, {args.latency_ms:g} ms per call", flush=True)

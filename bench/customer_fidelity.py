@@ -33,7 +33,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.config import load_settings  # noqa: E402
-from simulator.content.library import Library, default_content_dirs, load_library  # noqa: E402
+from bench.library import endless_library  # noqa: E402
 from simulator.roleplay import guards  # noqa: E402
 from simulator.roleplay.facts import revealed  # noqa: E402
 from simulator.roleplay.prompt import MAX_CHARS  # noqa: E402
@@ -90,16 +90,6 @@ AUDIT = [re.compile(p, re.I) for p in [
     r"^\s*(?:the )?customer\s*(?:says|replies|writes)\b", r"^\s*(?:der kunde|die kundin)\s*(?:sagt|schreibt)\b",
     r"\brole-?play\b", r"\brollenspiel\b", r"\bscenario\b", r"\bszenario\b",
 ]]
-
-
-def endless(scenario, turns: int):
-    """The scenario with end conditions that cannot trigger before `turns` replies."""
-    end = scenario.end.model_copy(update={
-        "max_turns": turns + 1,
-        "resolved_when": scenario.end.resolved_when.model_copy(update={"min_turns": turns + 1}),
-        "abandon_when": scenario.end.abandon_when.model_copy(update={"min_anger": 10, "max_trust": 0}),
-    })
-    return scenario.model_copy(update={"end": end})
 
 
 def audit(scenario, text: str, earned: set[str], agent_said: str) -> list[str]:
@@ -196,11 +186,9 @@ def main() -> None:
     parser.add_argument("--feedback", action="store_true", help="also write tips (slower; not needed here)")
     args = parser.parse_args()
 
-    library, problems = load_library(*default_content_dirs())
-    if problems:
-        sys.exit("\n".join(map(str, problems)))
     ids = args.scenarios.split(",")
-    library = Library(scenarios={i: endless(library.scenario(i), args.turns) for i in ids}, rubrics=library.rubrics)
+    # The scenario's own mood pace: this bench measures how the mood moves.
+    library = endless_library(ids, args.turns, mood_drift=None, spare_turn=True)
     scripts = args.scripts.split(",")
     runs, pairs = [], []
     with tempfile.TemporaryDirectory() as tmp:

@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from simulator.content.library import Library, default_content_dirs, load_library  # noqa: E402
+from bench.library import endless_library  # noqa: E402
 from simulator.judge.grader import Judge  # noqa: E402
 from simulator.llm.base import ChatModel, ChatRequest, Delta  # noqa: E402
 from simulator.llm.registry import build_model  # noqa: E402
@@ -58,7 +58,7 @@ from simulator.store import repository as repo  # noqa: E402
 from simulator.store.database import StoreError  # noqa: E402
 from simulator.store.repository import Store  # noqa: E402
 from tests.support.openai_test_server import OpenAITestServer, closed_port  # noqa: E402
-from turn_latency import SCRIPTS, endless  # noqa: E402
+from turn_latency import SCRIPTS  # noqa: E402
 
 import simulator.session as session_module  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
@@ -381,11 +381,7 @@ def main() -> None:
                         help="experiment: the Judge's criteria on one long-lived pool, not a new pool per grade")
     args = parser.parse_args()
 
-    library, problems = load_library(*default_content_dirs())
-    if problems:
-        sys.exit("\n".join(map(str, problems)))
-    library = Library(scenarios={i: endless(library.scenario(i), args.turns) for i in SCENARIOS},
-                      rubrics=library.rubrics)
+    library = endless_library(SCENARIOS, args.turns)
 
     recorder = Recorder()
     if args.what_if_sync_normal:

@@ -21,8 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.recording import Recording  # noqa: E402
-from bench.turn_latency import SCRIPTS, endless  # noqa: E402
-from simulator.content.library import Library, default_content_dirs, load_library  # noqa: E402
+from bench.library import endless_library  # noqa: E402
+from bench.turn_latency import SCRIPTS  # noqa: E402
 from simulator.judge.grader import Judge  # noqa: E402
 from simulator.llm.scripted import ScriptedModel  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
@@ -65,9 +65,7 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=3)
     parser.add_argument("--turns", type=int, default=12)
     args = parser.parse_args()
-    library, _ = load_library(*default_content_dirs())
-    library = Library(scenarios={i: endless(library.scenario(i), args.turns) for i in SCENARIOS},
-                      rubrics=library.rubrics)
+    library = endless_library(SCENARIOS, args.turns)
     customer, judge = Recording(ScriptedModel()), Recording(ScriptedModel())
     added: list[float] = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -23,8 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.recording import Recording  # noqa: E402
-from bench.turn_latency import SCRIPTS, endless  # noqa: E402
-from simulator.content.library import Library, default_content_dirs, load_library  # noqa: E402
+from bench.library import endless_library  # noqa: E402
+from bench.turn_latency import SCRIPTS  # noqa: E402
 from simulator.judge.grader import Judge  # noqa: E402
 from simulator.llm.scripted import ScriptedModel  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
@@ -60,9 +60,8 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--scenario", default="frozen-account-en")
     args = parser.parse_args()
-    library, _ = load_library(*default_content_dirs())
-    scenario = endless(library.scenario(args.scenario), args.turns)
-    library = Library(scenarios={scenario.id: scenario}, rubrics=library.rubrics)
+    library = endless_library([args.scenario], args.turns)
+    scenario = library.scenario(args.scenario)
     model = Recording(Talkative(), count=True)
     marks = []
     with tempfile.TemporaryDirectory() as tmp:

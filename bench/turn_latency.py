@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from simulator.config import load_settings  # noqa: E402
-from simulator.content.library import Library, default_content_dirs, load_library  # noqa: E402
+from bench.library import endless_library  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
 
 SCRIPTS = {
@@ -62,16 +62,6 @@ SCRIPTS = {
         "Ich habe alles notiert, Sie müssen nichts noch einmal erklären.",
     ],
 }
-
-
-def endless(scenario, turns: int):
-    """The scenario with end conditions that cannot trigger before `turns` replies."""
-    end = scenario.end.model_copy(update={
-        "max_turns": turns,
-        "resolved_when": scenario.end.resolved_when.model_copy(update={"min_turns": turns + 1}),
-        "abandon_when": scenario.end.abandon_when.model_copy(update={"min_anger": 10, "max_trust": 0}),
-    })
-    return scenario.model_copy(update={"end": end, "mood_drift": 0.1})
 
 
 def run_session(services: Services, scenario_id: str, turns: int, think: float = 0.0) -> list[dict]:
@@ -132,14 +122,8 @@ def main() -> None:
     parser.add_argument("--db", help="Keep the results in this SQLite file (its llm_calls table has every call).")
     args = parser.parse_args()
 
-    library, problems = load_library(*default_content_dirs())
-    if problems:
-        sys.exit("\n".join(map(str, problems)))
     ids = args.scenarios.split(",")
-    library = Library(
-        scenarios={i: endless(library.scenario(i), args.turns) for i in ids},
-        rubrics=library.rubrics,
-    )
+    library = endless_library(ids, args.turns)
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or str(Path(tmp) / "bench.db")
         settings = load_settings(db=db, customer_model=args.customer, judge_model=args.judge)

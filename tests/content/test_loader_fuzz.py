@@ -181,12 +181,21 @@ def check_mutant(path: Path, text: str) -> list[ContentProblem]:
     return problems
 
 
+def draw_seed(data) -> tuple[str, list[str]]:
+    path = data.draw(st.sampled_from(SEEDS))
+    return path, SEED_TEXTS[path].splitlines()
+
+
+def draw_key_line(data) -> tuple[str, list[str], int]:
+    """A seed file, its lines, and the index of a line that starts a key."""
+    path, lines = draw_seed(data)
+    return path, lines, data.draw(st.sampled_from(key_lines(SEED_TEXTS[path])))
+
+
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_seed_with_a_key_deleted(data):
-    path = data.draw(st.sampled_from(SEEDS))
-    lines = SEED_TEXTS[path].splitlines()
-    start = data.draw(st.sampled_from(key_lines(SEED_TEXTS[path])))
+    path, lines, start = draw_key_line(data)
     mutant = "\n".join(lines[:start] + lines[block_end(lines, start):]) + "\n"
     check_mutant(path, mutant)
 
@@ -194,9 +203,7 @@ def test_seed_with_a_key_deleted(data):
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_seed_with_a_value_of_the_wrong_type(data):
-    path = data.draw(st.sampled_from(SEEDS))
-    lines = SEED_TEXTS[path].splitlines()
-    start = data.draw(st.sampled_from(key_lines(SEED_TEXTS[path])))
+    path, lines, start = draw_key_line(data)
     prefix, key, _ = KEY_LINE.match(lines[start]).groups()
     value = data.draw(st.sampled_from(WRONG_TYPES) | st.text(max_size=20).filter(lambda s: "\n" not in s))
     mutant = "\n".join(lines[:start] + [f"{prefix}{key}: {value}"] + lines[block_end(lines, start):]) + "\n"
@@ -206,8 +213,7 @@ def test_seed_with_a_value_of_the_wrong_type(data):
 @settings(max_examples=150, deadline=None)
 @given(data=st.data())
 def test_seed_with_a_random_line_inserted(data):
-    path = data.draw(st.sampled_from(SEEDS))
-    lines = SEED_TEXTS[path].splitlines()
+    path, lines = draw_seed(data)
     at = data.draw(st.integers(0, len(lines)))
     inserted = data.draw(YAML_TEXT.filter(lambda s: "\n" not in s) | st.text(max_size=40))
     check_mutant(path, "\n".join(lines[:at] + [inserted] + lines[at:]) + "\n")

@@ -370,10 +370,15 @@ JUDGE_FAULTS = {
 }
 
 
+def push_named(server, fault: dict, match: str) -> None:
+    """Queue a fault from one of the tables below (its `kind` plus options)."""
+    options = dict(fault)
+    server.push_fault(options.pop("kind"), match=match, **options)
+
+
 @pytest.mark.parametrize("fault", list(JUDGE_FAULTS))
 def test_a_judge_fault_leaves_the_turn_unscored_never_zero(core, server, fault):
-    options = dict(JUDGE_FAULTS[fault])
-    server.push_fault(options.pop("kind"), match="json", **options)
+    push_named(server, JUDGE_FAULTS[fault], match="json")
     session, shown, result, stored = play(core)
     assert stored["trainee_text"] == REPLY
     assert result.verdict.status == "unscored" and result.verdict.score is None
@@ -414,8 +419,7 @@ CUSTOMER_FAULTS = {
 
 @pytest.mark.parametrize("fault", list(CUSTOMER_FAULTS))
 def test_a_customer_fault_keeps_the_reply_and_marks_the_message(core, server, fault):
-    options = dict(CUSTOMER_FAULTS[fault])
-    server.push_fault(options.pop("kind"), match="text", **options)
+    push_named(server, CUSTOMER_FAULTS[fault], match="text")
     _, shown, result, stored = play(core)
     assert stored["trainee_text"] == REPLY
     # "failed" (nothing invented, the trainee may ask again) or a scenario line marked "fallback"
