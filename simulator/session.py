@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from simulator.catalog import Catalog
 from simulator.config import DEFAULT_SUPPORT_NOTE, Settings, load_settings
@@ -49,10 +49,15 @@ from simulator.prices import PriceTable, load_prices
 from simulator.store import repository as repo
 from simulator.store import usage
 from simulator.store.database import db_errors
+from simulator.store.grading import claims
 from simulator.store.repository import Store
 
 MAX_REPLY_CHARS = 4000
 PENDING_STALE_SECONDS = 300
+#: A reply with no verdict and no live grading claim (store/grading.py) still counts as on
+#: its way this long after its turn last changed: its grading is about to be queued (a
+#: local model grades after the customer's message). After that nobody is grading it.
+UNCLAIMED_GRACE_SECONDS = 60
 #: The same text sent again this soon after is a double submit (two clicks, two tabs).
 DUPLICATE_SECONDS = 30
 #: Customer messages that may be asked for again.
@@ -78,6 +83,11 @@ class SessionClosed(Translatable, ValueError):
 
 class DuplicateReply(ReplyRejected):
     """The same reply was just stored: a double submit, which makes no second turn."""
+
+
+class GradingBusy(ReplyRejected):
+    """The reply is being graded right now (in this or another process): its verdict is
+    on its way, so it is not graded a second time."""
 
 
 class TurnBusy(ReplyRejected):
@@ -349,22 +359,28 @@ class TrainingSession:
 
     def regrade(self, turn_id: int) -> Verdict:
         """Grade one stored reply again (after an unscored verdict) and store the new verdict.
-        The mood and the session's course stay as they were: the conversation moved on."""
+        The mood and the session's course stay as they were: the conversation moved on.
+        Raises GradingBusy when the reply is being graded already (here or elsewhere)."""
         turns = self.turns()
         at = next(i for i, t in enumerate(turns) if t["id"] == turn_id and t["trainee_text"])
-        return PendingTurn(self, turn_id, turns[at]["idx"], turns[at]["trainee_text"], turns[:at],
-                           stored=turns[at], grade=False).regrade()
+        store = self.services.store
+        if not claims.claim(store, turn_id, self.id, exclusive=True):
+            raise GradingBusy(N_("This reply is being graded right now; its feedback appears when it is ready."))
+        try:
+            return PendingTurn(self, turn_id, turns[at]["idx"], turns[at]["trainee_text"], turns[:at],
+                               stored=turns[at], grade=False).regrade()
+        finally:
+            claims.release(store, turn_id)
 
     def ungraded(self, turns: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-        """Replies with an unscored verdict, or none long after they were sent: the ones
-        "Grade again" (and `empathy-sim regrade`) picks up."""
-        return [t for t in (turns or self.turns()) if t["trainee_text"] and (
-            (t["verdict"] is not None and t["verdict"].status == "unscored")
-            or (t["verdict"] is None and is_stale(t)))]
+        """Replies with an unscored verdict, or with none and nobody grading them: the ones
+        "Grade again" (and `empathy-sim regrade`) picks up. A reply being graded is not
+        among them, however long its grading takes."""
+        return [t for t in (turns or self.turns()) if grade_state(t) in ("unscored", "missing")]
 
     def grading(self, turns: list[dict[str, Any]] | None = None) -> bool:
         """A reply's verdict is still on its way (graded in the background)."""
-        return any(t["trainee_text"] and t["verdict"] is None and not is_stale(t) for t in (turns or self.turns()))
+        return any(grade_state(t) == "grading" for t in (turns or self.turns()))
 
     def waiting_for_customer(self, turns: list[dict[str, Any]] | None = None) -> bool:
         """The last reply's customer message is being generated (here or in another tab)."""
@@ -405,6 +421,40 @@ def seconds_since(stamp: str) -> float:
 def is_stale(turn: dict[str, Any]) -> bool:
     """A customer message still pending long after its reply was stored will never come."""
     return seconds_since(turn["updated_at"] or turn["created_at"]) > PENDING_STALE_SECONDS
+
+
+GradeState = Literal["scored", "unscored", "grading", "missing"]
+
+
+def grade_state(turn: dict[str, Any]) -> GradeState | None:
+    """Where a reply's verdict stands (None: the customer's opening, no reply to grade).
+
+    grading: a live process is grading it (store/grading.py), also when an earlier verdict
+    was unscored and it is being graded again; or it has no verdict yet and its turn changed
+    within UNCLAIMED_GRACE_SECONDS (its grading is about to start), or its customer message
+    is still streaming (a local model grades after it). missing: no verdict and nobody is
+    grading it (the process stopped). Only unscored and missing replies are graded again.
+    """
+    if not turn["trainee_text"]:
+        return None
+    if turn.get("grading"):
+        return "grading"
+    verdict = turn["verdict"]
+    if verdict is not None:
+        return "scored" if verdict.status == "scored" else "unscored"
+    if turn["customer_status"] == "pending" and not is_stale(turn):
+        return "grading"
+    if seconds_since(turn["updated_at"] or turn["created_at"]) <= UNCLAIMED_GRACE_SECONDS:
+        return "grading"
+    return "missing"
+
+
+def progress(turns: list[dict[str, Any]]) -> tuple:
+    """What a page drew from the turns, in a form to compare: a page that polls redraws as
+    soon as this changes (a verdict arrived, a customer message was stored)."""
+    return tuple((t["id"], t["customer_status"], grade_state(t),
+                  None if t["verdict"] is None else (t["verdict"].status, t["verdict"].score))
+                 for t in turns)
 
 
 def needs_customer(turn: dict[str, Any]) -> bool:
@@ -495,6 +545,7 @@ class PendingTurn:
         self._grading: Future[Verdict] | None = None
         self._verdict: Verdict | None = None
         self._settle_lock = threading.Lock()
+        self._claimed = False
         self._settled = threading.Event()
         self._result: TurnResult | None = None
         if stored and stored.get("verdict") is not None:
@@ -505,6 +556,10 @@ class PendingTurn:
     def _start_grading(self) -> None:
         with self._settle_lock:
             if self._grading is None and self._verdict is None:
+                # Claimed from the moment it is queued: on a shared local model a verdict
+                # may wait minutes behind the customer, and must not look abandoned.
+                store = self.session.services.store
+                self._claimed = claims.claim(store, self.turn_id, self.session.id)
                 self._grading = _judge_pool.submit(self._grade_job)
 
     @property
@@ -604,15 +659,19 @@ class PendingTurn:
 
     def _grade_job(self) -> Verdict:
         calls: list[tuple[ChatRequest, Completion]] = []
-        with recording_calls(calls):
-            try:
-                if self._check_facts_late():
-                    # What the customer may tell changed: its next prompt starts differently.
-                    # The grading may run turns behind the conversation, so warm what it is now.
-                    self.session.warm_latest()
-            except Exception:  # noqa: BLE001 - recorded by check_reply; never in the way of grading
-                pass
-            self._verdict = self._grade()
+        try:
+            with recording_calls(calls):
+                try:
+                    if self._check_facts_late():
+                        # What the customer may tell changed: its next prompt starts differently.
+                        # The grading may run turns behind the conversation, so warm what it is now.
+                        self.session.warm_latest()
+                except Exception:  # noqa: BLE001 - recorded by check_reply; never in the way of grading
+                    pass
+                self._verdict = self._grade()
+        finally:
+            if self._claimed:  # the verdict is stored (or the grading failed): nobody is grading it
+                claims.release(self.session.services.store, self.turn_id)
         self._record_quietly(calls)
         self._settle()
         return self._verdict

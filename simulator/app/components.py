@@ -27,6 +27,7 @@ from simulator.judge.agreement import Agreement
 from simulator.judge.verdict import Verdict
 from simulator.roleplay.coach import CoachNote, Debrief
 from simulator.roleplay.mood import MoodState
+from simulator.session import grade_state
 from simulator.store.labels import combine_levels, record_score
 
 TRAINEE_AVATAR = ":material/support_agent:"
@@ -164,9 +165,12 @@ def transcript(
             with trainee_message():
                 st.text(turn["trainee_text"])
                 if show_feedback:
-                    verdict = turn["verdict"]
-                    with st.expander(feedback_label(verdict), expanded=turn["idx"] == last_reply):
-                        verdict_card(verdict, rubric, turn.get("labels"))
+                    state = grade_state(turn)
+                    with st.expander(feedback_label(turn["verdict"], state), expanded=turn["idx"] == last_reply):
+                        if state in ("grading", "missing"):
+                            pending_feedback(state, turn.get("labels"), rubric)
+                        else:
+                            verdict_card(turn["verdict"], rubric, turn.get("labels"))
         customer_turn(turn, subject, show_checks)
 
 
@@ -194,12 +198,27 @@ def customer_turn(turn: dict[str, Any], subject: str | None = None, show_checks:
 # -- verdicts -----------------------------------------------------------------------
 
 
-def feedback_label(verdict: Verdict | None) -> str:
+def feedback_label(verdict: Verdict | None, state: str | None = None) -> str:
+    """The expander's title. `state` (session.grade_state): a reply being graded is never
+    called unscored, even when an earlier verdict was."""
+    if state == "grading":
+        return _("Feedback: being graded…")
     if verdict is None:
-        return _("Feedback: not graded yet")
+        return _("Feedback: not graded")
     if verdict.status != "scored" or verdict.score is None:
         return _("Feedback: Unscored")
     return _("Feedback: {score}/100").format(score=f"{verdict.score:.0f}")
+
+
+def pending_feedback(state: str, labels: dict[str, dict[str, Any]] | None, rubric: Rubric) -> None:
+    """A reply without a verdict to show: on its way, or left without one."""
+    if state == "grading":
+        st.caption(_("The judge is grading this reply; the feedback appears here when it is ready. "
+                     "You can go on with the conversation meanwhile."))
+    else:
+        st.caption(_("This reply was not graded: the grading stopped before it stored a verdict "
+                     "(the app was restarted?). Use Grade again."))
+    trainer_levels(labels or {}, rubric)
 
 
 def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, dict[str, Any]] | None = None) -> None:

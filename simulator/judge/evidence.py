@@ -38,6 +38,38 @@ def quote_in_reply(quote: str, reply: str) -> bool:
     return bool(needle) and needle in _normalise(reply)
 
 
+def distinct_quotes(quotes: list[str]) -> list[str]:
+    """Each quote once, in order (the same words with other case, quote marks or edge
+    punctuation count as the same quote)."""
+    seen, kept = set(), []
+    for quote in quotes:
+        key = _strip_edges(_normalise(quote))
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(quote)
+    return kept
+
+
+# Words that only open a message: greetings and forms of address.
+_GREETINGS = {"hi", "hello", "hey", "dear", "good", "morning", "afternoon", "evening", "mr", "mrs", "ms", "miss",
+              "mx", "dr", "sir", "madam", "hallo", "liebe", "lieber", "sehr", "geehrte", "geehrter", "guten",
+              "tag", "morgen", "abend", "frau", "herr", "moin", "servus", "grüß", "gott", "and", "und"}
+
+
+def address_only(quote: str) -> bool:
+    """A quote that is only a salutation or a name ("Dana,", "Dear Mr Whitfield,", "Hallo
+    Frau Brandt"): it shows nothing about how the customer was treated, so it is never
+    evidence. Greeting words alone count; capitalised words count as names only in a
+    piece that ends with a comma (how a salutation ends), so "Sorry!" stays evidence."""
+    text = quote.strip()
+    words = re.findall(r"[^\W\d_]+", text)
+    if not words:
+        return True
+    if all(w.casefold() in _GREETINGS for w in words):
+        return True
+    return text.endswith(",") and len(words) <= 4 and all(w.casefold() in _GREETINGS or w[0].isupper() for w in words)
+
+
 def invented_quotes(quotes: list[str], reply: str) -> list[str]:
     return [q for q in quotes if not quote_in_reply(q, reply)]
 

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from simulator.content.schema import Criterion, Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
-from simulator.judge.evidence import invented_quotes, quote_choices, quote_in_reply
+from simulator.judge import wording
+from simulator.judge.evidence import address_only, distinct_quotes, invented_quotes, quote_choices, quote_in_reply
 from simulator.judge.sanitise import MARKER, PADDING_COPIES, Sanitised, sanitise
 from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences
 from simulator.judge.verdict import (
@@ -95,7 +96,7 @@ class Judge:
         reply: str,
         customer_message: str,
         context: list[tuple[str, str]] | None = None,
-        language: str = "en",
+        language: str | None = None,
         only: set[str] | None = None,
         feedback: bool | None = None,
         earlier: list[str] | None = None,
@@ -104,13 +105,17 @@ class Judge:
         """Grade `reply`. `only` limits grading to some criteria (calibration); such a
         partial verdict has levels but no overall score. `feedback=False` skips the tip.
         `earlier`: the trainee's earlier replies in the session (for the repetition signal).
-        `channel`: chat | email | voice; criteria meant for other channels are left out."""
+        `channel`: chat | email | voice; criteria meant for other channels are left out.
+        `language`: the reply's language (default: the rubric's); the rationale, tip and
+        better reply are written in it (judge/wording.py)."""
         rubric = rubric.for_channel(channel)
+        language = language or rubric.language
         if only:
             criteria = [c for c in rubric.criteria if c.id in only]
             rubric = rubric.model_copy(update={"criteria": criteria})
         feedback = self.feedback if feedback is None else feedback
-        grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only), channel=channel)
+        grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only), channel=channel,
+                           language=language)
         # Removed text vanishes without a marker: an appended injection then leaves the
         # judge exactly the prompt it would have had without it (a small model's levels
         # move with any change to its input). A reply that was nothing but such text is
@@ -129,6 +134,7 @@ class _Grading:
     feedback: bool = True
     partial: bool = False
     channel: str = "chat"
+    language: str = "en"
 
     @property
     def model(self) -> ChatModel:
@@ -202,25 +208,43 @@ class _Grading:
         return {c.id: decided.get(c.id) or combine(c, by_criterion[c.id]) for c in rubric.criteria}
 
     def _sample(self, criterion, sample, reply, customer_message, context) -> CriterionAnswer | str:
-        messages = prompts.criterion_messages(criterion, reply, customer_message, context, self.channel)
+        messages = prompts.criterion_messages(criterion, reply, customer_message, context, self.channel,
+                                              self.language)
         request = ChatRequest(
             messages=messages,
-            max_tokens=220,
+            # Room for the longest rationale the schema allows: a cut answer is invalid JSON.
+            max_tokens=340,
             temperature=0.0 if self.samples == 1 else 0.7,
             json_schema=criterion_answer_schema(criterion, evidence_choices(criterion, reply)),
             schema_name=f"grade_{criterion.id}",
             seed=sample,
         )
-        return self._ask_checked(request, CriterionAnswer, lambda a: check_answer(criterion, a, reply))
+        return self._ask_checked(request, CriterionAnswer, lambda a: check_answer(criterion, a, reply),
+                                 words=lambda a: self._rationale_words(a))
 
-    def _ask_checked(self, request: ChatRequest, schema, check):
-        """Ask, check in code, retry once with the reason; return the answer or the reason."""
+    def _rationale_words(self, answer: CriterionAnswer) -> tuple[str, CriterionAnswer]:
+        reason = wording.problem(answer.rationale, self.language)
+        if reason:
+            reason = f"the rationale is not usable: {reason}"
+        return reason, answer.model_copy(update={"rationale": wording.withheld(self.language)})
+
+    def _ask_checked(self, request: ChatRequest, schema, check, words=None):
+        """Ask, check in code, retry once with the reason; return the answer or the reason.
+
+        `words(answer)` -> (reason, fallback) checks the text written for the trainee
+        (language, script, voice): a fault there is asked again like any other, but an
+        answer whose grade passed keeps its grade, with the words withheld (`fallback`),
+        when no later answer is better."""
         reason = ""
+        kept = None
         for _ in range(ATTEMPTS):
             try:
                 answer, completion = self.model.complete_json(request, schema)
                 self.tally.add(completion)
                 reason = check(answer)
+                if not reason and words is not None:
+                    reason, fallback = words(answer)
+                    kept = kept or (fallback if reason else None)
             except ModelUnavailable:
                 raise
             except InvalidOutput as exc:
@@ -232,13 +256,13 @@ class _Grading:
                 return answer
             hint = Message(role="user", content=f"Your answer was rejected: {reason}. Answer again, correctly.")
             request = request.model_copy(update={"messages": [*request.messages, hint]})
-        return reason
+        return kept if kept is not None else reason
 
     # -- joint ------------------------------------------------------------------
 
     def _grade_joint(self, rubric, reply, customer_message, context):
         request = ChatRequest(
-            messages=prompts.joint_messages(rubric, reply, customer_message, context, self.channel),
+            messages=prompts.joint_messages(rubric, reply, customer_message, context, self.channel, self.language),
             max_tokens=200 + 160 * len(rubric.criteria),
             temperature=0.0,
             json_schema=joint_answer_schema(rubric, {c.id: evidence_choices(c, reply) for c in rubric.criteria}),
@@ -255,7 +279,8 @@ class _Grading:
             failed = CriterionVerdict(level=None, max_level=0, status="unscored", reason=answer)
             return {c.id: failed.model_copy(update={"max_level": c.max_level}) for c in rubric.criteria}, "", ""
         criteria = {c.id: combine(c, [getattr(answer, c.id)]) for c in rubric.criteria}
-        return criteria, answer.tip, answer.better_reply
+        _, shown = self._feedback_words(answer)  # one call for everything: no second try for the words
+        return criteria, wording.complete(shown.tip), wording.complete(shown.better_reply)
 
     # -- feedback ---------------------------------------------------------------
 
@@ -266,15 +291,25 @@ class _Grading:
         weakest = sorted(scored, key=lambda c: criteria[c.id].level / c.max_level)[:2] or rubric.criteria[:2]
         request = ChatRequest(
             messages=prompts.feedback_messages(reply, customer_message, language, weakest, self.channel),
-            max_tokens=260,
+            max_tokens=420,
             temperature=0.3,
             json_schema=FeedbackAnswer.model_json_schema(),
             schema_name="feedback",
         )
-        answer = self._ask_checked(request, FeedbackAnswer, lambda a: "")
+        answer = self._ask_checked(request, FeedbackAnswer, lambda a: "", words=self._feedback_words)
         if isinstance(answer, str):
             return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
-        return answer.tip.strip(), answer.better_reply.strip()
+        return wording.complete(answer.tip), wording.complete(answer.better_reply)
+
+    def _feedback_words(self, answer: FeedbackAnswer) -> tuple[str, FeedbackAnswer]:
+        """The tip speaks to the trainee; the better reply to the customer. A faulty one is
+        withheld (empty: the page shows nothing rather than the wrong words)."""
+        tip = wording.problem(answer.tip, self.language)
+        better = wording.problem(answer.better_reply, self.language, addressed=False)
+        reason = "; ".join(f"{field}: {why}" for field, why in (("tip", tip), ("better_reply", better)) if why)
+        fallback = answer.model_copy(update={"tip": "" if tip else answer.tip,
+                                             "better_reply": "" if better else answer.better_reply})
+        return reason, fallback
 
 
 def flag_for_review(verdict: Verdict, cleaned: Sanitised) -> Verdict:
@@ -299,6 +334,11 @@ def _shorten(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def usable_evidence(quotes: list[str]) -> list[str]:
+    """The quotes worth showing: each once, and never a bare salutation or name ("Dana,")."""
+    return [q for q in distinct_quotes(quotes) if not address_only(q)]
+
+
 def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> str:
     """Why the answer cannot stand, or '' if it can. `reply` is the sanitised text."""
     if answer.level not in criterion.levels:
@@ -307,8 +347,9 @@ def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> s
     invented = invented_quotes(answer.evidence, reply.replace(MARKER, " ¦ "))
     if invented:
         return f"evidence not found in the reply: {invented[0]!r}"
-    if answer.level > 0 and not answer.evidence:
-        return f"level {answer.level} needs at least one exact quote from the reply as evidence"
+    if answer.level > 0 and not usable_evidence(answer.evidence):
+        return (f"level {answer.level} needs at least one exact quote from the reply as evidence "
+                "(a greeting or a name alone is no evidence)")
     required = REQUIREMENTS.get(criterion.requires)
     if answer.level > 0 and required is not None:
         found = required.sentences(reply)
@@ -322,7 +363,7 @@ def evidence_choices(criterion: Criterion, reply: str) -> list[str]:
     the removal marker, and for a criterion with a requirement only the sentences that meet it."""
     required = REQUIREMENTS.get(criterion.requires)
     source = "\n".join(required.sentences(reply)) if required else reply
-    return [piece for piece in quote_choices(source) if MARKER not in piece]
+    return [piece for piece in quote_choices(source) if MARKER not in piece and not address_only(piece)]
 
 
 def decided_in_code(criterion: Criterion, reply: str) -> CriterionVerdict | None:
@@ -345,7 +386,7 @@ def combine(criterion: Criterion, answers: list[CriterionAnswer | str]) -> Crite
     return CriterionVerdict(
         level=level,
         max_level=criterion.max_level,
-        rationale=chosen.rationale.strip(),
-        evidence=chosen.evidence,
+        rationale=wording.complete(chosen.rationale),
+        evidence=usable_evidence(chosen.evidence),
         confidence=round(agreeing / len(answers), 2),
     )

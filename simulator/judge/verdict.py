@@ -11,11 +11,13 @@ from simulator.content.schema import Criterion, Rubric
 Status = Literal["scored", "unscored"]
 # Length limits are part of the JSON schema, so constrained decoding cannot ramble: on a
 # 2-core CPU every generated token costs about 70 ms.
-Rationale = Annotated[str, Field(max_length=150)]
+# Long enough for a complete sentence: at 150 characters answers stopped mid-clause. What
+# still reaches the limit is shortened at a sentence end in code (judge/wording.py).
+Rationale = Annotated[str, Field(max_length=280)]
 QUOTE_MAX = 120
 Quote = Annotated[str, Field(max_length=QUOTE_MAX)]
-Tip = Annotated[str, Field(max_length=240)]
-BetterReply = Annotated[str, Field(max_length=600)]
+Tip = Annotated[str, Field(max_length=300)]
+BetterReply = Annotated[str, Field(max_length=700)]
 
 
 class CriterionAnswer(BaseModel):

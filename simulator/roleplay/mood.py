@@ -16,6 +16,11 @@ from simulator.judge.verdict import Verdict
 from simulator.roleplay.guards import gives_up
 
 
+#: Thresholds of the mood label (MoodState.label): a feeling this strong always shows, a
+#: moderate one only while trust is this low.
+STRONG, MODERATE, WARY = 5, 4, 4
+
+
 class MoodState(BaseModel):
     model_config = ConfigDict(frozen=True)
     anger: int = Field(ge=0, le=10)
@@ -36,12 +41,22 @@ class MoodState(BaseModel):
 
     @property
     def label(self) -> str:
-        """calm | anxious | angry | relieved: picks voice samples and the avatar."""
-        if self.anger >= 6 or (self.anger >= 4 and self.anger >= self.anxiety):
-            return "angry"
-        if self.anxiety >= 5:
-            return "anxious"
-        if self.trust >= 7 and self.anger <= 2:
+        """calm | anxious | angry | relieved: the one word for the three meters, shown as the
+        mood and the face, and picking the voice samples. One rule (README, "Mood"):
+
+        1. The stronger of anger and anxiety (anger on a tie) names the mood when it is at
+           least STRONG (5), or at least MODERATE (4) while trust is at most WARY (4): a
+           customer who does not trust you yet shows a moderate feeling.
+        2. Otherwise relieved when trust is at least 7, anger at most 2 and anxiety at most 3.
+        3. Otherwise calm.
+
+        So anger 4 with trust 6 is calm (the meters show moderate anger held in check by
+        trust), and anger 4 with trust 4 is angry.
+        """
+        feeling, level = ("angry", self.anger) if self.anger >= self.anxiety else ("anxious", self.anxiety)
+        if level >= STRONG or (level >= MODERATE and self.trust <= WARY):
+            return feeling
+        if self.trust >= 7 and self.anger <= 2 and self.anxiety <= 3:
             return "relieved"
         return "calm"
 

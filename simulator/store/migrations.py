@@ -289,5 +289,25 @@ def m011_create_llm_calls(db: Database) -> None:
     db["llm_calls"].create_index(["turn_id"])
 
 
+@migrations()
+def m012_create_grading(db: Database) -> None:
+    # The replies being graded right now and by which process (store/grading.py): a page
+    # must not call a reply "unscored" while its verdict is on its way, and `regrade` must
+    # not grade it twice. A row lives from the moment the grading is queued until its
+    # verdict is stored; `beat_at` is refreshed by the owning process while it lives.
+    db.execute(
+        """
+        CREATE TABLE [grading] (
+            [turn_id] INTEGER PRIMARY KEY REFERENCES [turns]([id]) ON DELETE CASCADE,
+            [session_id] TEXT NOT NULL REFERENCES [sessions]([id]) ON DELETE CASCADE,
+            [worker] TEXT NOT NULL,  -- the owning process's token
+            [queued_at] TEXT NOT NULL,
+            [beat_at] TEXT NOT NULL
+        )
+        """
+    )
+    db["grading"].create_index(["session_id"])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from simulator.judge.verdict import CriterionVerdict, Verdict
 from simulator.store.database import open_db, write_transaction
+from simulator.store.grading import live_turns
 
 
 def now() -> str:
@@ -160,18 +161,21 @@ def get_turn(db: Database, turn_id: int) -> dict[str, Any] | None:
 
 
 def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
-    """Turns in order, each with its latest verdict (or None) under "verdict" and the
-    trainers' newest label per criterion under "labels"."""
+    """Turns in order, each with its latest verdict (or None) under "verdict", the
+    trainers' newest label per criterion under "labels", and under "grading" whether a
+    live process is grading the reply right now (store/grading.py)."""
     from simulator.store.labels import labels_for_turns
 
     turns = [dict(r) for r in db["turns"].rows_where("session_id = ?", [session_id], order_by="idx")]
     labels = labels_for_turns(db, [t["id"] for t in turns if t["trainee_text"]])
+    grading = live_turns(db, session_id)
     for turn in turns:
         turn["guard_events"] = json.loads(turn["guard_events"] or "[]")
         turn["facts_earned"] = json.loads(turn.get("facts_earned") or "[]")
         turn["fact_check"] = json.loads(turn.get("fact_check") or "null")
         turn["verdict"] = latest_verdict(db, turn["id"])
         turn["labels"] = labels.get(turn["id"], {})  # trainers' levels: the score of record
+        turn["grading"] = turn["id"] in grading
     return turns
 
 

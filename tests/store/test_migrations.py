@@ -65,6 +65,7 @@ def test_applying_twice_changes_nothing(tmp_path):
         "m004_add_verdict_review", "m005_create_labels", "m006_add_turn_facts",
         "m007_create_content_versions", "m008_create_assignments",
         "m009_create_audit_log", "m010_create_users", "m011_create_llm_calls",
+        "m012_create_grading",
     ]
 
 

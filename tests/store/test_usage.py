@@ -45,7 +45,7 @@ def call(role: str = "customer", model: str = MINI, prompt: int = 1000, completi
 
 
 def test_a_fresh_database_has_the_calls_table_with_its_indexes(db):
-    assert [m.name for m in migrations.applied(db)][-1] == "m011_create_llm_calls"
+    assert "m011_create_llm_calls" in [m.name for m in migrations.applied(db)]
     assert {tuple(index.columns) for index in db["llm_calls"].indexes} >= {("session_id",), ("turn_id",)}
     assert {(fk.column, fk.other_table) for fk in db["llm_calls"].foreign_keys} == {
         ("session_id", "sessions"), ("turn_id", "turns")}
@@ -60,7 +60,7 @@ def test_an_existing_database_at_m010_gains_the_table_and_keeps_its_data(env):
     old.close()
 
     db = open_db(path)
-    assert [m.name for m in migrations.applied(db)][-1] == "m011_create_llm_calls"
+    assert "m011_create_llm_calls" in [m.name for m in migrations.applied(db)]
     assert repo.get_session(db, sid)["trainee"] == "ana" and repo.get_turn(db, turn_id)["trainee_text"] == "hello"
     assert usage.session_totals(db, sid) == usage.SessionUsage(), "nothing recorded for old sessions"
     usage.record_calls(db, sid, turn_id, [call()])

@@ -8,8 +8,8 @@ from simulator.app.services import get_services
 from simulator.app.text import _, language
 from simulator.llm.base import LLMError
 from simulator.i18n import N_
-from simulator.session import (MAX_REPLY_CHARS, DuplicateReply, ReplyRejected, SessionClosed, TrainingSession,
-                               TurnBusy, needs_customer)
+from simulator.session import (MAX_REPLY_CHARS, DuplicateReply, GradingBusy, ReplyRejected, SessionClosed,
+                               TrainingSession, TurnBusy, grade_state, needs_customer, progress)
 from simulator.store.database import StoreError
 from simulator.store import assignments
 
@@ -171,17 +171,30 @@ def repair(session: TrainingSession, turns: list[dict]) -> None:
             else:
                 stream_pending(pending)
     ungraded = session.ungraded(turns)
-    if ungraded and st.button(_("Grade again ({count} unscored)").format(count=len(ungraded)),
-                              icon=":material/grading:"):
+    if ungraded and st.button(grade_again_label(ungraded), icon=":material/grading:"):
         with st.spinner(_("Grading your reply…")):
             try:
                 for turn in ungraded:
-                    session.regrade(turn["id"])
+                    try:
+                        session.regrade(turn["id"])
+                    except GradingBusy:  # another tab started it meanwhile: its verdict is on its way
+                        continue
             except StoreError as exc:
                 st.error(components.error_text(exc))
                 return
         st.rerun()
     unsent(session)
+
+
+def grade_again_label(ungraded: list[dict]) -> str:
+    """Says what the replies are: unscored (the judge failed) or without any grade."""
+    unscored = sum(1 for t in ungraded if grade_state(t) == "unscored")
+    missing = len(ungraded) - unscored
+    if not missing:
+        return _("Grade again ({count} unscored)").format(count=unscored)
+    if not unscored:
+        return _("Grade again ({count} not graded)").format(count=missing)
+    return _("Grade again ({unscored} unscored, {missing} not graded)").format(unscored=unscored, missing=missing)
 
 
 def unsent(session: TrainingSession) -> None:
@@ -198,14 +211,15 @@ def unsent(session: TrainingSession) -> None:
 
 
 @st.fragment(run_every=POLL_SECONDS)
-def watch(session_id: str, customer: bool) -> None:
+def watch(session_id: str, customer: bool, drawn: tuple) -> None:
     """While a verdict (or, from another tab or a reload, the customer's message) is on
-    its way, look again every few seconds and redraw the page once it is stored."""
+    its way, look again every few seconds and redraw the page as soon as anything the page
+    drew from has changed (`drawn`: `progress` of the turns it showed): each verdict shows
+    when it is stored, not only when the last of several is."""
     services = get_services()
     session = TrainingSession.resume(services, session_id)
     turns = session.turns()
-    waiting = session.waiting_for_customer(turns) if customer else session.grading(turns)
-    if not waiting:
+    if progress(turns) != drawn:
         st.rerun(scope="app")
     st.caption(_("The customer is still answering…") if customer else _("Grading your reply…"))
 
@@ -215,15 +229,16 @@ def finished(session: TrainingSession) -> None:
     debrief = session.debrief(language())
     if debrief is not None:
         components.debrief_panel(debrief)
-    if session.grading():  # the last verdict may still be on its way
-        watch(session.id, customer=False)
+    turns = session.turns()
+    if session.grading(turns):  # the last verdict may still be on its way
+        watch(session.id, customer=False, drawn=progress(turns))
     components.session_summary(session.summary())
     if st.button(_("Start a new session"), type="primary"):
         state.clear_session()
         st.rerun()
     st.divider()
     st.markdown(f"**{_('Transcript')}**")
-    components.transcript(session.turns(), session.rubric, subject=session.scenario.subject)
+    components.transcript(turns, session.rubric, subject=session.scenario.subject)
 
 
 def conversation(session: TrainingSession) -> None:
@@ -235,14 +250,14 @@ def conversation(session: TrainingSession) -> None:
     if session.waiting_for_customer(turns):
         # Another tab's (or a reloaded page's) reply is being answered. The input stays,
         # so a reply typed meanwhile is kept as "not sent yet" instead of vanishing.
-        watch(session.id, customer=True)
+        watch(session.id, customer=True, drawn=progress(turns))
         unsent(session)
         reply = reply_input(session)
         if reply is not None:
             play_turn(session, reply)
         return
     if practice and session.grading(turns):
-        watch(session.id, customer=False)
+        watch(session.id, customer=False, drawn=progress(turns))
     repair(session, turns)
     if practice:
         components.coach_panel(session.coach(language()))
