@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, field_validator
 from sqlite_utils import Database
 
+from simulator.i18n import N_, Translatable
 from simulator.store.database import write_transaction
 from simulator.store.repository import now
 
@@ -35,6 +36,31 @@ class NewAssignment(BaseModel):
         return value.strip()
 
 
+class UnknownAssignee(Translatable, ValueError):
+    """An assignment or a team names someone who has no account, or a team that does not
+    exist; the message names them and says what to do."""
+
+
+def account_names(db: Database) -> list[str]:
+    """User names of every account, sorted: who can be given work or put in a team."""
+    return [row["username"] for row in db.query("select username from users order by username")]
+
+
+def unknown_people(db: Database, names: list[str]) -> list[str]:
+    known = set(account_names(db))
+    return [name for name in dict.fromkeys(n.strip() for n in names if n.strip()) if name.casefold() not in known]
+
+
+def check(db: Database, new: NewAssignment) -> None:
+    """Raise UnknownAssignee unless the assignment's person has an account or its team exists."""
+    if new.assignee_kind == "team" and new.assignee not in teams(db):
+        raise UnknownAssignee(N_("There is no team '{team}'. Pick one of the teams, or create it first."),
+                              team=new.assignee)
+    if new.assignee_kind == "person" and unknown_people(db, [new.assignee]):
+        raise UnknownAssignee(N_("There is no account '{name}'. Pick a person who has an account, "
+                                 "or ask an admin to create one first."), name=new.assignee)
+
+
 def create(db: Database, new: NewAssignment, created_by: str) -> int:
     row = new.model_dump(mode="json") | {"created_by": created_by, "created_at": now(), "archived": 0}
     return db["assignments"].insert(row).last_pk
@@ -42,7 +68,12 @@ def create(db: Database, new: NewAssignment, created_by: str) -> int:
 
 def set_team(db: Database, team: str, members: list[str], trainers: list[str] = ()) -> None:
     """Replace a team's members and trainers (user names). A trainer sees the members'
-    sessions and assigns them work."""
+    sessions and assigns them work. Raises UnknownAssignee when a name has no account
+    (nothing is changed then)."""
+    unknown = unknown_people(db, [*members, *trainers])
+    if unknown:
+        raise UnknownAssignee(N_("No account for {names}: a team holds only people who have an account. "
+                                 "Ask an admin to create theirs first."), names=", ".join(unknown))
     team = team.strip()
     rows = {m.strip(): "member" for m in members if m.strip()}
     rows |= {t.strip(): "trainer" for t in trainers if t.strip()}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.support import people
 from simulator import accounts
 from simulator.app import state
 from simulator.store import assignments as work
@@ -61,7 +62,7 @@ def test_a_trainee_cannot_open_another_persons_session(db):
 def test_a_trainer_sees_the_teams_they_train_and_no_one_else(db):
     start(app("ana", roles=("trainee",)))
     start(app("carl", roles=("trainee",)))
-    work.set_team(Store(db).db, "north", ["ana"], trainers=["tess"])
+    people.set_team(Store(db).db, "north", ["ana"], trainers=["tess"])
     at = ok(app("tess", roles=("trainer",)).run())
     ok(at.switch_page("app_pages/history.py").run())
     assert list(at.dataframe[0].value["Trainee"]) == ["ana"]
@@ -137,7 +138,7 @@ def test_an_identity_matches_only_an_existing_account(db):
 def test_a_trainer_reviews_only_the_replies_of_the_teams_they_train(db):
     reply(start(app("ana", roles=("trainee",))), "Ana's reply to review.")
     reply(start(app("carl", roles=("trainee",))), "Carl's reply, not Tess's business.")
-    work.set_team(Store(db).db, "north", ["ana"], trainers=["tess"])
+    people.set_team(Store(db).db, "north", ["ana"], trainers=["tess"])
     at = ok(app("tess", roles=("trainer",)).run())
     ok(at.switch_page("app_pages/review.py").run())
     shown = "\n".join(texts(at)) + "\n".join(str(o) for o in at.selectbox[-1].options)

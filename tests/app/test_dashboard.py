@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support import people
 from simulator.content.library import load_library
 from simulator.judge.grader import Judge
 from simulator.llm.scripted import ScriptedModel
@@ -117,8 +118,8 @@ def test_practice_only_shows_nothing_for_hr_until_practice_is_switched_on(db):
 
 def test_a_trainer_sees_only_the_teams_they_train(db):
     store = Store(db)
-    work.set_team(store.db, "north", ["ana", "dora"], trainers=["tess"])
-    work.set_team(store.db, "south", ["carl"])
+    people.set_team(store.db, "north", ["ana", "dora"], trainers=["tess"])
+    people.set_team(store.db, "south", ["carl"])
     north = work.create(store.db, work.NewAssignment(scenario_id="frozen-card", assignee_kind="team",
                                                      assignee="north", mode="assessment"), "tess")
     work.create(store.db, work.NewAssignment(scenario_id="frozen-card", assignee_kind="person", assignee="carl"), "tess")

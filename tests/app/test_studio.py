@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from simulator.app import state
 from simulator.store import assignments as work
 from simulator.store.repository import Store, list_sessions
 from tests.app.test_pages import app, click, ok
+from tests.support import people
 
 
 def page(name: str):
@@ -78,16 +81,19 @@ def test_try_a_draft_as_a_trial_session(db):
 
 
 def test_assignments_to_a_team_show_first_on_the_practice_page(db):
+    people.ensure_accounts(Store(db).db, ["ben"], ["trainee"])
     at = page("assignments")
     [team] = [t for t in at.text_input if t.label == "Team name"]
     team.set_value("North")
-    [members] = [t for t in at.text_area if t.label.startswith("Members")]
-    members.set_value("trainee\nben")
+    [members] = [m for m in at.multiselect if m.label == "Members"]
+    assert members.options == ["ben", "trainee"], "only people who have an account are offered"
+    members.set_value(["trainee", "ben"])
     [save] = [b for b in at.button if b.label == "Save team"]
     ok(save.click().run())
-    assert work.teams(Store(db).db) == {"North": ["ben", "trainee"]} or work.teams(Store(db).db) == {"North": ["trainee", "ben"]}
-    at.radio[0].set_value("team")
-    [name] = [t for t in at.text_input if t.label == "Name of the person or team"]
+    assert sorted(work.teams(Store(db).db)["North"]) == ["ben", "trainee"]
+    at.radio(key=state.ASSIGN_KIND).set_value("team").run()
+    [name] = [s for s in at.selectbox if s.label == "Team"]
+    assert name.options == ["North"]
     name.set_value("North")
     [assign] = [b for b in at.button if b.label == "Assign"]
     ok(assign.click().run())
@@ -98,6 +104,30 @@ def test_assignments_to_a_team_show_first_on_the_practice_page(db):
     click(practice, "Start this assignment")
     [row] = list_sessions(Store(db).db)
     assert row["assignment_id"] is not None
+
+
+def test_a_person_is_picked_from_the_accounts_and_nothing_is_assigned_to_nobody(db):
+    at = page("assignments")
+    [person] = [s for s in at.selectbox if s.label == "Person"]
+    assert person.options == ["trainee"], "the accounts, nothing else"
+    [assign] = [b for b in at.button if b.label == "Assign"]
+    ok(assign.click().run())
+    assert any("Pick the person or team" in w.value for w in at.warning)
+    assert work.completion(Store(db).db) == []
+
+
+def test_unknown_people_and_teams_are_refused_with_a_message(db):
+    store = Store(db)
+    people.ensure_accounts(store.db, ["trainee"], ["trainee"])
+    with pytest.raises(work.UnknownAssignee, match="No account for nobody"):
+        work.set_team(store.db, "North", ["trainee", "nobody"])
+    assert work.teams(store.db) == {}, "nothing saved"
+    for kind, name, message in (("person", "nobody", "There is no account 'nobody'"),
+                                ("team", "Nowhere", "There is no team 'Nowhere'")):
+        new = work.NewAssignment(scenario_id="frozen-card", assignee_kind=kind, assignee=name)
+        with pytest.raises(work.UnknownAssignee, match=message):
+            work.check(store.db, new)
+    work.check(store.db, work.NewAssignment(scenario_id="frozen-card", assignee_kind="person", assignee="trainee"))
 
 
 def test_a_draft_that_fails_validation_is_not_put_in_the_editor(db):

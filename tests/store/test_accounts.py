@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from tests.support import people
 from simulator import accounts
 from simulator.accounts import AccountError, LoginRefused
 from simulator.store import assignments as work
@@ -70,7 +71,7 @@ def test_who_sees_whom(db):
     trainee = accounts.create_user(db, "ana", PASSWORD, ["trainee"])
     trainer = accounts.create_user(db, "tess", PASSWORD, ["trainer"])
     hr = accounts.create_user(db, "hugo", PASSWORD, ["hr"])
-    work.set_team(db, "north", ["ana", "ben"], trainers=["tess"])
+    people.set_team(db, "north", ["ana", "ben"], trainers=["tess"])
     assert accounts.visible_people(db, trainee) == {"ana"}
     assert accounts.visible_people(db, trainer) == {"tess", "ana", "ben"}
     assert accounts.visible_people(db, hr) is None

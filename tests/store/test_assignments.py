@@ -6,13 +6,14 @@ from datetime import date, timedelta
 import pytest
 from pydantic import ValidationError
 
+from tests.support import people
 from simulator.session import TrainingSession
 from simulator.store import assignments as work
 
 
 def test_a_person_sees_direct_and_team_assignments_due_first(services):
     db = services.store.db
-    work.set_team(db, "Team North", ["ana", "ben"])
+    people.set_team(db, "Team North", ["ana", "ben"])
     later = work.create(db, work.NewAssignment(scenario_id="mini-en", assignee_kind="person", assignee="ana",
                                                due=date.today() + timedelta(days=9)), created_by="tess")
     sooner = work.create(db, work.NewAssignment(scenario_id="mini-en", assignee_kind="team", assignee="Team North",
@@ -25,7 +26,7 @@ def test_a_person_sees_direct_and_team_assignments_due_first(services):
 
 def test_completion_counts_finished_sessions_only(services):
     db = services.store.db
-    work.set_team(db, "Team North", ["ana", "ben"])
+    people.set_team(db, "Team North", ["ana", "ben"])
     assignment = work.create(db, work.NewAssignment(scenario_id="mini-en", assignee_kind="team",
                                                     assignee="Team North"), created_by="tess")
     left = TrainingSession.start(services, "mini-en", trainee="ben", assignment_id=assignment)

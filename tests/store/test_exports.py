@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from click.testing import CliRunner
 
+from tests.support import people
 from simulator import exports
 from simulator.exports import ExportFilter
 from simulator.session import TrainingSession, summarise
@@ -35,7 +36,7 @@ def world(services, judge_model, scenario):
     resolves it); ben: an unfinished assessment session back-dated to OLD_DAY; a session
     ana left early and a trial of a draft (both never exported); team North is ana alone."""
     db = services.store.db
-    assignments.set_team(db, "North", ["ana"])
+    people.set_team(db, "North", ["ana"])
 
     ana = TrainingSession.start(services, "mini-en", trainee="ana", mode="practice")
     judge_model.enqueue(*["garbage"] * 4)  # both criteria fail twice: unscored

@@ -1,0 +1,108 @@
+"""Where a reply's verdict stands, as a page shows it (issue 14, item 1): a reply that is
+being graded is never called unscored, however long its grading takes; a reply nobody
+grades any more is offered for grading again; a verdict shows as soon as it is stored."""
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+
+from simulator import regrade
+from simulator.session import GradingBusy, TrainingSession, grade_state, progress
+from simulator.store import grading
+
+GOOD = json.dumps({"evidence": ["sorry we declined"], "rationale": "You are specific.", "level": 2})
+FEEDBACK = json.dumps({"tip": "Keep going.", "better_reply": "Sorry we declined your card."})
+REPLY = "I am sorry we declined your card: I will unblock it by 5 pm."
+
+
+def age(services, turn_id, minutes):
+    """Pretend the turn was sent `minutes` ago (as when the judge waited behind the customer)."""
+    stamp = (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="milliseconds")
+    services.store.db.execute("update turns set created_at = ?, updated_at = ? where id = ?", [stamp, stamp, turn_id])
+    services.store.db.conn.commit()
+
+
+def blocked_judge(judge_model, release: threading.Event, gates: dict[str, threading.Event] | None = None):
+    """The judge answers once `release` is set; with `gates` (reply -> event), each call
+    waits for the event of the reply it grades (two gradings share one queue)."""
+    def slow(request):
+        text = request.messages[-1].content
+        gate = next((event for reply, event in (gates or {}).items() if reply in text), release)
+        gate.wait(30)
+        return FEEDBACK if request.schema_name == "feedback" else GOOD
+    judge_model.enqueue(*[slow] * 3)
+
+
+def test_a_reply_graded_for_minutes_is_grading_never_unscored(services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en", trainee="ana")
+    release = threading.Event()
+    blocked_judge(judge_model, release)
+    pending = session.submit(REPLY)
+    "".join(pending.stream_customer())
+    turn_id = session.turns()[1]["id"]
+    age(services, turn_id, minutes=10)  # longer than any wait the page used to allow
+    turn = session.turns()[1]
+    assert grade_state(turn) == "grading" and session.grading()
+    assert session.ungraded() == []
+    assert turn_id not in [row["turn_id"] for row in regrade.waiting(services)]
+    try:
+        session.regrade(turn_id)
+        raise AssertionError("a reply being graded was graded a second time")
+    except GradingBusy:
+        pass
+    release.set()
+    assert pending.result().verdict.status == "scored"
+    turn = session.turns()[1]
+    assert grade_state(turn) == "scored" and not session.grading()
+    assert grading.live_turns(services.store.db) == set()  # the claim went with the verdict
+
+
+def test_a_reply_whose_grader_died_is_offered_again(services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en", trainee="ana")
+    release = threading.Event()
+    blocked_judge(judge_model, release)
+    pending = session.submit(REPLY)
+    "".join(pending.stream_customer())
+    turn_id = session.turns()[1]["id"]
+    age(services, turn_id, minutes=10)
+    # The process that held the claim stopped beating (it died): the claim counts for nothing.
+    dead = (datetime.now(UTC) - timedelta(seconds=grading.LIVE_SECONDS + 5)).isoformat(timespec="milliseconds")
+    services.store.db.execute("update grading set beat_at = ?, worker = 'gone'", [dead])
+    services.store.db.conn.commit()
+    assert grade_state(session.turns()[1]) == "missing"
+    assert [t["id"] for t in session.ungraded()] == [turn_id]
+    release.set()
+    pending.result()
+
+
+def test_a_fresh_reply_without_a_claim_yet_is_grading(services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en", trainee="ana")
+    judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    pending = session.submit(REPLY)
+    turn = session.turns()[1]
+    assert grade_state(turn) == "grading"  # the customer is still answering; grading follows
+    "".join(pending.stream_customer())
+    pending.result()
+
+
+def test_progress_changes_when_an_earlier_verdict_arrives_while_a_later_one_is_graded(
+        services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en", trainee="ana")
+    first, second = threading.Event(), threading.Event()
+    later = "Can you tell me what happened at the till?"
+    gates = {REPLY: first, later: second}
+    blocked_judge(judge_model, first, gates)
+    one = session.submit(REPLY)
+    "".join(one.stream_customer())
+    blocked_judge(judge_model, second, gates)
+    two = session.submit(later)
+    "".join(two.stream_customer())
+    drawn = progress(session.turns())
+    assert [grade_state(t) for t in session.turns()] == [None, "grading", "grading"]
+    first.set()
+    one.result()
+    now = progress(session.turns())
+    assert now != drawn, "the page would keep showing the first reply as not graded"
+    assert [grade_state(t) for t in session.turns()] == [None, "scored", "grading"]
+    second.set()
+    two.result()
