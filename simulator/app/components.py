@@ -63,6 +63,19 @@ CHANNEL_NAMES = {"chat": N_("chat"), "email": N_("email"), "voice": N_("voice")}
 ASSIGNEE_KINDS = {"person": N_("person"), "team": N_("team")}
 
 
+#: Streamlit's own date placeholder and multiselect prompt are English: set per language.
+DATE_FORMATS = {"de": "DD.MM.YYYY", "en": "YYYY/MM/DD"}
+
+
+def date_format() -> str:
+    return DATE_FORMATS.get(interface_language(), "YYYY/MM/DD")
+
+
+def choose_prompt() -> str:
+    """The placeholder of a multiselect (Streamlit's default is "Choose options")."""
+    return _("Choose…")
+
+
 def named(names: dict[str, str], value: str | None) -> str:
     """A stored value (a mode, a role, ...) as the interface shows it; unknown values as they are."""
     if value is None:

@@ -28,6 +28,9 @@ from simulator.judge.evidence import address_only, distinct_quotes, invented_quo
 from simulator.judge.sanitise import MARKER, PADDING_COPIES, Sanitised, sanitise
 from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences
 from simulator.judge.verdict import (
+    BETTER_REPLY_MAX,
+    RATIONALE_MAX,
+    TIP_MAX,
     CriterionAnswer,
     CriterionVerdict,
     FeedbackAnswer,
@@ -280,7 +283,7 @@ class _Grading:
             return {c.id: failed.model_copy(update={"max_level": c.max_level}) for c in rubric.criteria}, "", ""
         criteria = {c.id: combine(c, [getattr(answer, c.id)]) for c in rubric.criteria}
         _, shown = self._feedback_words(answer)  # one call for everything: no second try for the words
-        return criteria, wording.complete(shown.tip), wording.complete(shown.better_reply)
+        return criteria, wording.complete(shown.tip, TIP_MAX), wording.complete(shown.better_reply, BETTER_REPLY_MAX)
 
     # -- feedback ---------------------------------------------------------------
 
@@ -299,7 +302,7 @@ class _Grading:
         answer = self._ask_checked(request, FeedbackAnswer, lambda a: "", words=self._feedback_words)
         if isinstance(answer, str):
             return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
-        return wording.complete(answer.tip), wording.complete(answer.better_reply)
+        return wording.complete(answer.tip, TIP_MAX), wording.complete(answer.better_reply, BETTER_REPLY_MAX)
 
     def _feedback_words(self, answer: FeedbackAnswer) -> tuple[str, FeedbackAnswer]:
         """The tip speaks to the trainee; the better reply to the customer. A faulty one is
@@ -386,7 +389,7 @@ def combine(criterion: Criterion, answers: list[CriterionAnswer | str]) -> Crite
     return CriterionVerdict(
         level=level,
         max_level=criterion.max_level,
-        rationale=wording.complete(chosen.rationale),
+        rationale=wording.complete(chosen.rationale, RATIONALE_MAX),
         evidence=usable_evidence(chosen.evidence),
         confidence=round(agreeing / len(answers), 2),
     )

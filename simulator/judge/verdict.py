@@ -13,11 +13,12 @@ Status = Literal["scored", "unscored"]
 # 2-core CPU every generated token costs about 70 ms.
 # Long enough for a complete sentence: at 150 characters answers stopped mid-clause. What
 # still reaches the limit is shortened at a sentence end in code (judge/wording.py).
-Rationale = Annotated[str, Field(max_length=280)]
+RATIONALE_MAX, TIP_MAX, BETTER_REPLY_MAX = 280, 300, 700
+Rationale = Annotated[str, Field(max_length=RATIONALE_MAX)]
 QUOTE_MAX = 120
 Quote = Annotated[str, Field(max_length=QUOTE_MAX)]
-Tip = Annotated[str, Field(max_length=300)]
-BetterReply = Annotated[str, Field(max_length=700)]
+Tip = Annotated[str, Field(max_length=TIP_MAX)]
+BetterReply = Annotated[str, Field(max_length=BETTER_REPLY_MAX)]
 
 
 class CriterionAnswer(BaseModel):

@@ -35,12 +35,15 @@ _THIRD_PERSON = {
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 
 
-def complete(text: str) -> str:
-    """`text` if it ends a sentence; else shortened to its last complete sentence with an
-    ellipsis. A text without any sentence end is shortened at its last clause (comma,
-    semicolon, dash), else at its last whole word, again with an ellipsis: never mid-word."""
+def complete(text: str, limit: int | None = None) -> str:
+    """`text` as it is if it ends a sentence, or if it stays below `limit` (the schema's
+    length limit: a shorter text was ended by the model, which merely left out the full
+    stop). A text that reached the limit was cut there: it is shortened to its last
+    complete sentence with an ellipsis; without any sentence end, at its last clause
+    (comma, semicolon, dash), else at its last whole word, again with an ellipsis. Never
+    mid-word."""
     text = " ".join(text.split())
-    if not text or ends_sentence(text):
+    if not text or ends_sentence(text) or (limit is not None and len(text) < limit - 1):
         return text
     ends = list(_SENTENCE_END.finditer(text))
     if ends:

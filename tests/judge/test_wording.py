@@ -32,18 +32,24 @@ def test_a_complete_text_is_kept():
 
 def test_a_text_cut_mid_sentence_ends_at_its_last_sentence_with_an_ellipsis():
     cut = "You name the customer's frustration. It also provides a simple apology and reassurance that the account is"
-    assert wording.complete(cut) == "You name the customer's frustration. …"
+    assert wording.complete(cut, limit=len(cut)) == "You name the customer's frustration. …"
 
 
 def test_a_long_answer_cut_by_the_length_limit_is_never_shown_mid_word():
     long = ("You acknowledge the frustration in your first sentence and you say what you will do. " * 4)[:280]
-    shown = wording.complete(long)
+    shown = wording.complete(long, limit=280)
     assert shown.endswith("do. …") and len(shown) < len(long)
 
 
 def test_one_unfinished_sentence_is_cut_at_a_clause_or_word_never_inside_a_word():
-    assert wording.complete("You apologise for the delay, which is a sign") == "You apologise for the delay…"
-    assert wording.complete("You apologise for the delay which is a sig") == "You apologise for the delay which is a…"
+    text = "You apologise for the delay, which is a sign"
+    assert wording.complete(text, limit=len(text)) == "You apologise for the delay…"
+    text = "You apologise for the delay which is a sig"
+    assert wording.complete(text, limit=len(text)) == "You apologise for the delay which is a…"
+
+
+def test_a_short_text_without_a_full_stop_was_not_cut_and_is_kept():
+    assert wording.complete("You name the feeling", limit=280) == "You name the feeling"
 
 
 # -- language, voice, script ----------------------------------------------------------------

@@ -68,7 +68,8 @@ if user.has("admin"):
         username = st.text_input(_("User name"))
         name = st.text_input(_("Name"))
         roles = st.multiselect(_("Roles"), list(accounts.ROLES), default=["trainee"],
-                               format_func=components.option_labels(components.ROLE_NAMES))
+                               format_func=components.option_labels(components.ROLE_NAMES),
+                               placeholder=components.choose_prompt())
         password = st.text_input(_("First password (tell it to them; they change it)"), type="password")
         if st.form_submit_button(_("Create")):
             try:
@@ -83,7 +84,8 @@ if user.has("admin"):
         st.markdown(f"**{_('Change roles or reset a password')}**")
         who = st.selectbox(_("User"), [u.username for u in accounts.list_users(db)])
         new_roles = st.multiselect(_("Roles"), list(accounts.ROLES),
-                                   format_func=components.option_labels(components.ROLE_NAMES))
+                                   format_func=components.option_labels(components.ROLE_NAMES),
+                                   placeholder=components.choose_prompt())
         reset = st.text_input(_("New password (leave empty to keep it)"), type="password")
         if st.form_submit_button(_("Save")):
             try:

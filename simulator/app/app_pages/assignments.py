@@ -41,7 +41,7 @@ with st.form(state.ASSIGN_FORM, clear_on_submit=True):
         assignee = st.selectbox(_("Team"), choices, index=None, placeholder=_("Pick a team"),
                                 help=None if choices else _("No teams yet: create one below first."))
     due_col, mode_col = st.columns(2)
-    due = due_col.date_input(_("Due"), value=None)
+    due = due_col.date_input(_("Due"), value=None, format=components.date_format())
     mode = mode_col.radio(_("Mode"), ["practice", "assessment"], horizontal=True,
                           format_func=components.option_labels(components.MODE_NAMES),
                           help=_("Assessment: no coach and no feedback until the end."))
@@ -87,7 +87,8 @@ with st.form(state.TEAM_FORM):
     members = st.multiselect(_("Members"), people, default=teams.get(editing, []) if editing else [],
                              format_func=person_label, placeholder=_("Pick people who have an account"))
     coaches = st.multiselect(_("Trainers (they see the members' sessions)"), trainer_names,
-                             default=[t for t in current_trainers if t in trainer_names], format_func=person_label)
+                             default=[t for t in current_trainers if t in trainer_names], format_func=person_label,
+                             placeholder=components.choose_prompt())
     if st.form_submit_button(_("Save team"), icon=":material/group:"):
         if not team.strip():
             st.warning(_("Give the team a name."))

@@ -65,7 +65,8 @@ def rubric_form(rubric, key: str) -> None:
         a, b = st.columns(2)
         values["language"] = a.selectbox(_("Language of its text"), ["en", "de"],
                                          index=["en", "de"].index(form["language"]))
-        values["grades"] = b.multiselect(_("Grades replies in"), ["en", "de"], form["grades"])
+        values["grades"] = b.multiselect(_("Grades replies in"), ["en", "de"], form["grades"],
+                                         placeholder=components.choose_prompt())
         values["description"] = st.text_area(_("Instructions to the judge"), form["description"], height=120)
         criteria = []
         for i, criterion in enumerate(form["criteria"]):

@@ -31,8 +31,8 @@ with st.form("export_form"):
     rows = st.radio(_("CSV rows"), ["replies", "sessions"], horizontal=True, help=_("XLSX has both sheets."),
                     format_func=components.option_labels(ROWS))
     start, end = st.columns(2)
-    date_from = start.date_input(pgettext("date range", "From"), value=None)
-    date_to = end.date_input(pgettext("date range", "To"), value=None)
+    date_from = start.date_input(pgettext("date range", "From"), value=None, format=components.date_format())
+    date_to = end.date_input(pgettext("date range", "To"), value=None, format=components.date_format())
     team_col, person_col = st.columns(2)
     team = team_col.selectbox(_("Team"), ["", *work.teams(db)],
                               format_func=components.option_labels({"": N_("all")}))
