@@ -6,6 +6,8 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from simulator import regrade
 from simulator.session import GradingBusy, TrainingSession, grade_state, progress
 from simulator.store import grading
@@ -33,23 +35,25 @@ def blocked_judge(judge_model, release: threading.Event, gates: dict[str, thread
     judge_model.enqueue(*[slow] * 3)
 
 
-def test_a_reply_graded_for_minutes_is_grading_never_unscored(services, customer_model, judge_model):
+def sent_while_the_judge_waits(services, judge_model):
+    """A session with one reply whose grading is held until the returned event is set."""
     session = TrainingSession.start(services, "mini-en", trainee="ana")
     release = threading.Event()
     blocked_judge(judge_model, release)
     pending = session.submit(REPLY)
     "".join(pending.stream_customer())
-    turn_id = session.turns()[1]["id"]
+    return session, pending, release, session.turns()[1]["id"]
+
+
+def test_a_reply_graded_for_minutes_is_grading_never_unscored(services, customer_model, judge_model):
+    session, pending, release, turn_id = sent_while_the_judge_waits(services, judge_model)
     age(services, turn_id, minutes=10)  # longer than any wait the page used to allow
     turn = session.turns()[1]
     assert grade_state(turn) == "grading" and session.grading()
     assert session.ungraded() == []
     assert turn_id not in [row["turn_id"] for row in regrade.waiting(services)]
-    try:
+    with pytest.raises(GradingBusy):  # never graded a second time meanwhile
         session.regrade(turn_id)
-        raise AssertionError("a reply being graded was graded a second time")
-    except GradingBusy:
-        pass
     release.set()
     assert pending.result().verdict.status == "scored"
     turn = session.turns()[1]
@@ -58,12 +62,7 @@ def test_a_reply_graded_for_minutes_is_grading_never_unscored(services, customer
 
 
 def test_a_reply_whose_grader_died_is_offered_again(services, customer_model, judge_model):
-    session = TrainingSession.start(services, "mini-en", trainee="ana")
-    release = threading.Event()
-    blocked_judge(judge_model, release)
-    pending = session.submit(REPLY)
-    "".join(pending.stream_customer())
-    turn_id = session.turns()[1]["id"]
+    session, pending, release, turn_id = sent_while_the_judge_waits(services, judge_model)
     age(services, turn_id, minutes=10)
     # The process that held the claim stopped beating (it died): the claim counts for nothing.
     dead = (datetime.now(UTC) - timedelta(seconds=grading.LIVE_SECONDS + 5)).isoformat(timespec="milliseconds")
