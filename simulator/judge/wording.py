@@ -65,9 +65,7 @@ def foreign_characters(text: str) -> list[str]:
     Cyrillic, Greek, Arabic, ...) and unusual symbols. Latin letters with accents pass."""
     odd = []
     for char in text:
-        if char.isascii() and (char.isalnum() or char in _ALLOWED_SYMBOLS):
-            continue
-        if char in _ALLOWED_SYMBOLS:
+        if char in _ALLOWED_SYMBOLS or (char.isascii() and char.isalnum()):
             continue
         if char.isalpha() and "LATIN" in unicodedata.name(char, ""):
             continue
