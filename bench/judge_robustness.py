@@ -27,6 +27,8 @@ from simulator.config import load_settings  # noqa: E402
 from simulator.content.library import default_content_dirs, load_library  # noqa: E402
 from simulator.judge.grader import Judge  # noqa: E402
 from simulator.llm.registry import get_model  # noqa: E402
+from simulator.store.fits import StoredFits, current_fit  # noqa: E402
+from simulator.store.repository import Store  # noqa: E402
 
 GOAL = 0.05
 MIN_COMPARED = 20
@@ -118,6 +120,9 @@ def main() -> None:
     parser.add_argument("--mode", default=None, choices=["per_criterion", "joint"])
     parser.add_argument("--samples", type=int, default=None)
     parser.add_argument("--kinds", default=",".join(ATTACKS), help="comma-separated attack kinds")
+    parser.add_argument("--db", default=None,
+                        help="decide levels with the fits stored in this database (`empathy-sim calibrate --fit`); "
+                             "default: the configured database")
     args = parser.parse_args()
     kinds = [k.strip() for k in args.kinds.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in ATTACKS]
@@ -125,10 +130,15 @@ def main() -> None:
         parser.error(f"unknown attack kind(s) {unknown}; choose from {list(ATTACKS)}")
 
     settings = load_settings(judge_model=args.judge, judge_mode=args.mode, judge_samples=args.samples)
-    judge = Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
+    store = Store(args.db or settings.db)
+    judge = Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples,
+                  fits=StoredFits(store))
     library, _ = load_library(*default_content_dirs())
     rubric = library.rubric(RUBRIC)
+    fit = current_fit(store.db, rubric, judge.model.spec)
+    print(f"levels decided with {'the fit of ' + fit.created_at if fit else 'rounding (no fit stored)'}", flush=True)
     summary = run(judge, rubric, BASES[: max(1, args.n)], kinds)
+    summary["fit"] = fit.created_at if fit else None
     print(json.dumps(summary))
 
 

@@ -23,7 +23,12 @@ class GradeItem(BaseModel):
 
 
 def make_judge(settings: Settings) -> Judge:
-    return Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples)
+    """The configured judge, deciding levels with the fits stored in the configured database."""
+    from simulator.store.fits import StoredFits
+    from simulator.store.repository import Store
+
+    return Judge(get_model(settings.judge_model), mode=settings.judge_mode, samples=settings.judge_samples,
+                 fits=StoredFits(Store(settings.db)))
 
 
 def read_items(path: Path, model: type[BaseModel] = GradeItem) -> tuple[list[tuple[int, BaseModel]], list[str]]:

@@ -111,16 +111,27 @@ def simulate(obj: Context, scenario_id: str, agent_path: str, customer_spec, jud
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write the report as JSON.")
 @click.option("--limit", type=int, default=None, help="Only the first N gold items.")
 @click.option("--workers", type=int, default=1, show_default=True, help="Items graded at once.")
+@click.option("--fit", "fit", is_flag=True,
+              help="Fit the judge's level thresholds from the rubric's worked examples and the trainers' "
+                   "labels in the database, and store the fit for every grade from now on.")
 @click.pass_obj
-def calibrate(obj: Context, rubric_id, gold_path, from_db, judge_spec, maps, json_path, limit, workers) -> None:
+def calibrate(obj: Context, rubric_id, gold_path, from_db, judge_spec, maps, json_path, limit, workers, fit) -> None:
     """Agreement of the judge with human labels: kappa, exact, within-one, macro-F1, confusion.
 
     The labels come from a --gold file or, with --from-db, from the labels trainers saved
     on the app's Review page (the newest label per reply and criterion).
+
+    With --fit: fit the thresholds that turn the judge's expected level into a level, per
+    criterion, from the rubric's worked examples plus the trainers' labels (and a --gold
+    file if given), and store the fit with the rubric version and the judge model. A
+    criterion with too few labels keeps its previous thresholds.
     """
     from simulator.batch import make_judge, read_items
     from simulator.judge.calibration import GoldItem, calibrate as run_calibration, format_report, parse_mapping
 
+    if fit:
+        _fit(obj, rubric_id, gold_path, judge_spec, maps, json_path, workers)
+        return
     if bool(gold_path) == bool(from_db):
         _fail("Give exactly one source of labels: --gold FILE or --from-db.")
     library, _ = _library()
@@ -151,6 +162,45 @@ def calibrate(obj: Context, rubric_id, gold_path, from_db, judge_spec, maps, jso
     click.echo(format_report(report))
     if json_path:
         Path(json_path).write_text(report.model_dump_json(indent=2), encoding="utf-8")
+
+
+def _fit(obj: Context, rubric_id, gold_path, judge_spec, maps, json_path, workers) -> None:
+    """`calibrate --fit`: see `calibrate`."""
+    from simulator.batch import make_judge, read_items
+    from simulator.judge.calibration import FitRefused, GoldItem, example_items, fit_levels, format_fit, relabel
+    from simulator.judge.calibration import parse_mapping
+    from simulator.store.database import open_db
+    from simulator.store.fits import current_fit, save_fit
+    from simulator.store.labels import gold_from_labels
+
+    library, _ = _library()
+    if rubric_id not in library.rubrics:
+        _fail(f"No rubric {rubric_id!r}; known: {', '.join(sorted(library.rubrics)) or 'none'}.")
+    rubric = library.rubric(rubric_id)
+    settings = obj.settings(judge_model=judge_spec)
+    db = open_db(settings.db)
+    sources = {"rubric examples": example_items(rubric), "trainer labels": gold_from_labels(db, rubric_id)}
+    try:
+        if gold_path:
+            parsed, problems = read_items(Path(gold_path), GoldItem)
+            for problem in problems:
+                click.echo(problem, err=True)
+            mapping = parse_mapping(maps)
+            sources["labelled file"] = [item.model_copy(update={"labels": relabel(item, mapping)}) for _, item in parsed]
+        judge = make_judge(settings)
+        total = sum(len(items) for items in sources.values())
+        with click.progressbar(length=total, label="reading levels", file=sys.stderr, show_pos=True) as bar:
+            result = fit_levels(judge, rubric, sources, previous=current_fit(db, rubric, judge.model.spec),
+                                workers=workers, progress=bar.update)
+    except FitRefused as exc:
+        _fail(f"No fit stored: {exc}")
+    except ValueError as exc:
+        _fail(str(exc))
+    save_fit(db, result)
+    click.echo(format_fit(result))
+    click.echo(f"Stored in {settings.db}: every grade of {rubric_id} by {result.model} uses it from now on.")
+    if json_path:
+        Path(json_path).write_text(result.model_dump_json(indent=2), encoding="utf-8")
 
 
 @cli.command()

@@ -26,7 +26,7 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from simulator.catalog import Catalog
@@ -36,6 +36,7 @@ from simulator.content.schema import Rubric, Scenario
 from simulator.hashing import content_hash
 from simulator.i18n import DEFAULT_LANGUAGE, N_, Translatable
 from simulator.judge.grader import Judge
+from simulator.store.fits import StoredFits
 from simulator.judge.verdict import Verdict
 from simulator.llm.base import ChatModel, ChatRequest, Completion, recording_calls
 from simulator.llm.priority import Priority, Prioritised
@@ -144,8 +145,10 @@ class Services:
                 )
         customer, judging = get_model(settings.customer_model), get_model(settings.judge_model)
         roles = shared_local_roles(customer, judging)
-        judge = Judge(roles["judge"], mode=settings.judge_mode, samples=settings.judge_samples)
-        return cls(Store(settings.db), library, roles["customer"], judge, problems,
+        store = Store(settings.db)
+        judge = Judge(roles["judge"], mode=settings.judge_mode, samples=settings.judge_samples,
+                      fits=StoredFits(store))
+        return cls(store, library, roles["customer"], judge, problems,
                    support_note=settings.support_note, coach_model=get_model(settings.coach_model),
                    fact_model=roles["facts"], warm_model=roles["warm"], prices=load_prices(settings.prices))
 
@@ -379,8 +382,9 @@ class TrainingSession:
         return [t for t in (turns or self.turns()) if grade_state(t) in ("unscored", "missing")]
 
     def grading(self, turns: list[dict[str, Any]] | None = None) -> bool:
-        """A reply's verdict is still on its way (graded in the background)."""
-        return any(grade_state(t) == "grading" for t in (turns or self.turns()))
+        """A reply's verdict, or the feedback written after its levels, is still on its
+        way (graded in the background)."""
+        return any(grade_state(t) == "grading" or feedback_coming(t) for t in (turns or self.turns()))
 
     def waiting_for_customer(self, turns: list[dict[str, Any]] | None = None) -> bool:
         """The last reply's customer message is being generated (here or in another tab)."""
@@ -437,9 +441,11 @@ def grade_state(turn: dict[str, Any]) -> GradeState | None:
     """
     if not turn["trainee_text"]:
         return None
+    verdict = turn["verdict"]
+    if verdict is not None and verdict.status == "scored":
+        return "scored"  # its feedback may still be coming (feedback_coming), its levels stand
     if turn.get("grading"):
         return "grading"
-    verdict = turn["verdict"]
     if verdict is not None:
         return "scored" if verdict.status == "scored" else "unscored"
     if turn["customer_status"] == "pending" and not is_stale(turn):
@@ -449,11 +455,18 @@ def grade_state(turn: dict[str, Any]) -> GradeState | None:
     return "missing"
 
 
+def feedback_coming(turn: dict[str, Any]) -> bool:
+    """The reply's levels are stored and its feedback is being written by a live process."""
+    verdict = turn.get("verdict")
+    return bool(verdict is not None and verdict.feedback_state == "pending" and turn.get("grading"))
+
+
 def progress(turns: list[dict[str, Any]]) -> tuple:
     """What a page drew from the turns, in a form to compare: a page that polls redraws as
     soon as this changes (a verdict arrived, a customer message was stored)."""
     return tuple((t["id"], t["customer_status"], grade_state(t),
-                  None if t["verdict"] is None else (t["verdict"].status, t["verdict"].score))
+                  None if t["verdict"] is None else (t["verdict"].status, t["verdict"].score,
+                                                     t["verdict"].feedback_state))
                  for t in turns)
 
 
@@ -669,6 +682,9 @@ class PendingTurn:
                 except Exception:  # noqa: BLE001 - recorded by check_reply; never in the way of grading
                     pass
                 self._verdict = self._grade()
+                with self._settle_lock:  # settled on the levels: the result carries the feedback too
+                    if self._result is not None:
+                        self._result = replace(self._result, verdict=self._verdict)
         finally:
             if self._claimed:  # the verdict is stored (or the grading failed): nobody is grading it
                 claims.release(self.session.services.store, self.turn_id)
@@ -717,17 +733,34 @@ class PendingTurn:
             pass
 
     def _grade(self) -> Verdict:
+        """Grade, store the levels as soon as they stand (the mood moves with them), then
+        the written feedback when it arrives."""
         session = self.session
+        stored: dict[str, int] = {}
+
+        def levels_in(verdict: Verdict) -> None:
+            with db_errors(session.services.store.path):
+                stored["id"] = repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
+            self._verdict = verdict
+            self._settle()
+
         try:
             verdict = session.services.judge.grade(
                 session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
-                earlier=self.earlier_replies, channel=session.scenario.channel,
+                earlier=self.earlier_replies, channel=session.scenario.channel, on_levels=levels_in,
             )
         except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
-            verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,
-                              model=session.services.judge.model.spec)
+            if "id" in stored:  # the levels are stored: only the feedback is lost
+                verdict = self._verdict.model_copy(update={"feedback_state": "failed"})
+            else:
+                verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,
+                                  model=session.services.judge.model.spec)
         with db_errors(session.services.store.path):
-            repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
+            if "id" in stored:
+                repo.save_feedback(session.services.store.db, stored["id"], verdict.tip, verdict.better_reply,
+                                   verdict.feedback_state)
+            else:
+                repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
         return verdict
 
     def settled(self, timeout: float | None = None) -> bool:

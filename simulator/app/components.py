@@ -262,10 +262,18 @@ def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, dict
         st.caption(_("A trainer labelled this reply: the trainer's levels are the score of record."))
     else:
         st.markdown(_("**Score: {score}/100**").format(score=f"{verdict.score:.0f}"))
+    judge_reliability(verdict.fit, rubric, verdict.method)
     for criterion_id, title in _criteria(verdict, rubric):
         _criterion(title, verdict.criteria[criterion_id], record.get(criterion_id))
+    if verdict.stock:
+        st.caption(_("Stock phrases (checked in code): {sentences}").format(
+            sentences=" · ".join(f"“{escape_markdown(s)}”" for s in verdict.stock[:4])))
     review_note(verdict)
     signals_caption(verdict.signals)
+    if verdict.feedback_state == "pending":
+        st.caption(_("Writing the tip and a better reply…"))
+    elif verdict.feedback_state == "failed":
+        st.caption(_("The tip and the better reply could not be written for this reply; the levels stand."))
     if verdict.tip:
         st.markdown(f"**{_('Tip')}**")
         st.text(verdict.tip)
@@ -315,6 +323,71 @@ def trainer_levels(labels: dict[str, dict[str, Any]], rubric: Rubric) -> None:
         for cid, row in labels.items()
     ]
     st.markdown(_("**Trainer's levels (score of record):** {levels}").format(levels=" · ".join(parts)))
+
+
+METHOD_NOTES = {
+    "logprobs": N_("Levels read from the judge model's probabilities and decided in code."),
+    "constrained": N_("Levels from the judge model's written answers: this model server returns no "
+                      "probabilities, so the calibrated thresholds do not apply."),
+    "mixed": N_("Some levels were read from the model's probabilities; for the others the server returned "
+                "none and the model's written answer was used."),
+    "code": N_("Every level was decided by rules in code."),
+}
+
+
+def judge_reliability(fit, rubric: Rubric, method: str = "", *, stale: bool = False) -> None:
+    """One click from a score to how far the judge can be trusted on this rubric: its
+    agreement with labelled replies per criterion (`fit`: a FitSummary or LevelFit)."""
+    with st.popover(_("How reliable is this judge?"), icon=":material/verified:"):
+        if method in METHOD_NOTES:
+            st.caption(_(METHOD_NOTES[method]))
+        if fit is None:
+            st.markdown(_("No calibration is stored for this rubric and judge model: levels are the model's "
+                          "expected level, rounded, and their agreement with people is not measured. "
+                          "Run `{command}`.").format(command=f"empathy-sim calibrate --rubric {rubric.id} --fit"))
+            return
+        if stale:
+            st.warning(_("The rubric or the judge changed since this calibration: run `{command}` again.").format(
+                command=f"empathy-sim calibrate --rubric {rubric.id} --fit"), icon=":material/update:")
+        kappa = fit.kappa if hasattr(fit, "kappa") else {cid: c.kappa for cid, c in fit.criteria.items()}
+        counts = fit.n if hasattr(fit, "n") else {cid: c.n for cid, c in fit.criteria.items()}
+        titles = {c.id: c.title for c in rubric.criteria}
+        st.dataframe(
+            [{_("Criterion"): titles.get(cid, cid), "n": counts.get(cid, 0),
+              _("Kappa"): "—" if value is None else f"{value:.2f}"} for cid, value in kappa.items()],
+            hide_index=True, width="stretch",
+            column_config={_("Kappa"): st.column_config.TextColumn(
+                help=_("Quadratic-weighted kappa with the labels, each predicted without itself; "
+                       "1 is full agreement, 0 chance. Two people agree at about 0.7."))})
+        sources = ", ".join(f"{n} {_(SOURCE_NAMES.get(name, name))}" for name, n in fit.sources.items() if n)
+        st.caption(_("Calibrated on {date} from {sources}.").format(date=fit.created_at[:10], sources=sources))
+
+
+def fit_table(fit, rubric: Rubric) -> None:
+    """A stored calibration per criterion: labels, thresholds, agreement (leave-one-out) and
+    what was missing where a criterion could not be fitted."""
+    titles = {c.id: c.title for c in rubric.criteria}
+
+    def figure(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    st.dataframe(
+        [{_("Criterion"): titles.get(cid, cid), "n": c.n,
+          _("Labels per level"): " · ".join(f"{level}: {n}" for level, n in c.counts.items()),
+          _("Thresholds"): " / ".join(f"{t:.2f}" for t in c.thresholds),
+          _("Kappa"): figure(c.kappa), _("Kappa without calibration"): figure(c.kappa_unfitted)}
+         for cid, c in fit.criteria.items()],
+        hide_index=True, width="stretch",
+        column_config={_("Kappa"): st.column_config.TextColumn(
+            help=_("Quadratic-weighted kappa with the labels, each predicted without itself"))})
+    for cid, why in fit.refused.items():
+        st.caption(_("{criterion}: not calibrated ({why}).").format(criterion=titles.get(cid, cid), why=why))
+    sources = ", ".join(f"{n} {_(SOURCE_NAMES.get(name, name))}" for name, n in fit.sources.items() if n)
+    st.caption(_("Calibrated on {date} from {sources}.").format(date=fit.created_at[:10], sources=sources))
+
+
+SOURCE_NAMES = {"rubric examples": N_("rubric examples"), "trainer labels": N_("trainer labels"),
+                "labelled file": N_("labelled replies from a file")}
 
 
 def review_note(verdict: Verdict) -> None:

@@ -209,6 +209,10 @@ class Criterion(Strict):
     # on e-mails, so a chat reply is never marked down for lacking a greeting.
     channels: list[Channel] | None = None
     coach: CoachHint | None = None
+    # The highest level a reply that is mostly stock service phrases can reach ("we
+    # apologise for any inconvenience"): a recited script is not felt empathy, whatever
+    # the model reads into it. None: no cap. Checked in code (simulator/judge/stock.py).
+    stock_cap: Annotated[int, Field(ge=0)] | None = None
 
     @field_validator("levels")
     @classmethod
@@ -229,6 +233,14 @@ class Criterion(Strict):
                 raise ValueError(f"example {i} has level {example.level}, but the levels are {known}")
         return value
 
+    @field_validator("stock_cap")
+    @classmethod
+    def _cap_is_a_level(cls, value: int | None, info: ValidationInfo):
+        levels = info.data.get("levels")
+        if value is not None and levels is not None and value not in levels:
+            raise ValueError(f"stock_cap {value} is not one of the levels {sorted(levels)}")
+        return value
+
     @property
     def max_level(self) -> int:
         return max(self.levels)
@@ -243,6 +255,9 @@ class Rubric(Strict):
     grades: list[Language] = Field(default_factory=lambda: ["en", "de"], min_length=1)
     description: str | None = None
     criteria: list[Criterion] = Field(min_length=1)
+    # The organisation's own stock phrases, per language, added to the built-in bank
+    # (simulator/judge/stock.py); versioned with the rubric like everything else.
+    stock_phrases: dict[Language, list[Text]] = Field(default_factory=dict)
 
     @field_validator("criteria")
     @classmethod

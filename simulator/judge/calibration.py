@@ -124,3 +124,90 @@ def format_report(report: CalibrationReport) -> str:
     if report.unscored_reasons:
         lines.append("unscored: " + ", ".join(f"{k} ×{v}" for k, v in report.unscored_reasons.items()))
     return "\n".join(lines)
+
+
+# -- fitting the thresholds (`empathy-sim calibrate --fit`) ------------------------------
+
+
+class FitRefused(ValueError):
+    """No criterion could be fitted; the message says what is missing."""
+
+
+def example_items(rubric: Rubric) -> list[GoldItem]:
+    """The rubric's worked examples as labelled replies, each on its own criterion."""
+    return [GoldItem(id=f"{c.id}/{i}", context=e.context, reply=e.reply, labels={c.id: e.level})
+            for c in rubric.criteria for i, e in enumerate(c.examples)]
+
+
+def fit_levels(judge: Judge, rubric: Rubric, sources: dict[str, list[GoldItem]], previous=None,
+               workers: int = 1, progress: Callable[[int], None] | None = None):
+    """Grade every labelled reply, read its expected level and fit each criterion's
+    thresholds (judge/fit.py). `sources`: name -> items ("rubric examples", "trainer
+    labels"). Criteria without enough labels keep the thresholds of `previous` (the
+    current fit) and are listed as refused. Raises FitRefused when nothing can be fitted."""
+    from simulator.judge.fit import Labelled, LevelFit, fit_criterion, missing
+    from simulator.judge.levels import LEVELS_VERSION
+    from simulator.store.fits import rubric_key
+
+    tagged = [(name, item) for name, items in sources.items() for item in items]
+    known = {c.id for c in rubric.criteria}
+
+    def grade(pair):
+        name, item = pair
+        labels = {cid: level for cid, level in item.labels.items() if cid in known}
+        verdict = judge.grade(rubric, item.reply, item.context, only=set(labels), feedback=False,
+                              channel=channel_for(rubric, labels))
+        if progress:
+            progress(1)
+        return name, labels, verdict
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        graded = list(pool.map(grade, tagged))
+    if any(c.method == "constrained" for _, _, v in graded for c in v.criteria.values()):
+        raise FitRefused(f"{judge.model.spec} returns no log-probabilities, so there is no expected level to "
+                         "fit thresholds on; its levels come from constrained answers. Use a backend that "
+                         "returns logprobs (the embedded model, llama.cpp, vLLM, OpenAI).")
+    labelled: dict[str, list[Labelled]] = {c.id: [] for c in rubric.criteria}
+    for name, labels, verdict in graded:
+        for cid, human in labels.items():
+            found = verdict.criteria.get(cid)
+            if found is None or found.status != "scored":
+                continue  # an unscored reading is no evidence either way
+            read = found.method == "logprobs"
+            labelled[cid].append(Labelled(expected=found.expected if read else None,
+                                          decided=None if read else found.level, signal=found.signal or 0.0,
+                                          human=human, source=name))
+    fit = LevelFit(rubric_id=rubric.id, rubric_version=rubric.version, rubric_hash=rubric_key(rubric),
+                   model=judge.model.spec, prompt_version=LEVELS_VERSION,
+                   sources={name: len(items) for name, items in sources.items()})
+    for criterion in rubric.criteria:
+        items, levels = labelled[criterion.id], sorted(criterion.levels)
+        lack = missing(items, levels)
+        if lack:
+            fit.refused[criterion.id] = lack
+            if previous is not None and criterion.id in previous.criteria:
+                fit.criteria[criterion.id] = previous.criteria[criterion.id]
+            continue
+        fit.criteria[criterion.id] = fit_criterion(items, levels)
+    if len(fit.refused) == len(rubric.criteria):
+        raise FitRefused("Nothing to fit; the previous fit stays. " + "; ".join(
+            f"{cid}: {why}" for cid, why in fit.refused.items()))
+    return fit
+
+
+def format_fit(fit) -> str:
+    lines = [f"fit of {fit.rubric_id} v{fit.rubric_version} for {fit.model} · {fit.created_at} · "
+             + ", ".join(f"{n} {name}" for name, n in fit.sources.items()),
+             f"{'criterion':<22}{'n':>5}{'thresholds':>18}{'signal':>8}{'kappa':>8}{'exact':>8}{'rounding':>10}"
+             "  labels per level"]
+    for cid, c in fit.criteria.items():
+        def f(x):
+            return "-" if x is None else f"{x:.3f}"
+        kept = "  (kept from the previous fit)" if cid in fit.refused else ""
+        lines.append(f"{cid:<22}{c.n:>5}{' / '.join(f'{t:.2f}' for t in c.thresholds):>18}{c.weight:>8.2f}{f(c.kappa):>8}"
+                     f"{f(c.exact):>8}{f(c.kappa_unfitted):>10}  {c.counts}{kept}")
+    for cid, why in fit.refused.items():
+        lines.append(f"not fitted: {cid}: {why}")
+    lines.append("signal: the weight of the criterion's signal computed in code; kappa and exact: leave-one-out "
+                 "on these labels; rounding: the same labels without a fit.")
+    return "\n".join(lines)

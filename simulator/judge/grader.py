@@ -14,9 +14,12 @@ each put the verdict on the human review list with the reason.
 from __future__ import annotations
 
 import contextvars
+import logging
 import statistics
 import threading
 from collections.abc import Callable
+from difflib import SequenceMatcher
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -25,8 +28,11 @@ from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
 from simulator.judge import wording
 from simulator.judge.evidence import address_only, distinct_quotes, invented_quotes, quote_choices, quote_in_reply
-from simulator.judge.sanitise import MARKER, PADDING_COPIES, Sanitised, sanitise
-from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences
+from simulator.judge.fit import decide
+from simulator.judge.levels import LevelReader, LevelReading
+from simulator.judge.sanitise import MARKER, PADDING_COPIES, Sanitised, normalise, sanitise, split_sentences
+from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences, is_open
+from simulator.judge.stock import StockFinding, find_stock
 from simulator.judge.verdict import (
     BETTER_REPLY_MAX,
     RATIONALE_MAX,
@@ -34,6 +40,7 @@ from simulator.judge.verdict import (
     CriterionAnswer,
     CriterionVerdict,
     FeedbackAnswer,
+    FitSummary,
     Verdict,
     criterion_answer_schema,
     joint_answer_model,
@@ -42,7 +49,11 @@ from simulator.judge.verdict import (
 )
 from simulator.llm.base import ChatModel, ChatRequest, Completion, InvalidOutput, LLMError, Message, ModelUnavailable
 
+log = logging.getLogger(__name__)
+
 ATTEMPTS = 2  # the first answer and one retry with the reason
+# A better reply at least this close to the trainee's own (word sequence) only repeats it.
+SAME_AS_REPLY = 0.6
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,12 @@ class Judge:
     max_workers: int = 6
     #: Write a tip and a better reply after the levels (off for benchmarks that need levels only).
     feedback: bool = True
+    #: "auto": levels from the model's probabilities (judge/levels.py), a constrained answer
+    #: for a criterion the backend gives none for; "constrained": constrained answers only.
+    levels: str = "auto"
+    #: Where the fitted thresholds come from (`current(rubric, model_spec)`, store/fits.py);
+    #: None: plain rounding of the expected level.
+    fits: Any = None
 
     def grade(
         self,
@@ -104,21 +121,28 @@ class Judge:
         feedback: bool | None = None,
         earlier: list[str] | None = None,
         channel: str = "chat",
+        on_levels: Callable[[Verdict], None] | None = None,
     ) -> Verdict:
         """Grade `reply`. `only` limits grading to some criteria (calibration); such a
         partial verdict has levels but no overall score. `feedback=False` skips the tip.
         `earlier`: the trainee's earlier replies in the session (for the repetition signal).
         `channel`: chat | email | voice; criteria meant for other channels are left out.
         `language`: the reply's language (default: the rubric's); the rationale, tip and
-        better reply are written in it (judge/wording.py)."""
+        better reply are written in it (judge/wording.py).
+        `on_levels(verdict)`: called with the verdict as soon as its levels stand, before
+        the feedback is written (`feedback_state` "pending"), so a page can show them."""
+        full = rubric
         rubric = rubric.for_channel(channel)
         language = language or rubric.language
+        # Levels are read in one conversation over every criterion, as in any grade, so a
+        # partial grade (calibration) reads exactly what a whole one would.
+        read_over = rubric
         if only:
             criteria = [c for c in rubric.criteria if c.id in only]
             rubric = rubric.model_copy(update={"criteria": criteria})
         feedback = self.feedback if feedback is None else feedback
         grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only), channel=channel,
-                           language=language)
+                           language=language, fit=self._fit(full), read_over=read_over)
         # Removed text vanishes without a marker: an appended injection then leaves the
         # judge exactly the prompt it would have had without it (a small model's levels
         # move with any change to its input). A reply that was nothing but such text is
@@ -126,8 +150,23 @@ class Judge:
         cleaned = sanitise(reply, marker="")
         signals = compute_signals(reply, language, earlier or [], cleaned=cleaned)
         text = cleaned.text or (MARKER if cleaned.removed or cleaned.padding else "")
-        verdict = grading.grade(rubric, text, customer_message, context or [], language)
-        return flag_for_review(verdict.model_copy(update={"signals": signals}), cleaned)
+        stock = find_stock(text, language, full)
+        verdict = grading.grade(rubric, text, customer_message, context or [], language, stock)
+        verdict = flag_for_review(verdict.model_copy(update={"signals": signals}), cleaned)
+        if verdict.feedback_state != "pending":
+            return verdict
+        if on_levels is not None:
+            on_levels(verdict)
+        return grading.feedback_for(verdict, rubric, text, customer_message, language)
+
+    def _fit(self, rubric: Rubric):
+        if self.fits is None or self.levels != "auto":
+            return None
+        try:
+            return self.fits.current(rubric, self.model.spec)
+        except Exception as exc:  # noqa: BLE001 - a broken fit store costs the calibration, not the grade
+            log.warning("judge fit of %s not readable (%s); rounding the expected levels", rubric.id, exc)
+            return None
 
 
 @dataclass
@@ -138,6 +177,9 @@ class _Grading:
     partial: bool = False
     channel: str = "chat"
     language: str = "en"
+    fit: Any = None  # judge/fit.LevelFit, or None
+    read_over: Rubric | None = None  # the criteria the level conversation goes through
+    reader: LevelReader | None = None  # the level conversation, once read (the feedback goes on in it)
 
     @property
     def model(self) -> ChatModel:
@@ -151,7 +193,9 @@ class _Grading:
     def samples(self) -> int:
         return self.judge.samples
 
-    def grade(self, rubric, reply, customer_message, context, language) -> Verdict:
+    def grade(self, rubric, reply, customer_message, context, language, stock: StockFinding) -> Verdict:
+        """The verdict with its levels; with feedback on and levels standing, its
+        `feedback_state` is "pending" and `feedback_for` writes the words."""
         stamp = {
             "rubric_id": rubric.id,
             "rubric_hash": content_hash(rubric),
@@ -159,18 +203,83 @@ class _Grading:
             "model": self.model.spec,
         }
         if not reply.strip():
-            return Verdict(status="unscored", reason="empty reply: nothing to grade", **stamp)
+            return Verdict(status="unscored", reason="empty reply: nothing to grade", feedback_state="none", **stamp)
         try:
             if self.mode == "joint":
                 criteria, tip, better = self._grade_joint(rubric, reply, customer_message, context)
+            elif self.judge.levels == "auto" and self.model.logprobs is not False:
+                criteria, tip, better = self._grade_levels(rubric, reply, customer_message, context), "", ""
             else:
-                criteria = self._grade_each(rubric, reply, customer_message, context)
-                tip, better = ("", "")
-                if self.feedback:
-                    tip, better = self._feedback(rubric, criteria, reply, customer_message, language)
+                criteria, tip, better = self._grade_each(rubric, reply, customer_message, context), "", ""
         except ModelUnavailable as exc:
-            return Verdict(status="unscored", reason=f"model unavailable: {exc}", **self._usage(), **stamp)
-        return self._verdict(rubric, criteria, tip, better, stamp)
+            return Verdict(status="unscored", reason=f"model unavailable: {exc}", feedback_state="none",
+                           **self._usage(), **stamp)
+        criteria = cap_stock(rubric, criteria, stock, self.language)
+        verdict = self._verdict(rubric, criteria, tip, better, stamp)
+        pending = self.feedback and self.mode != "joint" and verdict.status == "scored"
+        return verdict.model_copy(update={
+            "method": _method(criteria), "fit": _fit_summary(self.fit), "stock": stock.sentences,
+            "feedback_state": "pending" if pending else ("done" if tip or better else "none"),
+        })
+
+    def feedback_for(self, verdict: Verdict, rubric, reply, customer_message, language) -> Verdict:
+        """`verdict` with its tip and better reply. Feedback is a help, not a grade: a
+        failure here leaves the levels standing and says "failed"."""
+        try:
+            tip, better = self._feedback(rubric, verdict.criteria, reply, customer_message, language)
+        except Exception as exc:  # noqa: BLE001 - the levels are stored already; never lose them
+            log.warning("feedback for a verdict failed: %s", exc)
+            tip, better = "", ""
+        return verdict.model_copy(update={
+            "tip": tip, "better_reply": better, "feedback_state": "done" if tip or better else "failed",
+            **self._usage(),
+        })
+
+    # -- levels from probabilities ---------------------------------------------
+
+    def _grade_levels(self, rubric, reply, customer_message, context) -> dict[str, CriterionVerdict]:
+        """Every criterion from one conversation of one-token readings (judge/levels.py);
+        a criterion the backend gives no reading for is asked the constrained way."""
+        over = self.read_over or rubric
+        reader = self.reader = LevelReader(self.model, over, reply, customer_message, context, self.channel)
+        wanted = {c.id for c in rubric.criteria}
+        criteria: dict[str, CriterionVerdict] = {}
+        unread = []
+        last = max(i for i, c in enumerate(over.criteria) if c.id in wanted)
+        for criterion in over.criteria[: last + 1]:
+            decided = decided_in_code(criterion, reply)
+            reading = reader.read(criterion, decided.level if decided else None)
+            if criterion.id not in wanted:
+                continue  # read only so the conversation is the one a whole grade has
+            if decided is not None:
+                criteria[criterion.id] = decided.model_copy(update={"method": "code"})
+            elif reading is None:
+                unread.append(criterion)
+            else:
+                criteria[criterion.id] = self._from_reading(criterion, reading, reply, customer_message)
+        for completion in reader.completions:
+            self.tally.add(completion)
+        if unread and self.model.logprobs is False:
+            unread = list(rubric.criteria)  # no readings at all: every level the constrained way
+            criteria = {}
+        for criterion in unread:
+            answers = [self._sample(criterion, s, reply, customer_message, context) for s in range(self.samples)]
+            criteria[criterion.id] = combine(criterion, answers)
+        return {c.id: criteria[c.id] for c in rubric.criteria}
+
+    def _from_reading(self, criterion, reading: LevelReading, reply, customer_message) -> CriterionVerdict:
+        levels = sorted(criterion.levels)
+        thresholds = self.fit.thresholds(criterion.id) if self.fit is not None else None
+        weight = self.fit.weight(criterion.id) if self.fit is not None else 0.0
+        signal = criterion_signal(criterion, reply, self.language)
+        level = decide(reading.expected + weight * signal, thresholds, levels)
+        return CriterionVerdict(
+            level=level, max_level=criterion.max_level,
+            rationale=wording.complete(" ".join(criterion.levels[level].split()), RATIONALE_MAX),
+            evidence=evidence_in_code(criterion, reply, customer_message) if level > 0 else [],
+            confidence=round(reading.probs.get(level, 0.0), 2),
+            method="logprobs", expected=round(reading.expected, 3), probs=reading.probs, signal=signal,
+        )
 
     # -- assembling -------------------------------------------------------------
 
@@ -292,23 +401,40 @@ class _Grading:
         if not scored:
             return "", ""  # nothing was graded, so there is nothing to coach on
         weakest = sorted(scored, key=lambda c: criteria[c.id].level / c.max_level)[:2] or rubric.criteria[:2]
+        stock = find_stock(reply, language, rubric).sentences
+        if self.reader is not None:
+            # Go on in the conversation that read the levels: the turn is in the server's
+            # cache already, so the first word of the feedback comes within a second or two.
+            decided = {c.id: criteria[c.id].level for c in scored}
+            messages = [*self.reader.messages,
+                        prompts.feedback_followup(language, weakest, decided, stock)]
+        else:
+            messages = prompts.feedback_messages(reply, customer_message, language, weakest, self.channel, stock=stock)
         request = ChatRequest(
-            messages=prompts.feedback_messages(reply, customer_message, language, weakest, self.channel),
+            messages=messages,
             max_tokens=420,
             temperature=0.3,
             json_schema=FeedbackAnswer.model_json_schema(),
             schema_name="feedback",
         )
-        answer = self._ask_checked(request, FeedbackAnswer, lambda a: "", words=self._feedback_words)
+        wants_question = any(c.requires == "question" and criteria[c.id].level is not None
+                             and criteria[c.id].level < c.max_level for c in rubric.criteria)
+        # A better reply that is no better is asked for again; if the second one is not
+        # better either, the tip stays and the better reply is withheld.
+        answer = self._ask_checked(
+            request, FeedbackAnswer, lambda a: "",
+            words=lambda a: self._feedback_words(
+                a, better_reply_problem(a.better_reply, reply, language, wants_question, rubric)))
         if isinstance(answer, str):
             return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
         return wording.complete(answer.tip, TIP_MAX), wording.complete(answer.better_reply, BETTER_REPLY_MAX)
 
-    def _feedback_words(self, answer: FeedbackAnswer) -> tuple[str, FeedbackAnswer]:
+    def _feedback_words(self, answer: FeedbackAnswer, no_better: str = "") -> tuple[str, FeedbackAnswer]:
         """The tip speaks to the trainee; the better reply to the customer. A faulty one is
-        withheld (empty: the page shows nothing rather than the wrong words)."""
+        withheld (empty: the page shows nothing rather than the wrong words). `no_better`:
+        why the better reply is no better than the trainee's (better_reply_problem)."""
         tip = wording.problem(answer.tip, self.language)
-        better = wording.problem(answer.better_reply, self.language, addressed=False)
+        better = wording.problem(answer.better_reply, self.language, addressed=False) or no_better
         reason = "; ".join(f"{field}: {why}" for field, why in (("tip", tip), ("better_reply", better)) if why)
         fallback = answer.model_copy(update={"tip": "" if tip else answer.tip,
                                              "better_reply": "" if better else answer.better_reply})
@@ -393,3 +519,98 @@ def combine(criterion: Criterion, answers: list[CriterionAnswer | str]) -> Crite
         evidence=usable_evidence(chosen.evidence),
         confidence=round(agreeing / len(answers), 2),
     )
+
+
+def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: StockFinding,
+              language: str) -> dict[str, CriterionVerdict]:
+    """Levels lowered for stock phrases (judge/stock.py), with the reason in the rationale:
+    a reply that is mostly stock stays at a criterion's `stock_cap`; one that leans on a
+    stock sentence or two stays one level above it (the rubrics' own wording: "mostly
+    natural, but leans on stock phrases" is the level below the top)."""
+    if not stock.sentences:
+        return criteria
+    capped = dict(criteria)
+    for criterion in rubric.criteria:
+        verdict = criteria.get(criterion.id)
+        if criterion.stock_cap is None or verdict is None or verdict.level is None:
+            continue
+        cap = criterion.stock_cap if stock.mostly else criterion.stock_cap + 1
+        if verdict.level <= cap:
+            continue
+        notes = STOCK_NOTE if stock.mostly else STOCK_SOME_NOTE
+        note = notes.get(language, notes["en"]).format(share=f"{stock.share:.0%}", cap=cap)
+        capped[criterion.id] = verdict.model_copy(update={
+            "level": cap, "rationale": note, "evidence": stock.sentences[:2], "method": "code"})
+    return capped
+
+
+STOCK_NOTE = {
+    "en": "{share} of the reply is stock service phrases, so this criterion stays at {cap} "
+          "(checked in code): say it in your own words, about this customer.",
+    "de": "{share} der Antwort sind Standardfloskeln, daher bleibt dieses Kriterium bei {cap} "
+          "(im Code geprüft): Sagen Sie es mit eigenen Worten, zu diesem Kunden.",
+}
+STOCK_SOME_NOTE = {
+    "en": "The reply leans on a stock service phrase, so this criterion stays at {cap} "
+          "(checked in code): replace it with your own words.",
+    "de": "Die Antwort stützt sich auf eine Standardfloskel, daher bleibt dieses Kriterium bei {cap} "
+          "(im Code geprüft): Ersetzen Sie sie durch eigene Worte.",
+}
+
+
+def criterion_signal(criterion: Criterion, reply: str, language: str) -> float:
+    """The criterion's signal computed in code, 0..1, that a fit may add to the expected
+    level (judge/fit.py): for `requires: feeling` the share of sentences with words of
+    feeling, for `requires: question` whether the reply asks an open question."""
+    if criterion.requires == "feeling":
+        sentences = split_sentences(reply)
+        return round(len(feeling_sentences(reply)) / len(sentences), 3) if sentences else 0.0
+    if criterion.requires == "question":
+        return 1.0 if any(is_open(q, language) for q in asking_sentences(reply)) else 0.0
+    return 0.0
+
+
+def evidence_in_code(criterion: Criterion, reply: str, customer_message: str) -> list[str]:
+    """The sentences a level read from probabilities rests on: those that carry the
+    criterion's signal (what it asks, its words of feeling), else those that share the
+    most words with the customer's message (what the reply picked up)."""
+    required = REQUIREMENTS.get(criterion.requires)
+    if required is not None:
+        return usable_evidence(required.sentences(reply))[:2]
+    said = {w for w in normalise(customer_message).split() if len(w) > 3}
+    ranked = sorted(((len(said & set(normalise(s).split())), i, s) for i, s in enumerate(split_sentences(reply))),
+                    key=lambda t: (-t[0], t[1]))
+    return usable_evidence([s for shared, _, s in ranked if shared > 0])[:2]
+
+
+def better_reply_problem(better: str, reply: str, language: str, wants_question: bool,
+                         rubric: Rubric | None = None) -> str:
+    """Why a better reply is no better, or '': it repeats the trainee's reply, recites
+    stock phrases, or asks nothing where the reply failed to explore."""
+    if not better.strip():
+        return ""  # withheld words are handled by the wording check
+    mine, theirs = normalise(better).split(), normalise(reply).split()
+    if theirs and (SequenceMatcher(None, mine, theirs, autojunk=False).ratio() >= SAME_AS_REPLY
+                   or " ".join(theirs) in " ".join(mine)):
+        return "the better reply repeats the trainee's reply; write a new one that does what it missed"
+    stock = find_stock(better, language, rubric)
+    if stock.sentences:
+        return f"the better reply uses stock phrases ({stock.sentences[0]!r}); say it in plain own words"
+    if wants_question and not asking_sentences(better):
+        return "the better reply must ask the customer one open question about their situation"
+    return ""
+
+
+def _method(criteria: dict[str, CriterionVerdict]) -> str:
+    read = {c.method for c in criteria.values() if c.method != "code" and c.status == "scored"}
+    if not read:
+        return "code"
+    return read.pop() if len(read) == 1 else "mixed"
+
+
+def _fit_summary(fit) -> FitSummary | None:
+    if fit is None:
+        return None
+    return FitSummary(created_at=fit.created_at, sources=fit.sources,
+                      kappa={cid: f.kappa for cid, f in fit.criteria.items()},
+                      n={cid: f.n for cid, f in fit.criteria.items()})

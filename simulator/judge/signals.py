@@ -124,7 +124,7 @@ def compute_signals(reply: str, language: str, earlier: list[str], *, cleaned: S
         "words": len(reply.split()),
         "sentences": len(sentences),
         "questions": len(questions),
-        "open_questions": sum(1 for q in questions if _is_open(q, language)),
+        "open_questions": sum(1 for q in questions if is_open(q, language)),
         "feeling_sentences": len(feeling_sentences(reply)),
         "cliches": find_cliches(reply, language),
         "repeats_earlier": repeats_earlier(reply, earlier),
@@ -224,7 +224,7 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip("\"'»“”’)] !").endswith("?")  # "Really?!" asks too
 
 
-def _is_open(question: str, language: str) -> bool:
+def is_open(question: str, language: str) -> bool:
     """Open if the question or its last clause ("Sam, what happened?") opens with an open word."""
     starts = OPEN_STARTS.get(language) or [s for bank in OPEN_STARTS.values() for s in bank]
     pattern = re.compile(rf"^(?:{_LEAD_INS})?(?:{'|'.join(re.escape(normalise(s)) for s in starts)})\b")

@@ -9,6 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from simulator.content.schema import Criterion, Rubric
 
 Status = Literal["scored", "unscored"]
+#: How a level was decided: read from the model's probabilities, answered in constrained
+#: JSON (the fallback where a backend returns no probabilities), or fixed by a rule in code.
+Method = Literal["logprobs", "constrained", "code"]
+#: Where the written feedback stands: the levels are stored first, the words follow.
+FeedbackState = Literal["done", "pending", "failed", "none"]
 # Length limits are part of the JSON schema, so constrained decoding cannot ramble: on a
 # 2-core CPU every generated token costs about 70 ms.
 # Long enough for a complete sentence: at 150 characters answers stopped mid-clause. What
@@ -79,6 +84,21 @@ class CriterionVerdict(BaseModel):
     confidence: float = 1.0
     status: Status = "scored"
     reason: str | None = None
+    method: Method = "constrained"
+    # The model's expected level and distribution over the levels (method "logprobs").
+    expected: float | None = None
+    probs: dict[int, float] | None = None
+    # The criterion's signal computed in code (grader.criterion_signal), as the fit used it.
+    signal: float | None = None
+
+
+class FitSummary(BaseModel):
+    """The thresholds fit a verdict was decided with (judge/fit.py), as shown with it."""
+
+    created_at: str
+    sources: dict[str, int]
+    kappa: dict[str, float | None]  # per criterion, leave-one-out
+    n: dict[str, int]
 
 
 class Verdict(BaseModel):
@@ -99,6 +119,13 @@ class Verdict(BaseModel):
     seconds: float = 0.0
     # Computed in code and shown next to the levels, never silently overriding them.
     signals: dict[str, Any] = Field(default_factory=dict)
+    # "logprobs", "constrained" or "mixed" (some criteria fell back): how the levels were read.
+    method: str = ""
+    # The fit the levels were decided with; None: plain rounding (no fit stored).
+    fit: FitSummary | None = None
+    # The reply's sentences that are stock service phrases (judge/stock.py).
+    stock: list[str] = Field(default_factory=list)
+    feedback_state: FeedbackState = "done"
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list)
 

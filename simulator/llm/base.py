@@ -37,6 +37,9 @@ class ChatRequest(BaseModel):
     json_schema: dict[str, Any] | None = None
     schema_name: str = "answer"
     seed: int | None = None
+    #: Ask for the `logprobs` most likely tokens at each generated position (0: none).
+    #: Servers that do not return them leave `Completion.top_logprobs` empty.
+    logprobs: int = 0
 
 
 class Usage(BaseModel):
@@ -51,6 +54,10 @@ class Usage(BaseModel):
     counted_by: str = "server"
 
 
+#: The most likely tokens at one generated position: token text -> log probability.
+TopLogprobs = dict[str, float]
+
+
 class Completion(BaseModel):
     text: str
     usage: Usage
@@ -58,6 +65,8 @@ class Completion(BaseModel):
     seconds: float = 0.0
     first_token_seconds: float | None = None
     finish_reason: str | None = None
+    #: Per generated token, when the request asked for them and the server sent them.
+    top_logprobs: list[TopLogprobs] = Field(default_factory=list)
 
     @property
     def truncated(self) -> bool:
@@ -86,6 +95,7 @@ class Delta(BaseModel):
     text: str = ""
     usage: Usage | None = None
     finish_reason: str | None = None
+    top_logprobs: list[TopLogprobs] = Field(default_factory=list)
 
 
 class ChatModel(ABC):
@@ -93,6 +103,9 @@ class ChatModel(ABC):
 
     #: The spec string that built this model, stored with every result it produces.
     spec: str = ""
+    #: Whether the backend returns top log-probabilities: None until a call tells
+    #: (judge/levels.py sets it), False for backends known to return none.
+    logprobs: bool | None = None
 
     @abstractmethod
     def _execute(self, request: ChatRequest) -> Iterator[Delta]:
@@ -147,6 +160,7 @@ class StreamResult:
         self._model = model
         self._request = request
         self._parts: list[str] = []
+        self._logprobs: list[TopLogprobs] = []
         self._usage: Usage | None = None
         self._finish: str | None = None
         self._started = time.perf_counter()
@@ -160,6 +174,7 @@ class StreamResult:
                     self._usage = delta.usage
                 if delta.finish_reason:
                     self._finish = delta.finish_reason
+                self._logprobs.extend(delta.top_logprobs)
                 if delta.text:
                     if self._first is None:
                         self._first = time.perf_counter() - self._started
@@ -193,6 +208,7 @@ class StreamResult:
             seconds=self._done if self._done is not None else time.perf_counter() - self._started,
             first_token_seconds=self._first,
             finish_reason=self._finish,
+            top_logprobs=list(self._logprobs),
         )
 
     def _counted_usage(self) -> Usage:

@@ -224,6 +224,9 @@ class OpenAIChatModel(ChatModel):
             kwargs["stop"] = request.stop
         if request.seed is not None:
             kwargs["seed"] = request.seed
+        if request.logprobs:
+            kwargs["logprobs"] = True
+            kwargs["top_logprobs"] = request.logprobs
         if request.json_schema is not None:
             kwargs["response_format"] = self._response_format(request)
             if self._schema_mode == "json_object":
@@ -298,15 +301,30 @@ def _chunk_delta(chunk: Any) -> Delta | None:
         message = error.get("message") if isinstance(error, dict) else str(error)
         raise _ServerReportedError(message or "an error occurred during streaming")
     usage = _usage(chunk["usage"], chunk.get("timings")) if chunk.get("usage") else None
-    text, finish = "", None
+    text, finish, logprobs = "", None, []
     choices = chunk.get("choices") or []
     if choices:
         choice = choices[0]
         text = (choice.get("delta") or {}).get("content") or ""
         finish = choice.get("finish_reason")
-    if text or usage or finish:
-        return Delta(text=text, usage=usage, finish_reason=finish)
+        logprobs = _top_logprobs(choice)
+    if text or usage or finish or logprobs:
+        return Delta(text=text, usage=usage, finish_reason=finish, top_logprobs=logprobs)
     return None
+
+
+def _top_logprobs(choice: dict) -> list[dict[str, float]]:
+    """OpenAI's `logprobs.content[].top_logprobs` as token -> logprob, one dict per token;
+    empty when the server sent none (many do not implement them)."""
+    content = (choice.get("logprobs") or {}).get("content") or []
+    result = []
+    for position in content:
+        if not isinstance(position, dict):
+            continue
+        tops = position.get("top_logprobs") or [position]
+        result.append({t["token"]: float(t["logprob"]) for t in tops
+                       if isinstance(t, dict) and "token" in t and isinstance(t.get("logprob"), (int, float))})
+    return result
 
 
 def _completion_deltas(body: Any) -> Iterator[Delta]:
@@ -320,7 +338,7 @@ def _completion_deltas(body: Any) -> Iterator[Delta]:
     text = (choice.get("message") or {}).get("content") or ""
     usage = body.get("usage") or {}
     if text:
-        yield Delta(text=text)
+        yield Delta(text=text, top_logprobs=_top_logprobs(choice))
     yield Delta(usage=_usage(usage, body.get("timings")) if usage else None,
                 finish_reason=choice.get("finish_reason") or "stop")
 

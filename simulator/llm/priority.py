@@ -130,6 +130,15 @@ class Prioritised(ChatModel):
     def count_tokens(self, text: str) -> tuple[int, str]:
         return self.inner.count_tokens(text)
 
+    @property
+    def logprobs(self) -> bool | None:
+        """What is known of the inner backend's log-probabilities (shared by every role)."""
+        return self.inner.logprobs
+
+    @logprobs.setter
+    def logprobs(self, value: bool | None) -> None:
+        self.inner.logprobs = value
+
     def _execute(self, request: ChatRequest) -> Iterator[Delta]:
         if self.foreground:
             with self.priority.foreground():

@@ -25,8 +25,14 @@ REPLY_PATTERN = re.compile(r"<reply>\s*(.*?)\s*</reply>", re.S)
 
 
 class ScriptedModel(ChatModel):
-    def __init__(self, responses: list[Response] | None = None, spec: str = "scripted"):
+    """`readings(request)` -> {token: logprob}, if given, answers requests that ask for
+    log-probabilities (without it the model is a backend that returns none)."""
+
+    def __init__(self, responses: list[Response] | None = None, spec: str = "scripted",
+                 readings: Callable[[ChatRequest], dict[str, float]] | None = None):
         self.spec = spec
+        self.readings = readings
+        self.logprobs = readings is not None
         self.requests: list[ChatRequest] = []
         self._queue = list(responses or [])
         self._lock = threading.Lock()
@@ -37,6 +43,15 @@ class ScriptedModel(ChatModel):
             self._queue.extend(responses)
 
     def _execute(self, request: ChatRequest) -> Iterator[Delta]:
+        if request.logprobs and self.readings is not None:
+            with self._lock:
+                self.requests.append(request)
+            top = self.readings(request)
+            token = max(top, key=top.get) if top else "0"
+            yield Delta(text=token, top_logprobs=[top])
+            yield Delta(usage=Usage(prompt_tokens=1, completion_tokens=1, counted_by="scripted:words"),
+                        finish_reason="length")
+            return
         with self._lock:
             self.requests.append(request)
             self._counter += 1

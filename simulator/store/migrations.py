@@ -309,5 +309,44 @@ def m012_create_grading(db: Database) -> None:
     db["grading"].create_index(["session_id"])
 
 
+@migrations()
+def m013_create_judge_fits(db: Database) -> None:
+    # The judge's fitted level thresholds (judge/fit.py), one row per `calibrate --fit`.
+    # A fit belongs to one rubric content, judge model and levels prompt; the newest
+    # matching row is the one every grade uses. Old rows stay: they tell how a past
+    # verdict was decided.
+    db["judge_fits"].create(
+        {
+            "id": int,
+            "rubric_id": str,
+            "rubric_version": int,
+            "rubric_hash": str,
+            "model": str,
+            "prompt_version": str,
+            "created_at": str,
+            "fit": str,  # LevelFit as JSON
+        },
+        pk="id",
+        not_null={"rubric_id", "rubric_hash", "model", "prompt_version", "created_at", "fit"},
+    )
+    db["judge_fits"].create_index(["rubric_id", "model", "created_at"])
+
+
+@migrations()
+def m014_add_level_readings(db: Database) -> None:
+    # How each level was read (judge/levels.py): from the model's probabilities, a
+    # constrained answer or a rule in code, with the distribution; and per verdict the fit
+    # it was decided with, the stock sentences found, and whether the written feedback
+    # (stored after the levels) has arrived.
+    db["criterion_levels"].add_column("method", str)
+    db["criterion_levels"].add_column("expected", float)
+    db["criterion_levels"].add_column("probs", str)  # JSON: level -> probability
+    db["criterion_levels"].add_column("signal", float)
+    db["verdicts"].add_column("method", str)
+    db["verdicts"].add_column("fit", str)  # JSON FitSummary
+    db["verdicts"].add_column("stock", str)  # JSON list of sentences
+    db["verdicts"].add_column("feedback_state", str)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

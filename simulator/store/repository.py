@@ -184,8 +184,8 @@ def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
 
 def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) -> int:
     fields = verdict.model_dump(exclude={"criteria"})
-    fields["signals"] = json.dumps(fields["signals"], ensure_ascii=False)
-    fields["review_reasons"] = json.dumps(fields["review_reasons"], ensure_ascii=False)
+    for key in _JSON_FIELDS:
+        fields[key] = None if fields[key] is None else json.dumps(fields[key], ensure_ascii=False)
     with write_transaction(db):
         verdict_id = db["verdicts"].insert(
             {"turn_id": turn_id, "session_id": session_id, "created_at": now(), **fields}
@@ -194,12 +194,23 @@ def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) 
             {
                 "verdict_id": verdict_id,
                 "criterion": cid,
-                **c.model_dump(exclude={"evidence"}),
+                **c.model_dump(exclude={"evidence", "probs"}),
                 "evidence": json.dumps(c.evidence, ensure_ascii=False),
+                "probs": None if c.probs is None else json.dumps(c.probs),
             }
             for cid, c in verdict.criteria.items()
         )
     return verdict_id
+
+
+#: Verdict fields stored as JSON text.
+_JSON_FIELDS = ("signals", "review_reasons", "fit", "stock")
+
+
+def save_feedback(db: Database, verdict_id: int, tip: str, better_reply: str, state: str) -> None:
+    """The written feedback of a verdict whose levels are stored already (it comes after them)."""
+    with write_transaction(db):
+        db["verdicts"].update(verdict_id, {"tip": tip, "better_reply": better_reply, "feedback_state": state})
 
 
 def latest_verdict(db: Database, turn_id: int) -> Verdict | None:
@@ -216,11 +227,15 @@ def latest_verdict(db: Database, turn_id: int) -> Verdict | None:
             confidence=c["confidence"] if c["confidence"] is not None else 1.0,
             status=c["status"],
             reason=c["reason"],
+            method=c.get("method") or "constrained",
+            expected=c.get("expected"),
+            signal=c.get("signal"),
+            probs=json.loads(c["probs"]) if c.get("probs") else None,
         )
         for c in db["criterion_levels"].rows_where("verdict_id = ?", [row["id"]], order_by="id")
     }
     fields = {k: v for k, v in row.items() if k in Verdict.model_fields and v is not None}
-    for key in ("signals", "review_reasons"):
+    for key in _JSON_FIELDS:
         if key in fields:
             fields[key] = json.loads(fields[key])
     return Verdict(**fields, criteria=criteria)

@@ -76,10 +76,12 @@ def test_a_reply_whose_grader_died_is_offered_again(services, customer_model, ju
 
 def test_a_fresh_reply_without_a_claim_yet_is_grading(services, customer_model, judge_model):
     session = TrainingSession.start(services, "mini-en", trainee="ana")
-    judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    release = threading.Event()
+    blocked_judge(judge_model, release)  # a verdict cannot land before we look
     pending = session.submit(REPLY)
     turn = session.turns()[1]
     assert grade_state(turn) == "grading"  # the customer is still answering; grading follows
+    release.set()
     "".join(pending.stream_customer())
     pending.result()
 
@@ -105,3 +107,37 @@ def test_progress_changes_when_an_earlier_verdict_arrives_while_a_later_one_is_g
     assert [grade_state(t) for t in session.turns()] == [None, "scored", "grading"]
     second.set()
     two.result()
+
+
+def test_the_levels_show_while_the_feedback_is_still_being_written(services, judge_model):
+    """The verdict's levels are stored as soon as they stand; the tip and the better reply
+    follow (issue 15: the feedback never delays the levels)."""
+    judge_model.readings = lambda request: {"2": -0.1, "1": -2.5}
+    judge_model.logprobs = True
+    release = threading.Event()
+
+    def slow_feedback(request):
+        release.wait(30)
+        return json.dumps({"tip": "Say when the card works again.",
+                           "better_reply": "Being refused at the till is awful. Your card works again now; "
+                                           "what happened when you tried to pay?"})
+
+    judge_model.enqueue(slow_feedback)
+    session = TrainingSession.start(services, "mini-en", trainee="ana")
+    pending = session.submit(REPLY)
+    "".join(pending.stream_customer())
+    assert pending.settled(timeout=10)  # the mood and the end check move with the levels
+    turn = session.turns()[1]
+    assert turn["verdict"].status == "scored" and turn["verdict"].feedback_state == "pending"
+    assert turn["verdict"].method == "logprobs" and turn["verdict"].tip == ""
+    assert grade_state(turn) == "scored" and session.grading()  # the page keeps polling for the words
+    drawn = progress(session.turns())
+    release.set()
+    assert pending.result().verdict.status == "scored"
+    for _ in range(100):
+        if session.turns()[1]["verdict"].feedback_state == "done":
+            break
+        threading.Event().wait(0.05)
+    turn = session.turns()[1]
+    assert turn["verdict"].tip == "Say when the card works again." and not session.grading()
+    assert progress(session.turns()) != drawn

@@ -378,6 +378,9 @@ def push_named(server, fault: dict, match: str) -> None:
 
 @pytest.mark.parametrize("fault", list(JUDGE_FAULTS))
 def test_a_judge_fault_leaves_the_turn_unscored_never_zero(core, server, fault):
+    # The judge reads levels ("levels" requests) and answers in JSON where it has no reading;
+    # a level reading has no JSON to break, so that fault comes with a server refusing readings.
+    push_named(server, JUDGE_FAULTS["400" if fault == "malformed_json" else fault], match="levels")
     push_named(server, JUDGE_FAULTS[fault], match="json")
     session, shown, result, stored = play(core)
     assert stored["trainee_text"] == REPLY
@@ -389,8 +392,8 @@ def test_a_judge_fault_leaves_the_turn_unscored_never_zero(core, server, fault):
 
 
 def test_a_judge_that_recovers_after_a_500_still_scores(core, server):
-    server.push_fault("500", match="json")
-    server.push_fault("429", match="json", retry_after="1")
+    server.push_fault("500", match="levels")
+    server.push_fault("429", match="levels", retry_after="1")
     _, _, result, stored = play(core)
     assert stored["verdict"].status == result.verdict.status
     assert result.verdict.status == "scored" and result.verdict.score is not None

@@ -15,11 +15,11 @@ EXPECTED = {
     "verdicts": [
         "id", "turn_id", "session_id", "status", "reason", "score", "tip", "better_reply", "rubric_id",
         "rubric_hash", "prompt_hash", "model", "prompt_tokens", "completion_tokens", "seconds", "created_at",
-        "signals", "needs_review", "review_reasons",
+        "signals", "needs_review", "review_reasons", "method", "fit", "stock", "feedback_state",
     ],
     "criterion_levels": [
         "id", "verdict_id", "criterion", "level", "max_level", "confidence", "status", "reason",
-        "rationale", "evidence",
+        "rationale", "evidence", "method", "expected", "probs", "signal",
     ],
     "labels": ["id", "turn_id", "verdict_id", "rubric_id", "criterion", "level", "labeller", "note", "created_at"],
     "content_versions": [
@@ -37,6 +37,7 @@ EXPECTED = {
         "last_login", "created_at",
     ],
     "audit_log": ["id", "at", "actor", "action", "detail", "rows"],
+    "judge_fits": ["id", "rubric_id", "rubric_version", "rubric_hash", "model", "prompt_version", "created_at", "fit"],
     "llm_calls": [
         "id", "session_id", "turn_id", "role", "model", "prompt_tokens", "completion_tokens", "counted_by",
         "seconds", "first_token_ms", "cached_tokens", "cost_usd", "created_at",
@@ -66,6 +67,7 @@ def test_applying_twice_changes_nothing(tmp_path):
         "m007_create_content_versions", "m008_create_assignments",
         "m009_create_audit_log", "m010_create_users", "m011_create_llm_calls",
         "m012_create_grading",
+        "m013_create_judge_fits", "m014_add_level_readings",
     ]
 
 

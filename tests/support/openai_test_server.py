@@ -26,8 +26,14 @@ Answers: a `json_schema` response format gets JSON valid for the schema (filled 
 else `{}`; anything else gets a short customer-like sentence in the language the prompt
 asks for (English or German).
 
-Faults (each taken by the next matching request; `match="json"` or `"text"` limits a
-fault to requests with or without a response format; `times=None` repeats it):
+A request with `logprobs: true` (the judge reading a level) gets one digit with
+`top_logprobs`, as llama.cpp's server and OpenAI send them (a deterministic distribution
+from the prompt), unless the server was started with `logprobs=False`: then, like many
+servers, it answers the digit without them.
+
+Faults (each taken by the next matching request; `match="json"`, `"levels"` or `"text"`
+limits a fault to requests with a response format, asking for log-probabilities, or
+neither; `times=None` repeats it):
 
     timeout          stall `seconds` (default 30) before answering: longer than a test's client timeout
     429              rate limited, with a Retry-After header (`retry_after`, seconds or an HTTP date)
@@ -82,7 +88,8 @@ SCHEMA_HINT = "Answer with one JSON object that follows this JSON schema:\n"
 @dataclass
 class Fault:
     kind: str
-    #: "json" (requests with a response_format), "text" (without), or None (any request).
+    #: "json" (requests with a response_format), "levels" (asking for log-probabilities),
+    #: "text" (the others), or None (any request).
     match: str | None = None
     #: How many matching requests get it; None: every one until `clear_faults()`.
     times: int | None = 1
@@ -117,6 +124,7 @@ class _State:
     token_delay: float
     model: str
     record_bodies: bool
+    logprobs: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock)
     faults: deque = field(default_factory=deque)
     requests: list[RecordedRequest] = field(default_factory=list)
@@ -134,10 +142,11 @@ class OpenAITestServer:
     `token_delay_ms`: added per streamed token after the first."""
 
     def __init__(self, latency_ms: float = 0.0, token_delay_ms: float = 0.0, port: int = 0,
-                 host: str = "127.0.0.1", model: str = "test", record_bodies: bool = True):
+                 host: str = "127.0.0.1", model: str = "test", record_bodies: bool = True,
+                 logprobs: bool = True):
         self.host = host
         self._port = port
-        self.state = _State(latency=latency_ms / 1000, token_delay=token_delay_ms / 1000, model=model,
+        self.state = _State(latency=latency_ms / 1000, token_delay=token_delay_ms / 1000, model=model, logprobs=logprobs,
                             record_bodies=record_bodies)
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -353,6 +362,8 @@ class _Handler(BaseHTTPRequestHandler):
         state = self.server.state
         response_format = body.get("response_format") or {}
         kind = "json" if response_format.get("type") in ("json_schema", "json_object") else "text"
+        if body.get("logprobs"):
+            kind = "levels"
         stream = bool(body.get("stream"))
         prompt = "\n".join(_content(m) for m in body["messages"])
         with state.lock:
@@ -404,7 +415,10 @@ class _Handler(BaseHTTPRequestHandler):
         if not stream:
             if state.stopping.wait(state.token_delay * max(len(pieces) - 1, 0)):
                 return 0
-            self._json(200, _completion(state.model, "".join(pieces), finish, usage))
+            completion = _completion(state.model, "".join(pieces), finish, usage)
+            if state.logprobs:
+                completion["choices"][0]["logprobs"] = _logprobs(body, "".join(pieces))
+            self._json(200, completion)
             return 200
         cut_at = None
         if fault and fault.kind in ("cut", "stream_error"):
@@ -422,7 +436,8 @@ class _Handler(BaseHTTPRequestHandler):
         def chunk(delta, finish_reason=None, **extra):
             data = {"id": chunk_id, "object": "chat.completion.chunk", "created": created, "model": state.model,
                     "system_fingerprint": None,
-                    "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+                    "choices": [{"index": 0, "delta": delta, "logprobs": _logprobs(body, delta.get("content")) if state.logprobs else None,
+                         "finish_reason": finish_reason}]}
             data.update(extra)
             return data
 
@@ -537,7 +552,7 @@ def _stats(state: _State) -> dict[str, Any]:
         stats = {"requests": state.count, "connections": state.connections, "in_flight": state.in_flight,
                  "peak_in_flight": state.peak_in_flight,
                  "faults_queued": len(state.faults)}
-    stats["by_kind"] = {k: sum(r.kind == k for r in requests) for k in ("json", "text")}
+    stats["by_kind"] = {k: sum(r.kind == k for r in requests) for k in ("json", "levels", "text")}
     stats["faults_served"] = {}
     for r in requests:
         if r.fault:
@@ -562,9 +577,34 @@ def answer_text(body: dict[str, Any], prompt: str, counter: int = 0) -> str:
     if kind == "json_object":
         schema = _schema_hint(body)
         return _json_for(schema, body) if schema else "{}"
+    if body.get("logprobs"):
+        return max(_level_tops(body).items(), key=lambda kv: kv[1])[0]
     language = "de" if re.search(r"\bGerman\b|\bDeutsch\b", prompt) else "en"
     sentences = SENTENCES[language]
     return sentences[counter % len(sentences)]
+
+
+def _level_tops(body: dict[str, Any]) -> dict[str, float]:
+    """A deterministic distribution over the digits 0-2 (and one word), from the prompt."""
+    import hashlib
+    import math
+
+    prompt = "\n".join(_content(m) for m in body["messages"])
+    seed = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
+    weights = {"0": 1 + seed % 5, "1": 1 + (seed // 5) % 5, "2": 1 + (seed // 25) % 5, "The": 0.2}
+    total = sum(weights.values())
+    return {token: math.log(weight / total) for token, weight in weights.items()}
+
+
+def _logprobs(body: dict[str, Any], content: str | None) -> dict | None:
+    """OpenAI's `logprobs` object for a generated piece of a levels request."""
+    if not body.get("logprobs") or not content:
+        return None
+    tops = _level_tops(body)
+    top = [{"token": t, "logprob": lp, "bytes": list(t.encode())} for t, lp in
+           sorted(tops.items(), key=lambda kv: -kv[1])][: int(body.get("top_logprobs") or 1)]
+    return {"content": [{"token": content, "logprob": tops.get(content, -9.0), "bytes": list(content.encode()),
+                         "top_logprobs": top}]}
 
 
 def _json_for(schema: dict[str, Any], body: dict[str, Any]) -> str:

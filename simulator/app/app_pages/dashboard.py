@@ -17,6 +17,7 @@ from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.app.text import N_, _, ngettext
 from simulator.store import assignments as work
+from simulator.store.fits import fit_state
 
 # Widget keys of this page.
 
@@ -267,6 +268,16 @@ def completion_table(people: set[str] | None, team: str | None, scenario_id: str
         st.caption(_("No open assignments for these people."))
 
 
+def judge_reliability(rows: list[dict]) -> None:
+    """How far the judge agrees with labelled replies, for each rubric these scores come from."""
+    used = sorted({r["rubric_id"] for r in rows if r.get("rubric_id") in services.library.rubrics})
+    for rubric_id in used:
+        rubric = services.library.rubric(rubric_id)
+        fit, word = fit_state(db, rubric, services.judge.model.spec)
+        st.caption(_("Scores of rubric “{rubric}”:").format(rubric=rubric.title))
+        components.judge_reliability(fit, rubric, stale=word == "stale")
+
+
 def staff_view() -> None:
     people = accounts.visible_people(db, user)
     teams = work.teams(db)
@@ -315,6 +326,7 @@ def staff_view() -> None:
         d.metric(_("Reviewed"), percent(total["share_trainer_reviewed"]),
                  help=_("Scores of record set by a trainer. Flagged for review: {share}.").format(
                      share=percent(total["share_needs_review"])))
+        judge_reliability(rows)
 
         by = st.radio(_("Group by"), list(GROUP_LABELS), format_func=components.option_labels(GROUP_LABELS),
                       horizontal=True, key=state.DASHBOARD_GROUP_BY)

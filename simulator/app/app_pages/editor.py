@@ -13,7 +13,10 @@ from simulator.content.editing import diff, parse, to_yaml
 from simulator.content.forms import form_to_rubric, form_to_scenario, rubric_to_form, scenario_to_form
 from simulator.content.schema import MOOD_LABELS
 from simulator.hashing import content_hash
-from simulator.judge.calibration import GoldItem, calibrate
+from simulator.judge.calibration import FitRefused, example_items, fit_levels
+from simulator.judge.fit import MIN_LABELS
+from simulator.store.fits import fit_state, save_fit
+from simulator.store.labels import gold_from_labels
 from simulator.session import TrainingSession
 
 services = get_services()
@@ -259,14 +262,36 @@ download.download_button(_("Download YAML"), text, file_name=f"{item.id}.yaml", 
 
 if kind == "rubric":
     st.divider()
-    st.markdown("**" + _("Check the current judge against this rubric's worked examples") + "**")
+    st.markdown("**" + _("Calibration of the judge on this rubric") + "**")
+    fit, fit_word = fit_state(services.store.db, item, services.judge.model.spec)
+    if fit_word == "current":
+        st.caption(_("Calibrated for {model}: the thresholds below decide every level of this rubric.").format(
+            model=f"`{services.judge.model.spec}`"))
+    elif fit_word == "stale":
+        st.warning(_("The rubric or the judge changed since the last calibration ({date}): levels are rounded "
+                     "until it is calibrated again.").format(date=fit.created_at[:10]), icon=":material/update:")
+    else:
+        st.caption(_("Not calibrated yet for {model}: levels are the model's expected level, rounded.").format(
+            model=f"`{services.judge.model.spec}`"))
+    if fit is not None:
+        components.fit_table(fit, item)
+    labels = len(gold_from_labels(services.store.db, item.id))
     examples = sum(len(c.examples) for c in item.criteria)
-    st.caption(_("{n} examples, each graded on its own criterion by {model} "
-                 "(about a minute per example on the embedded model).").format(
-        n=examples, model=f"`{services.judge.model.spec}`"))
-    if st.button(_("Run calibration"), icon=":material/rule:"):
-        gold = [GoldItem(id=f"{c.id}-{i}", context=e.context, reply=e.reply, labels={c.id: e.level})
-                for c in item.criteria for i, e in enumerate(c.examples)]
-        with st.spinner(_("Grading {n} examples…").format(n=len(gold))):
-            report = calibrate(services.judge, item, gold)
-        components.agreement_table(report.criteria, item)
+    st.caption(_("A calibration reads the judge's level for the {examples} worked examples and the {labels} replies "
+                 "trainers labelled on the Review page (a few seconds each on the embedded model), and fits the "
+                 "thresholds per criterion; a criterion needs {min} labels covering every level. The same from a "
+                 "terminal: `{command}`.").format(examples=examples, labels=labels, min=MIN_LABELS,
+                                                  command=f"empathy-sim calibrate --rubric {item.id} --fit"))
+    if st.button(_("Calibrate now"), icon=":material/tune:"):
+        sources = {"rubric examples": example_items(item), "trainer labels": gold_from_labels(services.store.db, item.id)}
+        with st.spinner(_("Reading the judge's levels for {n} labelled replies…").format(
+                n=sum(len(v) for v in sources.values()))):
+            try:
+                new_fit = fit_levels(services.judge, item, sources, previous=fit if fit_word == "current" else None)
+            except FitRefused as exc:
+                new_fit = None
+                st.error(_("No calibration stored: {reason}").format(reason=str(exc)))
+        if new_fit is not None:
+            save_fit(services.store.db, new_fit)
+            state.flash(_("Calibration stored: every grade of this rubric uses it from now on."))
+            st.rerun()

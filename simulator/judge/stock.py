@@ -1,0 +1,148 @@
+"""Stock service phrases, found in code: a recited script is not felt empathy.
+
+A sentence is *stock* when, after its stock phrases are taken out, almost nothing of its
+own is left ("We apologise for any inconvenience caused." leaves "caused"), or when a
+sentence encoder finds it close to a phrase of the bank (a paraphrase: "Sorry for the
+trouble this may have caused"; judge/similarity.py, used when installed). A reply is
+*mostly stock* when its stock sentences hold at least half of its words; such a reply
+cannot reach a level above a criterion's `stock_cap`, and the verdict names the stock
+sentences.
+
+The bank is the built-in one (signals.CLICHES plus the longer phrases below) and the
+rubric's own `stock_phrases`, which trainers edit in the studio.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from simulator.content.schema import Rubric
+from simulator.judge.sanitise import normalise, split_sentences
+from simulator.judge.signals import CLICHES
+
+# Longer script phrases and the fillers of letters from an organisation; written from how
+# contact-centre scripts read, not from any evaluation data.
+SCRIPT_PHRASES: dict[str, list[str]] = {
+    "en": [
+        "please be assured", "be assured", "in line with our procedures", "in accordance with our policy",
+        "in due course", "we will be in touch", "we will get back to you", "as soon as possible",
+        "your account is being reviewed", "your request is being processed", "your query has been passed on",
+        "we have received your query", "we have received your request", "thank you for your message",
+        "thank you for contacting", "thank you for getting in touch", "thank you for your email",
+        "we are sorry for any inconvenience", "we regret any inconvenience", "inconvenience caused",
+        "any inconvenience this may have caused", "I apologise for the inconvenience",
+        "I apologize for any inconvenience", "we apologise for the delay", "sorry for the delay",
+        "I understand how frustrating this must be", "I understand this is frustrating",
+        "I understand your concerns", "I appreciate your patience", "we appreciate your understanding",
+        "we value your feedback", "your feedback is important to us", "your satisfaction is our priority",
+        "customer satisfaction is our top priority", "we are here to help", "I am here to help",
+        "how may I help you", "how can I help you today", "how can I assist you", "is there anything else",
+        "anything else I can help", "I hope this helps", "I hope this information helps",
+        "I hope you have a nice day", "have a wonderful day", "enjoy the rest of your day",
+        "kind regards", "best regards", "feel free to contact us", "do not hesitate to contact us",
+        "if you have any further questions", "if you have any other questions",
+        "for security reasons", "according to our records", "unfortunately there is nothing we can do",
+    ],
+    "de": [
+        "seien Sie versichert", "gemäß unseren Richtlinien", "gemäß unseren Vorgaben", "im Rahmen unserer Prozesse",
+        "zeitnah", "schnellstmöglich", "wir melden uns bei Ihnen", "wir melden uns zeitnah",
+        "wir werden uns bei Ihnen melden", "Ihr Anliegen wird bearbeitet", "Ihr Anliegen wurde weitergeleitet",
+        "wir haben Ihre Anfrage erhalten", "Ihre Anfrage wird geprüft", "Ihr Konto wird geprüft",
+        "vielen Dank für Ihre E-Mail", "vielen Dank für Ihre Kontaktaufnahme", "danke für Ihre Nachricht",
+        "vielen Dank, dass Sie uns kontaktiert haben", "wir entschuldigen uns für etwaige Unannehmlichkeiten",
+        "entschuldigen Sie bitte die Unannehmlichkeiten", "wir bedauern die entstandenen Unannehmlichkeiten",
+        "für die entstandenen Unannehmlichkeiten", "bitte haben Sie Verständnis", "wir bitten um Verständnis",
+        "wir danken für Ihr Verständnis", "ich verstehe Ihren Unmut", "ich verstehe, dass das ärgerlich ist",
+        "ich kann Ihren Ärger verstehen", "Ihre Zufriedenheit ist unser Ziel", "wir sind für Sie da",
+        "wie kann ich Ihnen helfen", "wie kann ich Ihnen weiterhelfen", "was kann ich für Sie tun",
+        "kann ich Ihnen sonst noch helfen", "ich hoffe, ich konnte Ihnen helfen", "ich wünsche Ihnen einen schönen Tag",
+        "einen schönen Tag", "mit freundlichen Grüßen", "freundliche Grüße", "bei weiteren Fragen",
+        "melden Sie sich gerne", "stehen wir Ihnen jederzeit zur Verfügung", "aus Sicherheitsgründen",
+        "laut unseren Unterlagen", "leider können wir nichts weiter tun",
+    ],
+}
+
+# Words that carry nothing of the reply's own: what is left of a stock sentence when only
+# these remain is still stock.
+FILLER = {
+    "en": set("""a an the and or but so to of in on at for by with from as is are be been being was were am
+        i we you your our us my me it its this that which these those there here any all some very really
+        truly sincerely deeply please kindly also just now still again will would shall should can could may
+        might do does did have has had not no yes hi hello dear thank thanks sorry ok okay well oh
+        caused cause experienced matter issue situation regard regards time today soon""".split()),
+    "de": set("""ein eine einen einem einer der die das den dem des und oder aber so zu im in am an auf für mit
+        von vom bei als ist sind sein war waren bin wir ich sie ihr ihre ihren ihrem ihnen uns unser unsere dass
+        mein meine es dies diese dieser dieses hier da alle jede jeden sehr wirklich aufrichtig bitte auch nur
+        jetzt noch wieder wird werden würde soll sollte kann können könnte darf tun hat haben hatte nicht kein
+        keine ja hallo liebe lieber sehr geehrte geehrter danke dank vielen herzlichen entstanden entstandene
+        entstandenen etwaige etwaigen angelegenheit sache situation zeit heute bald herr frau""".split()),
+}
+# At most this many words of its own in a sentence that holds a stock phrase.
+OWN_WORDS_MAX = 3
+# A reply whose stock sentences hold at least this share of its words is mostly stock.
+MOSTLY = 0.5
+
+
+@dataclass(frozen=True)
+class StockFinding:
+    sentences: list[str] = field(default_factory=list)  # the stock sentences, as written
+    share: float = 0.0  # their share of the reply's words
+
+    @property
+    def mostly(self) -> bool:
+        return self.share >= MOSTLY
+
+
+def bank(language: str, rubric: Rubric | None = None) -> list[str]:
+    """Every stock phrase known for `language` (English ones too: a pasted English
+    template in a German reply is a template)."""
+    phrases = []
+    for lang in dict.fromkeys([language, "en", "de"]):
+        phrases += CLICHES.get(lang, []) + SCRIPT_PHRASES.get(lang, [])
+        if rubric is not None:
+            phrases += rubric.stock_phrases.get(lang, [])
+    return list(dict.fromkeys(phrases))
+
+
+def _folded(phrase: str) -> str:
+    return normalise(phrase).replace("apologiz", "apologis")
+
+
+def own_words(sentence: str, phrases: list[str]) -> list[str] | None:
+    """The sentence's words outside its stock phrases and fillers; None when it holds no
+    stock phrase at all."""
+    text = f" {_folded(sentence)} "
+    found = False
+    for phrase in sorted((_folded(p) for p in phrases), key=len, reverse=True):
+        if phrase and f" {phrase} " in text:
+            found = True
+            text = text.replace(f" {phrase} ", " | ")
+    if not found:
+        return None
+    filler = FILLER["en"] | FILLER["de"]
+    return [w for w in re.findall(r"\w+", text) if w not in filler]
+
+
+def find_stock(reply: str, language: str, rubric: Rubric | None = None, similar=None) -> StockFinding:
+    """The stock sentences of `reply`. `similar(sentences, phrases)` -> per sentence a
+    bool (judge/similarity.py) adds the paraphrases an encoder finds."""
+    phrases = bank(language, rubric)
+    sentences = split_sentences(reply)
+    if not sentences:
+        return StockFinding()
+    stock = []
+    for sentence in sentences:
+        own = own_words(sentence, phrases)
+        stock.append(own is not None and len(own) <= OWN_WORDS_MAX)
+    if similar is not None:
+        unsure = [i for i, s in enumerate(stock) if not s]
+        if unsure:
+            hits = similar([sentences[i] for i in unsure], phrases)
+            for i, hit in zip(unsure, hits):
+                stock[i] = bool(hit)
+    words = [len(s.split()) for s in sentences]
+    total = sum(words) or 1
+    found = [s for s, is_stock in zip(sentences, stock) if is_stock]
+    share = sum(w for w, is_stock in zip(words, stock) if is_stock) / total
+    return StockFinding(sentences=found, share=round(share, 2))

@@ -1,0 +1,72 @@
+"""Stock service phrases caught in code (judge/stock.py): they cap levels, are named in
+the verdict, and a better reply may not use them."""
+
+import math
+
+from simulator.content.library import default_content_dirs, load_library
+from simulator.judge.grader import Judge, better_reply_problem
+from simulator.judge.stock import find_stock
+from simulator.llm.scripted import ScriptedModel
+
+LIBRARY, _ = load_library(*default_content_dirs())
+CORE = LIBRARY.rubric("empathy-core")
+
+STOCK_EN = ("We apologise for any inconvenience caused. I understand your frustration. Please be assured that "
+            "your account is being reviewed in line with our procedures and we will be in touch in due course.")
+STOCK_DE = ("Wir entschuldigen uns für etwaige Unannehmlichkeiten. Ich verstehe Ihren Ärger. Seien Sie versichert, "
+            "dass Ihr Konto gemäß unseren Richtlinien geprüft wird und wir uns zeitnah bei Ihnen melden.")
+WARM_EN = ("Having your card refused at the till with people watching is awful, and with your salary in that "
+           "account it must be frightening. I have lifted the block now, so the card works again. "
+           "What happened when you tried to pay?")
+CUSTOMER = "My card was declined at the supermarket with a whole queue watching. My salary is in that account!"
+
+
+def test_the_stock_replies_of_both_languages_are_mostly_stock():
+    for reply, language in ((STOCK_EN, "en"), (STOCK_DE, "de")):
+        found = find_stock(reply, language)
+        assert found.mostly and found.share == 1.0 and len(found.sentences) == 3
+
+
+def test_a_specific_reply_is_not_stock_and_one_stock_sentence_does_not_make_it_so():
+    assert find_stock(WARM_EN, "en").sentences == []
+    mixed = "I'm sorry to hear that. Your salary of 2,300 pounds arrived on the 28th and I released it just now."
+    found = find_stock(mixed, "en")
+    assert found.sentences == ["I'm sorry to hear that."] and not found.mostly
+
+
+def test_trainers_add_their_own_stock_phrases_to_the_rubric():
+    rubric = CORE.model_copy(update={"stock_phrases": {"en": ["as per clause 7 of our terms"]}})
+    reply = "As per clause 7 of our terms, refunds take time."
+    assert find_stock(reply, "en").sentences == []
+    assert find_stock(reply, "en", rubric).sentences == [reply]
+
+
+def lenient(request):
+    """A model that reads the top level for everything: the caps must hold regardless."""
+    return {"2": math.log(0.9), "1": math.log(0.1)}
+
+
+def test_a_stock_reply_scores_low_however_lenient_the_model_and_a_warm_specific_one_does_not():
+    judge = Judge(ScriptedModel(readings=lenient), max_workers=1)
+    for reply, language in ((STOCK_EN, "en"), (STOCK_DE, "de")):
+        verdict = judge.grade(CORE, reply, CUSTOMER, language=language, feedback=False)
+        assert verdict.criteria["authenticity"].level == 0
+        assert verdict.criteria["emotional_reaction"].level <= 1
+        assert verdict.score <= 40
+        assert len(verdict.stock) == 3
+        assert "stock" in verdict.criteria["authenticity"].rationale or "Standardfloskeln" in \
+            verdict.criteria["authenticity"].rationale
+    warm = judge.grade(CORE, WARM_EN, CUSTOMER, feedback=False)
+    assert warm.score >= 75 and warm.stock == []
+
+
+def test_a_better_reply_must_be_new_free_of_stock_phrases_and_ask_where_the_reply_did_not():
+    reply = "I am sorry. I will look into it."
+    assert "repeats" in better_reply_problem("I am sorry. I will look into it. Thanks.", reply, "en", False)
+    assert "stock phrases" in better_reply_problem(
+        "We apologise for any inconvenience caused. I have unblocked the card.", reply, "en", False)
+    assert "open question" in better_reply_problem(
+        "Being refused at the till is awful. I have unblocked your card.", reply, "en", True)
+    assert better_reply_problem(
+        "Being refused at the till is awful. I have unblocked your card; what happened when you paid?",
+        reply, "en", True) == ""
