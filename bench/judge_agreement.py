@@ -141,8 +141,14 @@ def measure_maia(judge, rubric, path: Path, n: int, workers: int) -> dict:
     empathic = [row["empathy_any"] == "1" for row, _ in scored]
     level_0 = [v.criteria["authenticity"].level == 0 for _, v in scored]
     reacts = [v.criteria["emotional_reaction"].level > 0 for _, v in scored]
+    # Beside the measure: the stock sentences the verdict names (a reply that only
+    # leans on one is capped at authenticity 1, not 0, as the rubric's level 1 says).
+    named = [bool(v.stock) for _, v in scored]
+    below_top = [v.criteria["authenticity"].level <= 1 for _, v in scored]
     return {"n": len(rows), "unscored": len(rows) - len(scored),
             "templated_f1": binary_f1(templated, level_0), "empathy_kappa": binary_kappa(empathic, reacts),
+            "templated_f1_stock_named": binary_f1(templated, named),
+            "templated_f1_authenticity_below_2": binary_f1(templated, below_top),
             "empathy_f1": binary_f1(empathic, reacts),
             "templated_share": round(sum(templated) / max(1, len(templated)), 3),
             "flagged_share": round(sum(level_0) / max(1, len(level_0)), 3),

@@ -10,7 +10,8 @@ run has the same number of turns.
 Per turn: `first_token_s`, from submit to the model's first token of the customer's
 message; `first_shown_s`, to the first text the page shows (the guard hold-back keeps
 the first few words until they are checked); `customer_s`, to the message's end;
-`verdict_s`, to the stored verdict. `--think-s 0` waits for each verdict before the next
+`levels_s`, to the verdict's levels (shown on the page); `verdict_s`, to the whole
+verdict with its written feedback. `--think-s 0` waits for each verdict before the next
 reply; `--think-s N` sends the next reply N seconds after the customer's message ended,
 as a trainee who reads and types does, with the grading still running in the background.
 """
@@ -101,6 +102,9 @@ def run_session(services: Services, scenario_id: str, turns: int, think: float =
 
 
 def wait_for_verdict(row: dict, pending, started: float) -> None:
+    # The levels stand (the page shows them, the mood moves) before the feedback is written.
+    pending.settled()
+    row["levels_s"] = round(time.perf_counter() - started, 3)
     result = pending.result()
     row["verdict_s"] = round(time.perf_counter() - started, 3)
     row["verdict"] = result.verdict.status
@@ -139,6 +143,7 @@ def main() -> None:
         "median_first_token_s": median([r["first_token_s"] for r in rows]),
         "median_first_shown_s": median([r["first_shown_s"] for r in rows]),
         "median_customer_s": median([r["customer_s"] for r in rows]),
+        "median_levels_s": median([r["levels_s"] for r in rows]),
         "median_verdict_s": median([r["verdict_s"] for r in rows]),
         "first_token_turn1_s": first_1, f"first_token_turn{args.turns}_s": first_last,
         "first_token_growth": round(first_last / first_1, 2) if first_1 and first_last else None,

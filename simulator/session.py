@@ -23,6 +23,7 @@ the page keeps the unsent text.
 from __future__ import annotations
 
 import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +37,7 @@ from simulator.content.schema import Rubric, Scenario
 from simulator.hashing import content_hash
 from simulator.i18n import DEFAULT_LANGUAGE, N_, Translatable
 from simulator.judge.grader import Judge
+from simulator.judge.stock import warm_encoder
 from simulator.store.fits import StoredFits
 from simulator.judge.verdict import Verdict
 from simulator.llm.base import ChatModel, ChatRequest, Completion, recording_calls
@@ -65,6 +67,8 @@ DUPLICATE_SECONDS = 30
 RETRY_STATUSES = ("incomplete", "interrupted", "failed")
 JUDGE_CONTEXT_LINES = 2
 JUDGE_CONTEXT_CHARS = 300
+# How often the tip is stored while the model writes it (the page reads along).
+TIP_SAVE_SECONDS = 0.5
 
 # Grading (and cache warm-ups) run on one shared pool, so many sessions cannot start
 # unbounded threads. The jobs mostly wait on a model server, so the pool is sized for many
@@ -148,6 +152,8 @@ class Services:
         store = Store(settings.db)
         judge = Judge(roles["judge"], mode=settings.judge_mode, samples=settings.judge_samples,
                       fits=StoredFits(store))
+        # The stock-phrase encoder loads in a few seconds: not during a trainee's first verdict.
+        threading.Thread(target=warm_encoder, name="stock-encoder-warm", daemon=True).start()
         return cls(store, library, roles["customer"], judge, problems,
                    support_note=settings.support_note, coach_model=get_model(settings.coach_model),
                    fact_model=roles["facts"], warm_model=roles["warm"], prices=load_prices(settings.prices))
@@ -744,10 +750,22 @@ class PendingTurn:
             self._verdict = verdict
             self._settle()
 
+        shown = {"at": 0.0}
+
+        def tip_so_far(tip: str) -> None:
+            # The page polls every few seconds: storing the growing tip twice a second is
+            # enough for it to read along, and keeps the writes few.
+            now = time.monotonic()
+            if "id" in stored and now - shown["at"] >= TIP_SAVE_SECONDS:
+                shown["at"] = now
+                with db_errors(session.services.store.path):
+                    repo.save_feedback(session.services.store.db, stored["id"], tip, "", "pending")
+
         try:
             verdict = session.services.judge.grade(
                 session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
                 earlier=self.earlier_replies, channel=session.scenario.channel, on_levels=levels_in,
+                on_feedback=tip_so_far,
             )
         except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
             if "id" in stored:  # the levels are stored: only the feedback is lost

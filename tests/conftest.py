@@ -93,3 +93,11 @@ def judge_model() -> ScriptedModel:
 @pytest.fixture
 def services(tmp_path, library, customer_model, judge_model) -> Services:
     return Services(Store(tmp_path / "sim.db"), library, customer_model, Judge(judge_model))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stock_encoder():
+    """The sentence encoder, loaded once before any test (the app warms it at start too):
+    pages tested with short timeouts never wait for its first load."""
+    from simulator.judge.stock import warm_encoder
+    warm_encoder()

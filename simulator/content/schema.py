@@ -205,6 +205,11 @@ class Criterion(Strict):
     # "feeling": likewise with words of feeling, warmth or concern (an emotional reaction
     # is expressed in them; the word bank is in simulator/judge/signals.py).
     requires: Literal["question", "feeling"] | None = None
+    # The signal computed in code that a calibration fit may add to the level read from
+    # the model (judge/fit.py); None: the one `requires` names, if any. "reflection": the
+    # reply says back what it understood (a tentative frame such as "it sounds like", or
+    # the customer's own words taken up). A fit gives it weight 0 when it does not help.
+    signal: Literal["question", "feeling", "reflection"] | None = None
     # Channels this criterion applies to (None: all). E-mail structure is graded only
     # on e-mails, so a chat reply is never marked down for lacking a greeting.
     channels: list[Channel] | None = None

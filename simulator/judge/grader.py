@@ -31,7 +31,8 @@ from simulator.judge.evidence import address_only, distinct_quotes, invented_quo
 from simulator.judge.fit import decide
 from simulator.judge.levels import LevelReader, LevelReading
 from simulator.judge.sanitise import MARKER, PADDING_COPIES, Sanitised, normalise, sanitise, split_sentences
-from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences, is_open
+from simulator.judge.partial import partial_strings
+from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences, is_open, reflection
 from simulator.judge.stock import StockFinding, find_stock
 from simulator.judge.verdict import (
     BETTER_REPLY_MAX,
@@ -122,6 +123,7 @@ class Judge:
         earlier: list[str] | None = None,
         channel: str = "chat",
         on_levels: Callable[[Verdict], None] | None = None,
+        on_feedback: Callable[[str], None] | None = None,
     ) -> Verdict:
         """Grade `reply`. `only` limits grading to some criteria (calibration); such a
         partial verdict has levels but no overall score. `feedback=False` skips the tip.
@@ -130,7 +132,9 @@ class Judge:
         `language`: the reply's language (default: the rubric's); the rationale, tip and
         better reply are written in it (judge/wording.py).
         `on_levels(verdict)`: called with the verdict as soon as its levels stand, before
-        the feedback is written (`feedback_state` "pending"), so a page can show them."""
+        the feedback is written (`feedback_state` "pending"), so a page can show them.
+        `on_feedback(tip)`: the tip so far, as it streams in (not yet checked: the verdict
+        returned carries the checked words)."""
         full = rubric
         rubric = rubric.for_channel(channel)
         language = language or rubric.language
@@ -151,13 +155,13 @@ class Judge:
         signals = compute_signals(reply, language, earlier or [], cleaned=cleaned)
         text = cleaned.text or (MARKER if cleaned.removed or cleaned.padding else "")
         stock = find_stock(text, language, full)
-        verdict = grading.grade(rubric, text, customer_message, context or [], language, stock)
+        verdict = grading.grade(rubric, own_sentences(text, stock), customer_message, context or [], language, stock)
         verdict = flag_for_review(verdict.model_copy(update={"signals": signals}), cleaned)
         if verdict.feedback_state != "pending":
             return verdict
         if on_levels is not None:
             on_levels(verdict)
-        return grading.feedback_for(verdict, rubric, text, customer_message, language)
+        return grading.feedback_for(verdict, rubric, text, customer_message, language, on_feedback)
 
     def _fit(self, rubric: Rubric):
         if self.fits is None or self.levels != "auto":
@@ -222,11 +226,12 @@ class _Grading:
             "feedback_state": "pending" if pending else ("done" if tip or better else "none"),
         })
 
-    def feedback_for(self, verdict: Verdict, rubric, reply, customer_message, language) -> Verdict:
+    def feedback_for(self, verdict: Verdict, rubric, reply, customer_message, language,
+                     on_words: Callable[[str], None] | None = None) -> Verdict:
         """`verdict` with its tip and better reply. Feedback is a help, not a grade: a
         failure here leaves the levels standing and says "failed"."""
         try:
-            tip, better = self._feedback(rubric, verdict.criteria, reply, customer_message, language)
+            tip, better = self._feedback(rubric, verdict.criteria, reply, customer_message, language, on_words)
         except Exception as exc:  # noqa: BLE001 - the levels are stored already; never lose them
             log.warning("feedback for a verdict failed: %s", exc)
             tip, better = "", ""
@@ -271,7 +276,7 @@ class _Grading:
         levels = sorted(criterion.levels)
         thresholds = self.fit.thresholds(criterion.id) if self.fit is not None else None
         weight = self.fit.weight(criterion.id) if self.fit is not None else 0.0
-        signal = criterion_signal(criterion, reply, self.language)
+        signal = criterion_signal(criterion, reply, self.language, customer_message)
         level = decide(reading.expected + weight * signal, thresholds, levels)
         return CriterionVerdict(
             level=level, max_level=criterion.max_level,
@@ -340,7 +345,7 @@ class _Grading:
             reason = f"the rationale is not usable: {reason}"
         return reason, answer.model_copy(update={"rationale": wording.withheld(self.language)})
 
-    def _ask_checked(self, request: ChatRequest, schema, check, words=None):
+    def _ask_checked(self, request: ChatRequest, schema, check, words=None, on_text=None):
         """Ask, check in code, retry once with the reason; return the answer or the reason.
 
         `words(answer)` -> (reason, fallback) checks the text written for the trainee
@@ -351,7 +356,7 @@ class _Grading:
         kept = None
         for _ in range(ATTEMPTS):
             try:
-                answer, completion = self.model.complete_json(request, schema)
+                answer, completion = self.model.complete_json(request, schema, on_text=on_text)
                 self.tally.add(completion)
                 reason = check(answer)
                 if not reason and words is not None:
@@ -396,7 +401,7 @@ class _Grading:
 
     # -- feedback ---------------------------------------------------------------
 
-    def _feedback(self, rubric, criteria, reply, customer_message, language) -> tuple[str, str]:
+    def _feedback(self, rubric, criteria, reply, customer_message, language, on_words=None) -> tuple[str, str]:
         scored = [c for c in rubric.criteria if criteria[c.id].level is not None]
         if not scored:
             return "", ""  # nothing was graded, so there is nothing to coach on
@@ -419,21 +424,30 @@ class _Grading:
         )
         wants_question = any(c.requires == "question" and criteria[c.id].level is not None
                              and criteria[c.id].level < c.max_level for c in rubric.criteria)
+        def streamed(text: str) -> None:
+            # Only the tip is shown while it is written: the better reply is shown once it
+            # passed its checks (a copy of the trainee's reply must never appear, even briefly).
+            tip = partial_strings(text, ("tip",)).get("tip")
+            if tip:
+                on_words(tip)
+
         # A better reply that is no better is asked for again; if the second one is not
         # better either, the tip stays and the better reply is withheld.
         answer = self._ask_checked(
-            request, FeedbackAnswer, lambda a: "",
+            request, FeedbackAnswer, lambda a: "", on_text=streamed if on_words else None,
             words=lambda a: self._feedback_words(
-                a, better_reply_problem(a.better_reply, reply, language, wants_question, rubric)))
+                a, better_reply_problem(a.better_reply, reply, language, wants_question, rubric, customer_message),
+                tip_problem(a.tip, reply, customer_message)))
         if isinstance(answer, str):
             return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
         return wording.complete(answer.tip, TIP_MAX), wording.complete(answer.better_reply, BETTER_REPLY_MAX)
 
-    def _feedback_words(self, answer: FeedbackAnswer, no_better: str = "") -> tuple[str, FeedbackAnswer]:
+    def _feedback_words(self, answer: FeedbackAnswer, no_better: str = "", no_tip: str = "") -> tuple[str, FeedbackAnswer]:
         """The tip speaks to the trainee; the better reply to the customer. A faulty one is
         withheld (empty: the page shows nothing rather than the wrong words). `no_better`:
-        why the better reply is no better than the trainee's (better_reply_problem)."""
-        tip = wording.problem(answer.tip, self.language)
+        why the better reply is no better than the trainee's (better_reply_problem);
+        `no_tip`: why the tip is no tip (tip_problem)."""
+        tip = wording.problem(answer.tip, self.language) or no_tip
         better = wording.problem(answer.better_reply, self.language, addressed=False) or no_better
         reason = "; ".join(f"{field}: {why}" for field, why in (("tip", tip), ("better_reply", better)) if why)
         fallback = answer.model_copy(update={"tip": "" if tip else answer.tip,
@@ -532,23 +546,31 @@ def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: Stoc
     capped = dict(criteria)
     for criterion in rubric.criteria:
         verdict = criteria.get(criterion.id)
-        if criterion.stock_cap is None or verdict is None or verdict.level is None:
+        if criterion.stock_cap is None or verdict is None:
             continue
         cap = criterion.stock_cap if stock.mostly else criterion.stock_cap + 1
-        if verdict.level <= cap:
+        if verdict.level is None:
+            if cap != 0:
+                continue  # the model's failure is no level; only a cap of 0 leaves one level
+            verdict = verdict.model_copy(update={"level": 0, "status": "scored", "reason": None, "method": "code"})
+        if verdict.level <= cap and not stock.mostly:
             continue
+        # A mostly stock reply was read without its stock sentences (own_sentences): its
+        # rationale says so even where that left the level at or below the cap.
         notes = STOCK_NOTE if stock.mostly else STOCK_SOME_NOTE
         note = notes.get(language, notes["en"]).format(share=f"{stock.share:.0%}", cap=cap)
-        capped[criterion.id] = verdict.model_copy(update={
-            "level": cap, "rationale": note, "evidence": stock.sentences[:2], "method": "code"})
+        update = {"rationale": note, "evidence": stock.sentences[:2]}
+        if verdict.level > cap:
+            update |= {"level": cap, "method": "code"}
+        capped[criterion.id] = verdict.model_copy(update=update)
     return capped
 
 
 STOCK_NOTE = {
-    "en": "{share} of the reply is stock service phrases, so this criterion stays at {cap} "
-          "(checked in code): say it in your own words, about this customer.",
-    "de": "{share} der Antwort sind Standardfloskeln, daher bleibt dieses Kriterium bei {cap} "
-          "(im Code geprüft): Sagen Sie es mit eigenen Worten, zu diesem Kunden.",
+    "en": "{share} of the reply is stock service phrases: they earn nothing, and this criterion stays at "
+          "{cap} or below (checked in code). Say it in your own words, about this customer.",
+    "de": "{share} der Antwort sind Standardfloskeln: sie zählen nicht, und dieses Kriterium bleibt bei "
+          "höchstens {cap} (im Code geprüft). Sagen Sie es mit eigenen Worten, zu diesem Kunden.",
 }
 STOCK_SOME_NOTE = {
     "en": "The reply leans on a stock service phrase, so this criterion stays at {cap} "
@@ -558,15 +580,19 @@ STOCK_SOME_NOTE = {
 }
 
 
-def criterion_signal(criterion: Criterion, reply: str, language: str) -> float:
+def criterion_signal(criterion: Criterion, reply: str, language: str, customer_message: str = "") -> float:
     """The criterion's signal computed in code, 0..1, that a fit may add to the expected
-    level (judge/fit.py): for `requires: feeling` the share of sentences with words of
-    feeling, for `requires: question` whether the reply asks an open question."""
-    if criterion.requires == "feeling":
+    level (judge/fit.py): "feeling", the share of sentences with words of feeling;
+    "question", whether the reply asks an open question; "reflection", how much of the
+    customer's situation the reply says back (judge/signals.reflection)."""
+    kind = criterion.signal or criterion.requires
+    if kind == "feeling":
         sentences = split_sentences(reply)
         return round(len(feeling_sentences(reply)) / len(sentences), 3) if sentences else 0.0
-    if criterion.requires == "question":
+    if kind == "question":
         return 1.0 if any(is_open(q, language) for q in asking_sentences(reply)) else 0.0
+    if kind == "reflection":
+        return reflection(reply, customer_message)
     return 0.0
 
 
@@ -583,16 +609,44 @@ def evidence_in_code(criterion: Criterion, reply: str, customer_message: str) ->
     return usable_evidence([s for shared, _, s in ranked if shared > 0])[:2]
 
 
+def own_sentences(text: str, stock: StockFinding) -> str:
+    """What the model reads of a reply: a reply that is mostly stock is read without its
+    stock sentences that hold no word of feeling, so corporate filler or a pasted script
+    around a weak reply earns nothing. A generic but felt sentence ("I'm so sorry, that
+    must have been stressful") is still read: the caps keep it low. Nothing left: the
+    removal marker."""
+    if not stock.mostly:
+        return text
+    felt = set(feeling_sentences(text))
+    left = [s for s in split_sentences(text) if s not in stock.sentences or s in felt]
+    return " ".join(left) or MARKER
+
+
+def echoes(text: str, source: str) -> bool:
+    """Whether `text` is mostly `source` again (a weak model copies what it was shown)."""
+    mine, theirs = normalise(text).split(), normalise(source).split()
+    return bool(theirs) and (SequenceMatcher(None, mine, theirs, autojunk=False).ratio() >= SAME_AS_REPLY
+                             or " ".join(theirs) in " ".join(mine))
+
+
+def tip_problem(tip: str, reply: str, customer_message: str) -> str:
+    """Why a tip is no tip, or '': it repeats the trainee's reply or the customer's message."""
+    if tip.strip() and (echoes(tip, reply) or echoes(tip, customer_message)):
+        return "the tip repeats the conversation; say in one sentence what the trainee should do better"
+    return ""
+
+
 def better_reply_problem(better: str, reply: str, language: str, wants_question: bool,
-                         rubric: Rubric | None = None) -> str:
-    """Why a better reply is no better, or '': it repeats the trainee's reply, recites
-    stock phrases, or asks nothing where the reply failed to explore."""
+                         rubric: Rubric | None = None, customer_message: str = "") -> str:
+    """Why a better reply is no better, or '': it repeats the trainee's reply or the
+    customer's message, recites stock phrases, or asks nothing where the reply failed to
+    explore."""
     if not better.strip():
         return ""  # withheld words are handled by the wording check
-    mine, theirs = normalise(better).split(), normalise(reply).split()
-    if theirs and (SequenceMatcher(None, mine, theirs, autojunk=False).ratio() >= SAME_AS_REPLY
-                   or " ".join(theirs) in " ".join(mine)):
+    if echoes(better, reply):
         return "the better reply repeats the trainee's reply; write a new one that does what it missed"
+    if echoes(better, customer_message):
+        return "the better reply repeats the customer's message; write the agent's answer to it"
     stock = find_stock(better, language, rubric)
     if stock.sentences:
         return f"the better reply uses stock phrases ({stock.sentences[0]!r}); say it in plain own words"

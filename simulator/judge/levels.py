@@ -39,8 +39,19 @@ Grade each criterion on its own, by its level descriptions. When asked for a lev
 answer with the level digit only."""
 
 
+# The feedback's instructions live in the cached system message too: the request that
+# follows the levels then adds a few dozen tokens, and its first word comes within
+# seconds (prompts.feedback_followup).
+LEVELS_COACHING = """After the levels you may be asked to coach the trainee. Then answer with JSON:
+"tip": one concrete, complete sentence to the trainee on what to do better next time;
+"better_reply": a new, better reply of two to four complete sentences to the customer,
+warm and specific, that names the customer's feeling, offers a concrete next step and does
+what the reply missed. Never copy the trainee's reply, never use stock service phrases,
+never promise what the agent cannot know."""
+
 #: Everything that shapes a reading: a fit made for another version does not apply.
-LEVELS_VERSION = content_hash([LEVELS_RULES, "examples:2", "question:v1", TOP_TOKENS, MIN_LEVEL_MASS])[:12]
+LEVELS_VERSION = content_hash(
+    [LEVELS_RULES, LEVELS_COACHING, "examples:2", "question:v1", TOP_TOKENS, MIN_LEVEL_MASS])[:12]
 
 
 class LevelReading(BaseModel):
@@ -74,7 +85,7 @@ def level_probs(top: dict[str, float], levels: list[int]) -> LevelReading | None
 
 def levels_system(rubric: Rubric) -> str:
     criteria = "\n\n".join(describe_criterion(c, with_examples=2) for c in rubric.criteria)
-    return f"{LEVELS_RULES}\n\n{criteria}"
+    return f"{LEVELS_RULES}\n\n{criteria}\n\n{LEVELS_COACHING}"
 
 
 def question(criterion: Criterion) -> str:

@@ -38,14 +38,12 @@ trainee's reply, and never use stock service phrases ("we apologise for any
 inconvenience", "I understand your frustration"). Never promise what the agent cannot
 know. Keep both short."""
 
-FEEDBACK_FOLLOWUP = """Now coach the trainee who wrote the reply. The levels decided: {levels}.
-What the reply misses, and a strong reply does: {focus}{stock}
-Answer with JSON, everything in {language}: "tip": one concrete, complete sentence to the
-trainee, addressed as "{you}", on what to do better next time; "better_reply": a new,
-better reply of two to four complete sentences to the customer, warm and specific, that
-names the customer's feeling and offers a concrete next step, and does what the reply
-missed. Never copy the trainee's reply, never use stock service phrases, never promise
-what the agent cannot know."""
+# Short on purpose: the instructions are in the levels' cached system message
+# (judge/levels.LEVELS_COACHING), and every token here is read before the first word.
+FEEDBACK_FOLLOWUP = """Coach the trainee now. JSON, everything in {language}: "tip": one sentence to the
+trainee as "{you}" on what to do better next time; "better_reply": a new reply of two to
+four sentences to the customer that does what the reply missed.
+Levels: {levels}. Missing most: {focus}.{stock}"""
 
 #: How the judge speaks to the trainee, per language.
 YOU = {"en": "you", "de": "Sie"}
@@ -135,7 +133,8 @@ def feedback_followup(language: str, weakest: list[Criterion], levels: dict[str,
                       stock: list[str] | None = None) -> Message:
     """The feedback request at the end of the conversation that read the levels (its turn
     is cached on the server already)."""
-    focus = "; ".join(f"{c.title}: {' '.join(c.levels[c.max_level].split())}" for c in weakest)
+    # Titles only: the levels' descriptions are in the cached system message already.
+    focus = "; ".join(c.title for c in weakest)
     shown = f"\nStock phrases in the reply (never use them): {' | '.join(stock[:3])}" if stock else ""
     return Message(role="user", content=FEEDBACK_FOLLOWUP.format(
         levels=", ".join(f"{cid}={level}" for cid, level in levels.items()), focus=focus, stock=shown,

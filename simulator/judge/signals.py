@@ -194,7 +194,8 @@ FEELING_STEMS = {
     ],
 }
 _FEELING = re.compile(
-    r"(?<!\w)(?:" + "|".join(sorted((re.escape(s) for b in FEELING_STEMS.values() for s in b), key=len, reverse=True)) + ")",
+    # "leider" (unfortunately) is the stem "leid" but carries no feeling of its own.
+    r"(?<!\w)(?!leider\b)(?:" + "|".join(sorted((re.escape(s) for b in FEELING_STEMS.values() for s in b), key=len, reverse=True)) + ")",
     re.I,
 )
 
@@ -204,10 +205,36 @@ def feeling_sentences(reply: str) -> list[str]:
     return [s for s in split_sentences(reply) if _FEELING.search(s)]
 
 
+# Frames that say back what the reply understood, tentatively where it infers: the
+# rubric's level 2 of interpretation ("it sounds like...", the consequence, the cause).
+REFLECTING = re.compile(
+    r"(?<!\w)(?:sounds like|it sounds|that sounds|sounds (?:really |so |very )?(?:hard|awful|stressful|frustrating)|"
+    r"must (?:be|have been|feel|have felt)|it seems|seems like|that means|which means|so you(?:'re| are| have|'ve)?|"
+    r"you(?:'ve| have) been|because you|since you|after you|klingt|hört sich|das heißt|das bedeutet|"
+    r"sie haben also|also haben sie|muss (?:sehr |wirklich |ganz )?\w+ (?:sein|gewesen sein)|weil sie|nachdem sie|"
+    r"seit sie)", re.I)
+# Words too common to show that the customer's situation was taken up.
+COMMON = set("""about after again because being could every first there their these those thing things
+    think which while would should really never always still other where today thank thanks please
+    sorry hello dass diese dieser einen einem einer haben hatte nicht noch schon wieder immer heute
+    bitte danke hallo werden wurde würde können könnte sollte meine meinen ihnen""".split())
+
+
+def reflection(reply: str, customer_message: str) -> float:
+    """How much of the customer's situation the reply says back, 0..1: half for a
+    reflecting frame, half for taking up the customer's own words (three or more of
+    them in full). Written from the interpretation rubric, not fitted to evaluation data."""
+    framed = 1.0 if REFLECTING.search(reply) else 0.0
+    said = {w[:5] for w in normalise(customer_message).split() if len(w) >= 5 and w not in COMMON}
+    taken = said & {w[:5] for w in normalise(reply).split() if len(w) >= 5}
+    return round(0.5 * framed + 0.5 * min(1.0, len(taken) / 3), 3)
+
+
 # Stock closings ask nothing about the customer's situation: "Let me know if you have
 # any other questions" ends a chatbot answer, it does not explore.
 CLOSINGS = re.compile(
-    r"(?:let me know if (?:you have|there (?:is|are))|is there anything else|anything else (?:i|we) can|"
+    r"(?:let me know if (?:you have|there (?:is|are))|is there anything else\s*(?:\?|(?:i|we) can|for you|today)|"
+    r"anything else (?:i|we) can|"
     r"feel free to (?:ask|contact|reach out|get in touch)|do you have any (?:other|more|further) questions|"
     r"kann ich (?:ihnen |dir )?sonst noch|haben sie (?:noch )?(?:weitere )?fragen|"
     r"(?:melden|wenden) sie sich (?:gern|gerne|jederzeit)|bei (?:weiteren )?fragen)", re.I)

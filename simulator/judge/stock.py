@@ -3,7 +3,7 @@
 A sentence is *stock* when, after its stock phrases are taken out, almost nothing of its
 own is left ("We apologise for any inconvenience caused." leaves "caused"), or when a
 sentence encoder finds it close to a phrase of the bank (a paraphrase: "Sorry for the
-trouble this may have caused"; judge/similarity.py, used when installed). A reply is
+trouble this may have caused"; judge/similarity.py). A reply is
 *mostly stock* when its stock sentences hold at least half of its words; such a reply
 cannot reach a level above a criterion's `stock_cap`, and the verdict names the stock
 sentences.
@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass, field
 
 from simulator.content.schema import Rubric
+from simulator.judge import similarity
 from simulator.judge.sanitise import normalise, split_sentences
 from simulator.judge.signals import CLICHES
 
@@ -43,6 +44,20 @@ SCRIPT_PHRASES: dict[str, list[str]] = {
         "kind regards", "best regards", "feel free to contact us", "do not hesitate to contact us",
         "if you have any further questions", "if you have any other questions",
         "for security reasons", "according to our records", "unfortunately there is nothing we can do",
+        # the openers, holds and closings of a chat or call script
+        "thank you for your patience", "thank you for waiting", "thanks for waiting", "thank you for the information",
+        "thanks for the information", "thank you for confirming", "I will be happy to help you",
+        "I would be glad to help you", "I will be more than happy to assist you", "one moment please",
+        "please bear with me", "please allow me a moment", "let me check that for you", "I will check this for you",
+        "welcome to our customer service", "thank you for choosing us", "it was a pleasure assisting you",
+        "it was a pleasure to help you", "may I have your name and email address", "for verification purposes",
+        "since I have not heard back from you", "I will close this chat now", "you will receive a short survey",
+        "I hope I was able to help you",
+        # corporate self-description: true of any company, about no customer
+        "customer satisfaction is our highest priority", "we are committed to providing excellent service",
+        "we always strive to exceed your expectations", "our dedicated team is always here for you",
+        "we value each and every one of our customers", "we take your concerns very seriously",
+        "your trust means a great deal to us",
     ],
     "de": [
         "seien Sie versichert", "gemäß unseren Richtlinien", "gemäß unseren Vorgaben", "im Rahmen unserer Prozesse",
@@ -60,6 +75,21 @@ SCRIPT_PHRASES: dict[str, list[str]] = {
         "einen schönen Tag", "mit freundlichen Grüßen", "freundliche Grüße", "bei weiteren Fragen",
         "melden Sie sich gerne", "stehen wir Ihnen jederzeit zur Verfügung", "aus Sicherheitsgründen",
         "laut unseren Unterlagen", "leider können wir nichts weiter tun",
+        # die Eröffnungen, Warteschleifen und Abschlüsse eines Chat- oder Telefonskripts
+        "vielen Dank für Ihre Geduld", "danke für Ihre Geduld", "danke für die Information",
+        "vielen Dank für die Informationen", "danke für die Bestätigung", "ich helfe Ihnen gerne weiter",
+        "ich helfe Ihnen gerne", "gerne helfe ich Ihnen weiter", "einen Moment bitte",
+        "bitte gedulden Sie sich einen Moment", "ich prüfe das für Sie", "lassen Sie mich das kurz prüfen",
+        "willkommen beim Kundenservice", "vielen Dank, dass Sie sich für uns entschieden haben",
+        "es war mir eine Freude, Ihnen zu helfen", "darf ich Ihren Namen und Ihre E-Mail-Adresse erfahren",
+        "zur Überprüfung Ihrer Identität", "da ich keine Antwort von Ihnen erhalten habe",
+        "ich werde diesen Chat nun schließen", "Sie erhalten im Anschluss eine kurze Umfrage",
+        "gibt es noch etwas, womit ich Ihnen helfen kann", "haben Sie noch weitere Fragen", "ich hoffe, das hilft Ihnen",
+        # Selbstdarstellung eines Unternehmens: über jede Firma wahr, über keinen Kunden
+        "Kundenzufriedenheit hat für uns höchste Priorität", "wir setzen uns für den bestmöglichen Service ein",
+        "wir möchten Ihre Erwartungen stets übertreffen", "unser engagiertes Team ist jederzeit für Sie da",
+        "wir schätzen jeden einzelnen unserer Kunden", "wir nehmen Ihr Anliegen sehr ernst",
+        "Ihr Vertrauen bedeutet uns viel",
     ],
 }
 
@@ -124,9 +154,10 @@ def own_words(sentence: str, phrases: list[str]) -> list[str] | None:
     return [w for w in re.findall(r"\w+", text) if w not in filler]
 
 
-def find_stock(reply: str, language: str, rubric: Rubric | None = None, similar=None) -> StockFinding:
+def find_stock(reply: str, language: str, rubric: Rubric | None = None,
+               similar=similarity.similar) -> StockFinding:
     """The stock sentences of `reply`. `similar(sentences, phrases)` -> per sentence a
-    bool (judge/similarity.py) adds the paraphrases an encoder finds."""
+    bool adds the paraphrases the encoder finds (judge/similarity.py); None: the bank alone."""
     phrases = bank(language, rubric)
     sentences = split_sentences(reply)
     if not sentences:
@@ -146,3 +177,9 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None, similar=
     found = [s for s, is_stock in zip(sentences, stock) if is_stock]
     share = sum(w for w, is_stock in zip(words, stock) if is_stock) / total
     return StockFinding(sentences=found, share=round(share, 2))
+
+
+def warm_encoder() -> None:
+    """Load the sentence encoder and encode the built-in bank of both languages (see
+    similarity.warm); the app calls it in the background when it starts."""
+    similarity.warm(bank("en"))

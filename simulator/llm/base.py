@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Literal, TypeVar
@@ -126,13 +126,21 @@ class ChatModel(ABC):
             pass
         return result.completion
 
-    def complete_json(self, request: ChatRequest, schema: type[T]) -> tuple[T, Completion]:
-        """Ask for an answer shaped like `schema`; raise `InvalidOutput` if it is not."""
+    def complete_json(self, request: ChatRequest, schema: type[T],
+                      on_text: Callable[[str], None] | None = None) -> tuple[T, Completion]:
+        """Ask for an answer shaped like `schema`; raise `InvalidOutput` if it is not.
+        `on_text(text_so_far)` is called as the answer streams in."""
         if request.json_schema is None:
             request = request.model_copy(
                 update={"json_schema": schema.model_json_schema(), "schema_name": schema.__name__}
             )
-        completion = self.complete(request)
+        if on_text is None:
+            completion = self.complete(request)
+        else:
+            result = self.stream(request)
+            for _ in result:
+                on_text(result.text)
+            completion = result.completion
         return parse_json_answer(completion.text, schema), completion
 
 

@@ -141,3 +141,29 @@ def test_the_levels_show_while_the_feedback_is_still_being_written(services, jud
     turn = session.turns()[1]
     assert turn["verdict"].tip == "Say when the card works again." and not session.grading()
     assert progress(session.turns()) != drawn
+
+
+def test_the_tip_is_stored_while_it_is_being_written(services, judge_model, monkeypatch):
+    """The page reads the tip along as the model writes it; the better reply waits for its checks."""
+    import simulator.session as session_module
+    from simulator.store import repository
+
+    judge_model.readings = lambda request: {"2": -0.1, "1": -2.5}
+    judge_model.logprobs = True
+    judge_model.enqueue(json.dumps({"tip": "Say when the card works again, and by what time.",
+                                    "better_reply": "Being refused at the till is awful. Your card works again "
+                                                    "now; what happened when you tried to pay?"}))
+    monkeypatch.setattr(session_module, "TIP_SAVE_SECONDS", 0.0)
+    saved = []
+    original = repository.save_feedback
+    monkeypatch.setattr(repository, "save_feedback",
+                        lambda db, vid, tip, better, state: (saved.append((tip, better, state)),
+                                                             original(db, vid, tip, better, state)))
+    session = TrainingSession.start(services, "mini-en", trainee="ana")
+    pending = session.submit(REPLY)
+    "".join(pending.stream_customer())
+    assert pending.result().verdict.status == "scored"
+    partial = [(tip, better) for tip, better, state in saved if state == "pending"]
+    assert len(partial) > 2 and all(better == "" for _, better in partial)
+    assert all("Say when the card works again, and by what time.".startswith(tip) for tip, _ in partial)
+    assert saved[-1][2] == "done" and saved[-1][1].startswith("Being refused")

@@ -150,3 +150,16 @@ def test_the_shipped_fits_match_the_seed_rubrics_and_the_levels_prompt():
         assert fit is not None and fit.model == "embedded:default", path
         assert matches(fit, library.rubric(path.stem), "embedded:default"), (
             f"{path} is stale: run `empathy-sim calibrate --rubric {path.stem} --fit --json {path}`")
+
+
+def test_interpretation_offers_the_fit_its_reflection_signal():
+    from simulator.content.library import default_content_dirs, load_library
+    from simulator.judge.grader import criterion_signal
+    core = load_library(*default_content_dirs())[0].rubric("empathy-core")
+    understanding = next(c for c in core.criteria if c.id == "interpretation")
+    customer = "My internet has been down for four days and I work from home."
+    bare = criterion_signal(understanding, "I understand. An engineer will come.", "en", customer)
+    said_back = criterion_signal(
+        understanding, "It sounds like four days without internet has cost you work days at home.", "en", customer)
+    # the frame ("it sounds like") and one of the customer's longer words ("internet") taken up
+    assert understanding.signal == "reflection" and bare == 0.0 and said_back == 0.667

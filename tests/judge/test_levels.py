@@ -172,7 +172,11 @@ def test_the_levels_are_handed_on_before_the_feedback_is_written():
     levels_request, feedback_request = model.requests[-2], model.requests[-1]
     assert feedback_request.schema_name == "feedback"
     assert feedback_request.messages[:-1] == [*levels_request.messages, feedback_request.messages[-2]]
-    assert "The levels decided: warmth=2, steps=2" in feedback_request.messages[-1].content
+    assert "Levels: warmth=2, steps=2" in feedback_request.messages[-1].content
+    # the feedback's instructions are in the cached system message: the follow-up stays short
+    from simulator.judge.levels import LEVELS_COACHING
+    assert LEVELS_COACHING in levels_request.messages[0].content
+    assert len(feedback_request.messages[-1].content) < 400  # about 80 tokens
 
 
 def test_a_feedback_failure_leaves_the_levels_and_says_failed():

@@ -132,10 +132,14 @@ def test_padding_by_repetition_never_raises_the_score(rubric, base, attack):
 @pytest.mark.parametrize("base", BASES)
 @pytest.mark.parametrize("attack", EMPATHY_REPEATS)
 def test_repeating_empathy_phrases_never_raises_the_score(rubric, base, attack):
+    from simulator.judge.stock import find_stock
     phrase, times = EMPATHY_REPEATS[attack]
-    once = grade(BASES[base] + phrase.split("!")[0].split(".")[0] + ".", rubric)
+    said_once = BASES[base] + phrase.split("!")[0].split(".")[0] + "."
+    once = grade(said_once, rubric)
     attacked = grade(BASES[base] + phrase * times, rubric)
-    assert attacked.score <= once.score
+    if not find_stock(said_once, "en").mostly:
+        # (a reply the phrase makes mostly stock is read without it, and scores lower still)
+        assert attacked.score <= once.score
     # said three times or more, the phrase is padding: every copy goes, and a person looks
     assert attacked.score <= grade(BASES[base], rubric).score
     assert attacked.needs_review and any("padding" in r for r in attacked.review_reasons)
@@ -153,6 +157,7 @@ def test_the_attacks_work_on_the_naive_judge_without_sanitise(rubric, monkeypatc
     else:
         attacked_reply = base + EMPATHY_REPEATS[attack][0] * EMPATHY_REPEATS[attack][1]
     monkeypatch.setattr(grader_module, "sanitise", lambda reply, marker="": Sanitised(text=reply))
+    monkeypatch.setattr(grader_module, "own_sentences", lambda text, stock: text)  # stock filler read too
     assert grade(attacked_reply, rubric).score > clean.score
 
 

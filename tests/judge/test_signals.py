@@ -103,3 +103,26 @@ def test_addressed_to_grader_lists_the_removed_segments():
 def test_feeling_sentences_are_counted():
     assert signals("That sounds frightening. I will call you at 3.")["feeling_sentences"] == 1
     assert signals("Ihre Karte ist gesperrt. Das tut mir leid.", "de")["feeling_sentences"] == 1
+
+
+def test_reflection_is_a_frame_that_says_back_and_the_customers_own_words():
+    from simulator.judge.signals import reflection
+    customer = "I've called twice this morning and got cut off both times. Now your chat says restricted."
+    assert reflection("Please note that chat and phone are handled by separate teams.", customer) == 0.0
+    assert reflection("I understand.", customer) == 0.0
+    said_back = ("So you've spent your morning calling twice, got cut off both times, "
+                 "and now the chat says restricted.")
+    assert reflection(said_back, customer) == 1.0
+    assert reflection("Das heißt, Sie können seit zwei Wochen kaum arbeiten.", "Mein Laptop ist kaputt.") == 0.5
+
+
+def test_leider_is_no_word_of_feeling_but_leid_is():
+    from simulator.judge.signals import feeling_sentences
+    assert feeling_sentences("Leider ist das Paket verloren. Das tut mir leid.") == ["Das tut mir leid."]
+
+
+def test_a_real_question_with_anything_else_in_it_still_asks():
+    from simulator.judge.signals import asking_sentences
+    asked = "Is the rent the most urgent payment, or is there anything else due before Friday?"
+    assert asking_sentences(asked) == [asked]
+    assert asking_sentences("Is there anything else I can help you with?") == []

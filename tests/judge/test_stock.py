@@ -70,3 +70,39 @@ def test_a_better_reply_must_be_new_free_of_stock_phrases_and_ask_where_the_repl
     assert better_reply_problem(
         "Being refused at the till is awful. I have unblocked your card; what happened when you paid?",
         reply, "en", True) == ""
+
+
+def test_feedback_that_echoes_the_conversation_is_no_feedback():
+    from simulator.judge.grader import tip_problem
+    customer = "Ich schäme mich so, dass ich hier schreiben muss. Ich kann die Rate diesen Monat nicht bezahlen."
+    reply = "Dafür müssen Sie sich nicht schämen. Ich kann die Rate für diesen Monat aussetzen."
+    assert "customer's message" in better_reply_problem(
+        customer + " Ich melde mich.", reply, "de", False, customer_message=customer)
+    assert "repeats the conversation" in tip_problem("Sie sollten sich nicht schämen. " + reply, reply, customer)
+    assert tip_problem("Fragen Sie, was sich bei der Kundin verändert hat.", reply, customer) == ""
+
+
+def test_a_reply_that_is_mostly_stock_is_read_without_its_stock_sentences():
+    from simulator.judge.grader import own_sentences
+    weak = "Your account has a restriction."
+    padded = (weak + " At our company, customer satisfaction is our highest priority. "
+              "We always strive to exceed your expectations. Thank you for contacting us.")
+    stock = find_stock(padded, "en")
+    assert stock.mostly and own_sentences(padded, stock) == weak
+    # a generic but felt sentence is still read (the caps keep it low)
+    felt = "I'm so sorry, that must have been stressful. I'll unfreeze it now."
+    assert find_stock(felt, "en").mostly and own_sentences(felt, find_stock(felt, "en")) == felt
+    assert own_sentences(WARM_EN, find_stock(WARM_EN, "en")) == WARM_EN  # not mostly stock: read whole
+    model = ScriptedModel()
+    Judge(model, max_workers=1, levels="constrained").grade(CORE, padded, CUSTOMER, feedback=False)
+    assert all("customer satisfaction" not in m.content for r in model.requests for m in r.messages)
+
+
+def test_a_mostly_stock_reply_says_why_on_every_capped_criterion_whatever_its_level():
+    model = ScriptedModel()
+    verdict = Judge(model, max_workers=1, levels="constrained").grade(CORE, STOCK_EN, CUSTOMER, feedback=False)
+    capped = [c.id for c in CORE.criteria if c.stock_cap is not None and verdict.criteria[c.id].level is not None]
+    assert len(capped) >= 3 and all("stock service phrases" in verdict.criteria[cid].rationale for cid in capped)
+    # a cap of 0 leaves one level: decided in code even where the model gave no answer
+    assert verdict.criteria["authenticity"].level == 0 and verdict.criteria["authenticity"].status == "scored"
+    assert verdict.stock
