@@ -231,7 +231,8 @@ class _Grading:
         """`verdict` with its tip and better reply. Feedback is a help, not a grade: a
         failure here leaves the levels standing and says "failed"."""
         try:
-            tip, better = self._feedback(rubric, verdict.criteria, reply, customer_message, language, on_words)
+            tip, better = self._feedback(rubric, verdict.criteria, reply, customer_message, language,
+                                         verdict.stock, on_words)
         except Exception as exc:  # noqa: BLE001 - the levels are stored already; never lose them
             log.warning("feedback for a verdict failed: %s", exc)
             tip, better = "", ""
@@ -401,12 +402,13 @@ class _Grading:
 
     # -- feedback ---------------------------------------------------------------
 
-    def _feedback(self, rubric, criteria, reply, customer_message, language, on_words=None) -> tuple[str, str]:
+    def _feedback(self, rubric, criteria, reply, customer_message, language, stock: list[str],
+                  on_words=None) -> tuple[str, str]:
+        """`stock`: the reply's stock sentences, as the grade found them."""
         scored = [c for c in rubric.criteria if criteria[c.id].level is not None]
         if not scored:
             return "", ""  # nothing was graded, so there is nothing to coach on
         weakest = sorted(scored, key=lambda c: criteria[c.id].level / c.max_level)[:2] or rubric.criteria[:2]
-        stock = find_stock(reply, language, rubric).sentences
         if self.reader is not None:
             # Go on in the conversation that read the levels: the turn is in the server's
             # cache already, so the first word of the feedback comes within a second or two.
