@@ -28,7 +28,11 @@ ENV = {
     "retention_days": "EMPATHY_SIM_RETENTION_DAYS",
     "language": "EMPATHY_SIM_LANGUAGE",
     "prices": "EMPATHY_SIM_PRICES",
+    "customer_mode": "EMPATHY_SIM_CUSTOMER_MODE",
 }
+#: How the customer's words are made where a scenario does not say (roleplay/plan.py);
+#: chosen from the figures of bench/customer_coherence.py (README).
+DEFAULT_CUSTOMER_MODE = "hybrid"
 # Marked for translation: the debrief shows this default in the trainee's language (a
 # note set in the configuration is shown as it was written).
 DEFAULT_SUPPORT_NOTE = N_(
@@ -60,6 +64,8 @@ class Settings(BaseModel):
     # A YAML price table whose entries replace or add to the bundled simulator/prices.yaml
     # (USD per 1M tokens), for the estimated cost of OpenAI calls; None: the bundled one.
     prices: Path | None = None
+    # generated | authored | hybrid: the customer mode of scenarios that choose none.
+    customer_mode: Literal["generated", "authored", "hybrid"] = DEFAULT_CUSTOMER_MODE
 
     @field_validator("language", mode="before")
     @classmethod

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from simulator.catalog import Catalog
-from simulator.config import DEFAULT_SUPPORT_NOTE, Settings, load_settings
+from simulator.config import DEFAULT_CUSTOMER_MODE, DEFAULT_SUPPORT_NOTE, Settings, load_settings
 from simulator.content.library import Library, load_library, default_content_dirs
 from simulator.content.schema import Rubric, Scenario
 from simulator.hashing import content_hash
@@ -46,6 +46,8 @@ from simulator.llm.registry import get_model
 from simulator.roleplay import facts as fact_checks
 from simulator.roleplay.coach import CoachNote, Debrief, coach_note, debrief
 from simulator.roleplay import mood as moods
+from simulator.roleplay import plan as plans
+from simulator.roleplay.facts import earned_in_order, told_turns
 from simulator.roleplay.customer import CustomerMessage, CustomerStream, customer_request
 from simulator.roleplay.mood import MoodState
 from simulator.prices import PriceTable, load_prices
@@ -122,6 +124,8 @@ class Services:
     warm_model: ChatModel | None = None
     #: Prices for the estimated cost of each call (None: the configured table).
     prices: PriceTable | None = None
+    #: The customer mode of scenarios that do not choose one (roleplay/plan.py).
+    customer_mode: str = DEFAULT_CUSTOMER_MODE
     catalog: Catalog = field(init=False)
 
     def __post_init__(self) -> None:
@@ -156,7 +160,8 @@ class Services:
         threading.Thread(target=warm_encoder, name="stock-encoder-warm", daemon=True).start()
         return cls(store, library, roles["customer"], judge, problems,
                    support_note=settings.support_note, coach_model=get_model(settings.coach_model),
-                   fact_model=roles["facts"], warm_model=roles["warm"], prices=load_prices(settings.prices))
+                   fact_model=roles["facts"], warm_model=roles["warm"], prices=load_prices(settings.prices),
+                   customer_mode=settings.customer_mode)
 
     @property
     def grade_alongside(self) -> bool:
@@ -402,8 +407,8 @@ class TrainingSession:
         interface `language` (the scenario's own hints stay in the scenario's language)."""
         turns = self.turns()
         verdict = next((t["verdict"] for t in reversed(turns) if t["verdict"] is not None), None)
-        earned = [fact for turn in turns for fact in turn.get("facts_earned") or []]
-        return coach_note(self.scenario, self.rubric, self.mood(turns), verdict, earned, language=language)
+        return coach_note(self.scenario, self.rubric, self.mood(turns), verdict, earned_in_order(turns),
+                          language=language, told=set(told_turns(self.scenario, turns)))
 
     def debrief(self, language: str = DEFAULT_LANGUAGE) -> Debrief | None:
         """After a distressing scenario: what went well, one thing to try, where to find
@@ -545,7 +550,13 @@ class PendingTurn:
         scenario = session.scenario
         # The last stored mood: a turn whose customer never answered (interrupted) has none.
         previous = session.mood(before)
-        self.mood_before_verdict, _ = moods.after_triggers(previous, scenario, reply)
+        triggered, _ = moods.after_triggers(previous, scenario, reply)
+        # What the reply did to the customer, read in code: the mood moves before the
+        # customer answers, and the verdict moves it again when it arrives.
+        self.move, self.move_why, self.mood_before_verdict = plans.react(scenario, reply, triggered)
+        self.earned_order = earned_in_order(before)
+        self.told_before = set(told_turns(scenario, before))
+        self.plan: plans.Plan | None = None
         self.history = transcript_of(before)
         self.customer_said = self.history[-1][1] if self.history else scenario.opening
         self.judge_context = [
@@ -602,10 +613,13 @@ class PendingTurn:
             self._store_facts()
         earned = self.earned_before | set(self.fact_check.earned)
         known = [f for f in scenario.hidden_facts if f.id in earned]
-        just = [f for f in known if f.id in self.fact_check.earned]
+        order = list(dict.fromkeys([*self.earned_order, *self.fact_check.earned]))
+        self.plan = plans.make_plan(scenario, self.reply, self.move, self.move_why, self.mood_before_verdict,
+                                    order, self.told_before)
         return CustomerStream(
             session.services.customer_model, scenario, [*self.history, ("agent", self.reply)],
-            self.mood_before_verdict, self.index, known=known, just_earned=just,
+            self.mood_before_verdict, self.index, known=known, plan=self.plan,
+            mode=scenario.customer_mode or session.services.customer_mode,
         )
 
     def _store_facts(self) -> None:
@@ -673,6 +687,8 @@ class PendingTurn:
             customer_completion_tokens=message.completion_tokens,
             tokens_counted_by=message.counted_by,
             first_token_ms=None if message.first_token_seconds is None else round(message.first_token_seconds * 1000, 1),
+            customer_source=message.source,
+            customer_plan=self.plan.model_dump() if self.plan else None,
             **self.mood_before_verdict.model_dump(),
         )
 
@@ -709,7 +725,8 @@ class PendingTurn:
             mood = moods.after_verdict(self.mood_before_verdict, session.scenario, self._verdict)
             repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
             earned = self.earned_before | set(self.fact_check.earned if self.fact_check else [])
-            outcome = moods.outcome(mood, session.scenario, self.index, earned, self.customer.message.text)
+            outcome = moods.outcome(mood, session.scenario, self.index, earned, self.customer.message.text,
+                                    still_open=self.plan is not None and self.plan.still_open)
             if outcome:
                 session.end(outcome)
             self._result = TurnResult(self.index, self.reply, self.customer.message, self._verdict, mood, outcome)
@@ -800,12 +817,10 @@ class PendingTurn:
 
 
 def uncovered_facts(scenario: Scenario, turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each hidden fact with the turn whose reply earned it (None: never uncovered)."""
-    first = {}
-    for turn in turns:
-        for fact_id in turn.get("facts_earned") or []:
-            first.setdefault(fact_id, turn["idx"])
-    return [{"id": f.id, "fact": f.fact.strip(), "turn": first.get(f.id)} for f in scenario.hidden_facts]
+    """Each hidden fact with the turn whose customer message told it (None: not told, even
+    if a reply earned it: the trainee has not heard it yet)."""
+    told = told_turns(scenario, turns)
+    return [{"id": f.id, "fact": f.fact.strip(), "turn": told.get(f.id)} for f in scenario.hidden_facts]
 
 
 def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric,

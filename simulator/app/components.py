@@ -162,6 +162,13 @@ def customer_checks(turn: dict[str, Any]) -> None:
     else:
         line = _("Facts earned by this reply: {facts}").format(facts=facts)
     st.caption(line)
+    plan = turn.get("customer_plan")
+    if plan:
+        st.caption(_("Plan of this message: the reply read as {move}; beat {beat}; facts to tell: {tell}; "
+                     "written by: {source}").format(
+            move=escape_markdown(plan["move"]), beat=escape_markdown(plan["beat"]),
+            tell=escape_markdown(", ".join(plan.get("tell") or [])) or _("none"),
+            source=escape_markdown(turn.get("customer_source") or "model")))
 
 
 def transcript(

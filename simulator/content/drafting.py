@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from simulator.content.schema import MOOD_LABELS, Rubric, Scenario
+from simulator.content.schema import BEATS, MOOD_LABELS, Rubric, Scenario, has_word
 from simulator.llm.base import ChatModel, ChatRequest, InvalidOutput, LLMError, Message, without_code_fence
 from simulator.roleplay.facts import revealed
 from simulator.roleplay.guards import STOPWORDS, language_of
@@ -96,6 +96,18 @@ class DraftFact(_Draft):
     hint: Text100
     phrases: Phrases
     reveal_words: Annotated[list[Text24], Field(min_length=1, max_length=4)]
+    # The customer telling the fact in their own words; kept only if it holds a reveal word.
+    tell: Text140
+
+
+class DraftBeats(_Draft):
+    """One proposed line per beat (schema.BEATS); the trainer adds more in the studio."""
+
+    threatened: Text120
+    unheard: Text120
+    heard: Text120
+    pressing: Text120
+    relieved: Text120
 
 
 class DraftTrigger(_Draft):
@@ -117,6 +129,7 @@ class DraftAnswer(_Draft):
     title: Text60
     difficulty: Annotated[int, Field(ge=1, le=5)]
     persona: DraftPersona
+    lines: DraftBeats
     hidden_facts: Annotated[list[DraftFact], Field(min_length=1, max_length=3)]
     triggers: DraftTriggers
     opening: Text240
@@ -159,6 +172,13 @@ EXAMPLE_PERSONA = {
         "relieved": ["Thank you. That actually helps.", "A real time slot. Good, I can work with that."],
     },
 }
+EXAMPLE_LINES = {
+    "threatened": "So now you're threatening me? After six years of paying on time?",
+    "unheard": "That's a script. I asked when someone is actually coming.",
+    "heard": "Okay. That is the first straight answer I've had this week.",
+    "pressing": "I still have no internet and no date. That's the problem.",
+    "relieved": "Thank you, a real time slot. That's a relief.",
+}
 EXAMPLE_FACT = {
     "id": "deadline-friday",
     "fact": "She must deliver a large job by Friday noon or lose her biggest client.",
@@ -166,6 +186,7 @@ EXAMPLE_FACT = {
     "hint": "Ask what the outage is affecting right now.",
     "phrases": ["what is it affecting", "most urgent", "affecting your work"],
     "reveal_words": ["deadline", "Friday noon", "biggest client"],
+    "tell": "I have a deadline on Friday noon. If I miss it, I lose my biggest client.",
 }
 
 SYSTEM = """You draft practice scenarios for an empathy trainer. Customer-service trainees chat with a
@@ -181,10 +202,15 @@ Fields:
   customer is in vulnerable circumstances. initial_mood: anger, anxiety, trust from 0 to 10.
   voice_samples: two short lines in the customer's own voice for each mood: calm,
   anxious, angry, relieved.
+- lines: one line in the customer's own voice for each moment: threatened (after the
+  agent pressures or threatens them), unheard (after a brush-off or a script), heard
+  (after the agent names their feeling or takes a step: a little calmer), pressing (the
+  problem is still open), relieved (solved: relief and thanks).
 - hidden_facts: 1 to 3 things that matter but that the customer would not say unprompted.
   earned_when: what the trainee must do to hear it. hint: a tip for the trainee.
   phrases: short words from a trainee's reply that earn it. reveal_words: words that
-  would give the fact away.
+  would give the fact away. tell: the customer telling the fact in their own words,
+  with one of the reveal_words.
 - triggers: escalate = what a trainee might do that makes it worse; deescalate = what
   helps. Each has "when" and 1 to 4 short phrases a trainee might write.
 - opening: the customer's first message.
@@ -196,17 +222,18 @@ Rules:
 - Keep every text short. Each voice sample is one sentence.
 - The customer is a person, never the agent: no "How can I help you?".
 - Hidden facts stay hidden: their reveal_words must not appear in the opening, the
-  persona or the voice samples.
+  persona, the voice samples or the lines (only in the fact's own tell).
 
-A good persona and hidden fact (English, chat):
+A good persona, lines and hidden fact (English, chat):
 "persona": {persona}
+"lines": {lines}
 "hidden_facts": [{fact}]"""
 
 
 def system_prompt() -> str:
-    return SYSTEM.replace("{persona}", json.dumps(EXAMPLE_PERSONA, ensure_ascii=False)).replace(
-        "{fact}", json.dumps(EXAMPLE_FACT, ensure_ascii=False)
-    )
+    return (SYSTEM.replace("{persona}", json.dumps(EXAMPLE_PERSONA, ensure_ascii=False))
+            .replace("{lines}", json.dumps(EXAMPLE_LINES, ensure_ascii=False))
+            .replace("{fact}", json.dumps(EXAMPLE_FACT, ensure_ascii=False)))
 
 
 def user_prompt(brief: str, language: str | None) -> str:
@@ -496,6 +523,9 @@ def _build(
             "hint": fact.hint.strip(),
             "phrases": [p.strip() for p in fact.phrases],
             "reveal_words": [w.strip() for w in fact.reveal_words],
+            # A tell line that shows none of the reveal words could not be seen as told:
+            # left out, so the customer model tells the fact instead.
+            "tell": [fact.tell.strip()] if any(has_word(fact.tell, w.strip()) for w in fact.reveal_words) else [],
         })
     invented = " ".join([persona.background, persona.situation, persona.vulnerability or "", answer.opening,
                          *(f["fact"] for f in facts)])
@@ -538,6 +568,7 @@ def _build(
             "initial_mood": persona.initial_mood.model_dump(),
             "voice_samples": {m: [s.strip() for s in getattr(persona.voice_samples, m)] for m in MOOD_LABELS},
         },
+        "lines": {beat: [getattr(answer.lines, beat).strip()] for beat in BEATS},
         "hidden_facts": facts,
         "triggers": {
             kind: [{"when": t.when.strip(), "phrases": [p.strip() for p in t.phrases]}
@@ -574,6 +605,8 @@ def customer_texts(scenario: Scenario) -> list[tuple[str, str]]:
             texts.append((f"persona.{name}", value))
     for mood in MOOD_LABELS:
         texts += [(f"persona.voice_samples.{mood}.{i}", line) for i, line in enumerate(persona.voice_samples[mood])]
+    for beat in BEATS:
+        texts += [(f"lines.{beat}.{i}", line) for i, line in enumerate(getattr(scenario.lines, beat))]
     return texts
 
 

@@ -4,7 +4,8 @@ The page renders these values as widgets (text inputs, sliders, tables); this mo
 where a form becomes a Scenario and a Scenario becomes a form, so the round trip
 (form -> YAML -> form) is tested without a browser. Lists a trainer types one per line
 (objectives, voice samples) are text with one item per line; phrase lists inside tables
-are separated by semicolons, since a phrase may contain a comma.
+are separated by semicolons, since a phrase may contain a comma; a fact's tell lines,
+which are sentences and may hold a semicolon, by a vertical bar.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.content.schema import MOOD_LABELS, Rubric, Scenario
+from simulator.content.schema import BEATS, MOOD_LABELS, Rubric, Scenario
 
 SEPARATOR = "; "
+TELL_SEPARATOR = " | "
 
 
 def lines(text: str) -> list[str]:
@@ -24,6 +26,10 @@ def lines(text: str) -> list[str]:
 
 def split_phrases(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split(";") if p.strip()]
+
+
+def split_told(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").split("|") if p.strip()]
 
 
 def scenario_to_form(scenario: Scenario) -> dict[str, Any]:
@@ -53,11 +59,14 @@ def scenario_to_form(scenario: Scenario) -> dict[str, Any]:
         "anxiety": persona.initial_mood.anxiety,
         "trust": persona.initial_mood.trust,
         **{f"voice_{mood}": "\n".join(persona.voice_samples.get(mood, [])) for mood in MOOD_LABELS},
+        "customer_mode": scenario.customer_mode or "",
+        **{f"line_{beat}": "\n".join(getattr(scenario.lines, beat)) for beat in BEATS},
         "opening": scenario.opening,
         "objectives": "\n".join(scenario.objectives),
         "facts": [
             {"id": f.id, "fact": f.fact, "earned_when": f.earned_when, "hint": f.hint or "",
-             "phrases": SEPARATOR.join(f.phrases), "reveal_words": SEPARATOR.join(f.reveal_words)}
+             "phrases": SEPARATOR.join(f.phrases), "reveal_words": SEPARATOR.join(f.reveal_words),
+             "tell": TELL_SEPARATOR.join(f.tell)}
             for f in scenario.hidden_facts
         ],
         "triggers": [
@@ -102,10 +111,13 @@ def form_to_data(form: dict[str, Any]) -> dict[str, Any]:
             "initial_mood": {"anger": form.get("anger"), "anxiety": form.get("anxiety"), "trust": form.get("trust")},
             "voice_samples": {mood: lines(form.get(f"voice_{mood}", "")) for mood in MOOD_LABELS},
         },
+        "customer_mode": form.get("customer_mode") or None,
+        "lines": {beat: lines(form.get(f"line_{beat}", "")) for beat in BEATS},
         "hidden_facts": [
             {"id": (row.get("id") or "").strip(), "fact": row.get("fact") or "",
              "earned_when": row.get("earned_when") or "", "hint": (row.get("hint") or "").strip() or None,
-             "phrases": split_phrases(row.get("phrases")), "reveal_words": split_phrases(row.get("reveal_words"))}
+             "phrases": split_phrases(row.get("phrases")), "reveal_words": split_phrases(row.get("reveal_words")),
+             "tell": split_told(row.get("tell"))}
             for row in form.get("facts") or [] if any((row.get(k) or "") for k in ("id", "fact", "earned_when"))
         ],
         "triggers": {

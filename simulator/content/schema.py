@@ -6,6 +6,7 @@ number rather than a silently ignored setting.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -13,6 +14,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 Language = Literal["de", "en"]
 Channel = Literal["chat", "email", "voice"]
 Mode = Literal["practice", "assessment"]
+#: How the customer's words are made: the model writes to the plan (`generated`), code
+#: picks authored lines (`authored`: no model call), or authored lines for facts and mood
+#: turns and the model for the rest (`hybrid`). See roleplay/plan.py.
+CustomerMode = Literal["generated", "authored", "hybrid"]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
 MoodValue = Annotated[int, Field(ge=0, le=10)]
 
@@ -81,6 +86,44 @@ class HiddenFact(Strict):
     # trainee ("Ask what the freeze is affecting today."); without it the coach words
     # one from `earned_when`.
     hint: str | None = None
+    # Authored lines in which the customer tells this fact (first person, in the
+    # customer's voice); each must hold one of `reveal_words`, so code can see it was told.
+    # The `authored` and `hybrid` customer modes say one of them when the fact is earned.
+    tell: list[Text] = Field(default_factory=list)
+
+    @field_validator("tell")
+    @classmethod
+    def _tell_reveals(cls, value: list[str], info: ValidationInfo):
+        words = [w.casefold() for w in info.data.get("reveal_words") or []]
+        silent = [line for line in value if words and not any(has_word(line, w) for w in words)]
+        if silent:
+            raise ValueError(f"each tell line must contain one of the reveal_words ({', '.join(words)}), "
+                             f"so the told fact is seen; this one holds none: {silent[0]!r}")
+        return value
+
+
+def has_word(text: str, word: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(word) + r"(?!\w)", text.casefold()) is not None
+
+
+#: The moves a customer message can answer with, each with authored lines (Beats):
+#: threatened (pressure or a threat), unheard (dismissed, blamed, a script), heard (a named
+#: feeling or a concrete step), pressing (nothing moved: the concern is still open),
+#: relieved (the problem is taken care of).
+BEATS = ("threatened", "unheard", "heard", "pressing", "relieved")
+#: The beats a mode needs authored lines for (facts' `tell` lines too, in both).
+BEATS_NEEDED = {"authored": BEATS, "hybrid": ("threatened", "unheard", "relieved"), "generated": ()}
+
+
+class Beats(Strict):
+    """What this customer says at each beat, in their own voice: two or three lines each,
+    so a session need not repeat one."""
+
+    threatened: list[Text] = Field(default_factory=list)
+    unheard: list[Text] = Field(default_factory=list)
+    heard: list[Text] = Field(default_factory=list)
+    pressing: list[Text] = Field(default_factory=list)
+    relieved: list[Text] = Field(default_factory=list)
 
 
 class Trigger(Strict):
@@ -125,6 +168,10 @@ class Scenario(Strict):
     tags: list[Slug] = Field(default_factory=list)
     mode: Mode = "practice"
     persona: Persona
+    # None: the library default (setting `customer_mode`).
+    customer_mode: CustomerMode | None = None
+    # Authored lines per beat (see BEATS); a mode that needs them is checked below.
+    lines: Beats = Beats()
     hidden_facts: list[HiddenFact] = Field(default_factory=list)
     triggers: Triggers = Triggers()
     # How strongly the mood reacts to each reply (1.0 = the default step sizes).
@@ -148,6 +195,26 @@ class Scenario(Strict):
         dupes = _repeated([f.id for f in value])
         if dupes:
             raise ValueError(f"hidden fact ids must be unique; repeated: {', '.join(dupes)}")
+        return value
+
+    @field_validator("hidden_facts")
+    @classmethod
+    def _facts_told_where_needed(cls, value: list[HiddenFact], info: ValidationInfo):
+        mode = info.data.get("customer_mode")
+        silent = [f.id for f in value if not f.tell] if mode in ("authored", "hybrid") else []
+        if silent:
+            raise ValueError(f"customer_mode {mode} needs a tell line for every hidden fact; "
+                             f"add tell: [...] to {', '.join(silent)}")
+        return value
+
+    @field_validator("lines")
+    @classmethod
+    def _beats_where_needed(cls, value: Beats, info: ValidationInfo):
+        mode = info.data.get("customer_mode")
+        missing = [b for b in BEATS_NEEDED.get(mode or "generated", ()) if not getattr(value, b)]
+        if missing:
+            raise ValueError(f"customer_mode {mode} needs authored lines for {', '.join(missing)} "
+                             f"(lines.{missing[0]}: [...]); or choose customer_mode generated")
         return value
 
     @field_validator("end")

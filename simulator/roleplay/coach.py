@@ -44,19 +44,21 @@ def coach_note(
     last_verdict: Verdict | None,
     earned: list[str],
     language: str = DEFAULT_LANGUAGE,
+    told: set[str] | None = None,
 ) -> CoachNote:
-    """`earned`: ids of the facts uncovered so far, in the order they were uncovered.
-    `language`: the interface language of the coach's own words ("en" or "de")."""
+    """`earned`: ids of the facts the trainee's replies earned, in the order earned;
+    `told`: those the customer has told (None: all earned ones).
+    `language`: the interface language of the coach's own words ("en" or "de").
+    The coach never prints a hidden fact: the trainee hears it from the customer."""
     needs, based_on = [translate(MOOD_NEEDS[mood.label], language)], ["mood"]
     weak = weakest(rubric, last_verdict)
     if weak is not None:
         needs.append(hint_for(weak, language).need)
         based_on.append(f"criterion:{weak.id}")
-    told = [f for f in scenario.hidden_facts if f.id in earned]
-    if told:
-        latest = max(told, key=lambda f: earned.index(f.id))
-        needs.append(translate("may now tell you (your question earned it): {fact}", language).format(fact=first_sentence(latest.fact)))
-        based_on.append(f"told:{latest.id}")
+    waiting = [fid for fid in earned if told is not None and fid not in told]
+    if waiting:
+        needs.append(translate("has more to tell: your last question opened something", language))
+        based_on.append(f"opened:{waiting[-1]}")
     suggestion, source = next_step(scenario, rubric, last_verdict, weak, earned, language)
     based_on.append(source)
     return CoachNote(needs=translate("The customer {needs}.", language).format(needs="; ".join(needs)),
@@ -123,11 +125,6 @@ def imperative(condition: str) -> str:
         verb = verb[:-1]
     rest = condition[match.end():]
     return verb[:1].upper() + verb[1:] + rest
-
-
-def first_sentence(text: str, limit: int = 110) -> str:
-    sentence = re.split(r"(?<=[.!?])\s", " ".join(text.split()), maxsplit=1)[0].rstrip(".")
-    return sentence if len(sentence) <= limit else sentence[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 class Debrief(BaseModel):

@@ -5,6 +5,12 @@ agent-voice phrase ("How can I help you?") before anyone sees it. A message that
 its guards before anything was shown is regenerated (bounded); after the last attempt a
 scenario-authored voice line for the current mood stands in, marked as a fallback.
 
+Every message follows a plan made in code (roleplay/plan.py). In `authored` mode, and in
+`hybrid` mode for told facts and mood turns, the scenario's authored lines carry it with
+no model call; otherwise the model writes to the plan and code checks the result: a
+sentence said before is cut like any guard hit, and an earned fact the model left out is
+added from its authored line (or left for the next message, which plans it again).
+
 A model that fails (the backend has already retried with backoff) or answers nothing is
 not papered over: the message is `failed`, nothing is invented, and the trainee gets a
 button to ask again. A stream that dies after text was shown keeps that text, marked
@@ -21,13 +27,17 @@ from simulator.content.schema import HiddenFact, Scenario
 from simulator.hashing import content_hash
 from simulator.llm.base import ChatModel, ChatRequest, LLMError, ModelUnavailable
 from simulator.roleplay import guards
+from simulator.roleplay import plan as plans
 from simulator.roleplay.facts import revealed
 from simulator.roleplay import prompt as prompts
 from simulator.roleplay.mood import MoodState
+from simulator.roleplay.plan import Plan
 
 HOLDBACK_CHARS = 48
 GIVING_UP_ANGER = 9  # from here the prompt lets the customer give up, so goodbyes may pass
 ATTEMPTS = 3
+#: In hybrid mode these beats (the mood turns) are said in authored lines; so is every told fact.
+HYBRID_BEATS = ("threatened", "unheard", "relieved")
 
 
 @dataclass
@@ -43,15 +53,17 @@ class CustomerMessage:
     first_token_at: float | None = None
     prompt_hash: str = ""
     model: str = ""
+    #: model | authored (the scenario's lines, no model call) | fallback
+    source: str = "model"
 
 
 def customer_request(scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState,
-                     known: list[HiddenFact] = (), just_earned: list[HiddenFact] = (),
+                     known: list[HiddenFact] = (), plan: Plan | None = None,
                      coming: int = 0) -> ChatRequest:
     """The request for the customer's next message (also used to warm a local model's
     cache, with `coming=1`: the trainee's reply still to come)."""
     return ChatRequest(
-        messages=prompts.customer_messages(scenario, transcript, mood, known, just_earned, coming),
+        messages=prompts.customer_messages(scenario, transcript, mood, known, plan, coming),
         max_tokens=prompts.MAX_TOKENS[scenario.channel],
         temperature=0.8,
         stop=prompts.stop_sequences(scenario),
@@ -63,14 +75,20 @@ class CustomerStream:
 
     def __init__(self, model: ChatModel, scenario: Scenario, transcript: list[tuple[str, str]],
                  mood: MoodState, turn_index: int, known: list[HiddenFact] = (),
-                 just_earned: list[HiddenFact] = ()):
+                 plan: Plan | None = None, mode: str = "generated"):
+        """`plan`: what this message must do (None: the model is free, as before plans);
+        `mode`: generated | authored | hybrid (the scenario's, else the library default)."""
         self.model = model
         self.scenario = scenario
         self.mood = mood
         self.turn_index = turn_index
+        self.plan = plan
+        self.mode = mode
+        #: The customer's earlier messages: none of their sentences may come again.
+        self.said = [t for who, t in transcript if who == "customer"]
         #: Facts not earned yet: their reveal words in a message are a guard hit.
         self.hidden = [f for f in scenario.hidden_facts if f not in known]
-        self.request = customer_request(scenario, transcript, mood, known, just_earned)
+        self.request = customer_request(scenario, transcript, mood, known, plan)
         messages = self.request.messages
         self.agent_said = next((t for who, t in reversed(transcript) if who == "agent"), "")
         self._unavailable = False
@@ -83,6 +101,10 @@ class CustomerStream:
         )
 
     def __iter__(self) -> Iterator[str]:
+        authored = self._authored()
+        if authored:
+            yield from self._say(authored, "authored")
+            return
         for attempt in range(1, ATTEMPTS + 1):
             yield from self._attempt(attempt)
             if self.message.status != "pending":
@@ -93,6 +115,25 @@ class CustomerStream:
             self.message.status = "failed"
             return
         yield from self._fallback()
+
+    def _authored(self) -> str | None:
+        """The message from authored lines, where the mode takes them for this plan."""
+        if self.plan is None or self.mode == "generated":
+            return None
+        if self.mode == "hybrid" and not (self.plan.tell or self.plan.beat in HYBRID_BEATS):
+            return None
+        return plans.authored_text(self.plan, self.scenario, self.said)
+
+    def _say(self, text: str, source: str) -> Iterator[str]:
+        started = time.perf_counter()
+        self.message.text = self.shown = text
+        self.message.status = "complete" if source == "authored" else "fallback"
+        self.message.source = source
+        self.message.first_token_seconds = time.perf_counter() - started
+        self.message.first_token_at = time.perf_counter()
+        if source == "authored":
+            self.message.counted_by = "none"  # no model call, nothing to count
+        yield text
 
     def _failed_only(self) -> bool:
         """Every attempt failed in the model (an error or nothing at all), none on a guard:
@@ -143,13 +184,26 @@ class CustomerStream:
             self._event(attempt, "empty", "")
             self._count(result)
             return shown
+        final = self._told(final, attempt)
         self.shown = final
         yield final[len(shown):]
         self._finish(final, "complete", result)
         return shown
 
+    def _told(self, text: str, attempt: int) -> str:
+        """An earned fact the model left out is added from its authored line; without one
+        it waits for the next message (told facts are read from the stored text)."""
+        if self.plan is None:
+            return text
+        for fact in plans.untold(self.plan, self.scenario, text):
+            line = plans.pick(fact.tell, self.said)
+            self._event(attempt, "fact_added" if line else "fact_not_told", fact.id)
+            if line:
+                text = f"{text} {line.strip()}"
+        return text
+
     def _hit(self, text: str) -> guards.GuardHit | None:
-        hits = [guards.first_hit(text), self._voice_hit(text), self._fact_hit(text),
+        hits = [guards.first_hit(text), self._voice_hit(text), self._fact_hit(text), self._repeat_hit(text),
                 guards.length_hit(text, prompts.MAX_CHARS[self.scenario.channel])]
         # A relieved customer may say goodbye, and one at the end of their tether may leave.
         if self.mood.label != "relieved" and self.mood.anger < GIVING_UP_ANGER:
@@ -165,6 +219,13 @@ class CustomerStream:
                 at = text.casefold().find(word.casefold())
                 return guards.GuardHit(kind="unearned_fact", at=max(at, 0), match=f"{fact.id}: {word}")
         return None
+
+    def _repeat_hit(self, text: str) -> guards.GuardHit | None:
+        """A sentence the customer has said before (or nearly): cut there, or regenerate."""
+        sentence = plans.repeated_sentence(text, self.said)
+        if sentence is None:
+            return None
+        return guards.GuardHit(kind="repeated", at=max(text.find(sentence), 0), match=sentence)
 
     def _voice_hit(self, text: str) -> guards.GuardHit | None:
         """Wrong language, or the agent's own words repeated back: both mean the model
@@ -188,12 +249,12 @@ class CustomerStream:
         return shown
 
     def _fallback(self) -> Iterator[str]:
-        samples = self.scenario.persona.voice_samples[self.mood.label]
-        line = samples[self.turn_index % len(samples)].strip()
-        self.message.text = line
-        self.message.status = "fallback"
-        self.shown = line
-        yield line
+        """The plan in authored lines where the scenario has them, else a voice sample of
+        the current mood not said yet."""
+        line = plans.authored_text(self.plan, self.scenario, self.said) if self.plan else None
+        if line is None:
+            line = plans.pick(self.scenario.persona.voice_samples[self.mood.label], self.said).strip()
+        yield from self._say(line, "fallback")
 
     def _event(self, attempt: int, kind: str, detail: str) -> None:
         self.message.guard_events.append({"attempt": attempt, "kind": kind, "detail": detail[:200]})

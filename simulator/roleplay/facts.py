@@ -46,6 +46,29 @@ def revealed(fact: HiddenFact, text: str) -> str | None:
     return next((w for w in fact.reveal_words if contains_phrase(text, w)), None)
 
 
+def earned_in_order(turns: list[dict[str, Any]]) -> list[str]:
+    """Fact ids in the order the trainee's replies earned them."""
+    return list(dict.fromkeys(fid for turn in turns for fid in turn.get("facts_earned") or []))
+
+
+def told_turns(scenario: Scenario, turns: list[dict[str, Any]]) -> dict[str, int]:
+    """Fact id -> the turn whose customer message told it, once earned: a fact counts as
+    uncovered when the customer said it (one of its reveal words is in the message), not
+    when the coach or the check knew it was earned. A fact without reveal words cannot
+    be seen in a message and counts as told by the first message after it was earned."""
+    earned: set[str] = set()
+    told: dict[str, int] = {}
+    for turn in turns:
+        earned.update(turn.get("facts_earned") or [])
+        text = turn.get("customer_text") or ""
+        if not text:
+            continue
+        for fact in scenario.hidden_facts:
+            if fact.id in earned and fact.id not in told and (not fact.reveal_words or revealed(fact, text)):
+                told[fact.id] = turn["idx"]
+    return told
+
+
 def unearned(scenario: Scenario, earned: set[str]) -> list[HiddenFact]:
     return [f for f in scenario.hidden_facts if f.id not in earned]
 

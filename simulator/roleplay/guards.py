@@ -31,6 +31,11 @@ AGENT_VOICE = [
     r"vielen dank für (?:ihre geduld|ihr verständnis|ihre anfrage|ihre nachricht)",
     r"ich helfe ihnen",
     r"ich (?:kümmere|schaue) mich (?:gerne )?(?:darum|drum)",
+    # Promises only the company can make ("Ich werde sofort die Überweisung freigeben").
+    r"ich rufe sie (?:\w+ ){0,4}zurück",
+    r"ich werde (?:\w+ ){0,4}(?:freigeben|veranlassen|erstatten|gutschreiben|entsperren|aufheben)\b",
+    r"i(?:'ll| will) (?:\w+ ){0,2}call you back",
+    r"i(?:'ll| will| can) (?:\w+ ){0,2}(?:release|unblock|refund|credit) (?:the|your)\b",
 ]
 AI_VOICE = [
     r"\bas an ai\b",
@@ -161,3 +166,27 @@ def echo_of(text: str, agent_text: str, run: int = 6) -> str | None:
         if f" {piece} " in agent:
             return piece
     return None
+
+
+# What shows relief in a customer's message, and what shows it is not over yet.
+RELIEF = re.compile(
+    r"\b(?:thank(?:s| you)|that helps|that(?:'s| is) (?:a )?(?:relief|good|great|better)|what a relief|"
+    r"sounds good|i can live with|okay,? (?:good|great|thanks)|brilliant|perfect|"
+    r"danke|das hilft|erleichter\w*|klingt gut|das ist gut|da bin ich froh|gut,? dann|super|prima|"
+    r"ein stein vom herzen|ich kann (?:heute nacht )?(?:wieder |vielleicht )?(?:mal )?schlafen)\b", re.I)
+UNSETTLED = re.compile(
+    r"\b(?:(?:i )?(?:still )?don'?t understand|i'?m (?:still )?(?:confused|not sure|worried)|still not|"
+    r"why (?:is|does|did|has)|what (?:about|happens)|but what|"
+    r"(?:ich )?verstehe (?:das )?(?:immer noch )?nicht|immer noch|warum (?:ist|wird|hat|haben)|"
+    r"und was ist mit|aber was|ich weiß nicht|"
+    # Negated relief: "das hilft mir nicht", "that doesn't help", "no thanks".
+    r"(?:doesn'?t|does not|won'?t|didn'?t) help|no,? thanks?|hilft (?:mir |uns )?(?:\w+ )?(?:nicht|nichts|kein\w*)|"
+    r"nein,? danke)\b", re.I)
+
+
+def shows_relief(text: str) -> bool:
+    """The customer's message sounds relieved and asks nothing more."""
+    cleaned = text.strip()
+    if not cleaned or cleaned.rstrip("\"'» )").endswith("?"):
+        return False
+    return bool(RELIEF.search(cleaned)) and not UNSETTLED.search(cleaned)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from simulator.content.schema import Mood, Scenario, Trigger
 from simulator.judge.verdict import Verdict
-from simulator.roleplay.guards import gives_up
+from simulator.roleplay.guards import gives_up, shows_relief
 
 
 #: Thresholds of the mood label (MoodState.label): a feeling this strong always shows, a
@@ -110,10 +110,12 @@ GIVE_UP_MIN_ANGER = 7
 
 
 def outcome(state: MoodState, scenario: Scenario, replies: int, earned: set[str] = frozenset(),
-            customer_text: str = "") -> str | None:
+            customer_text: str = "", still_open: bool = False) -> str | None:
     """resolved | abandoned | turn_limit, or None while the conversation goes on.
-    Resolved needs the customer calm enough and the scenario's key facts uncovered: a
-    customer soothed by warm words whose real problem nobody found is not helped."""
+    Resolved needs the customer calm enough, the scenario's key facts uncovered (a
+    customer soothed by warm words whose real problem nobody found is not helped), and a
+    last customer message that shows relief and asks nothing more; `still_open`: the plan
+    of that message was not the relieved one (roleplay/plan.py), so it is not the end."""
     end = scenario.end
     if state.anger >= end.abandon_when.min_anger or state.trust <= end.abandon_when.max_trust:
         return "abandoned"
@@ -121,7 +123,8 @@ def outcome(state: MoodState, scenario: Scenario, replies: int, earned: set[str]
         return "abandoned"
     resolved = end.resolved_when
     calm = state.anger <= resolved.max_anger and state.trust >= resolved.min_trust
-    if replies >= resolved.min_turns and calm and set(resolved.facts) <= set(earned):
+    relieved = not still_open and shows_relief(customer_text)
+    if replies >= resolved.min_turns and calm and set(resolved.facts) <= set(earned) and relieved:
         return "resolved"
     if replies >= end.max_turns:
         return "turn_limit"

@@ -16,6 +16,7 @@ from simulator.content.schema import MOOD_LABELS, HiddenFact, Scenario
 from simulator.hashing import content_hash
 from simulator.llm.base import Message
 from simulator.roleplay.mood import MoodState
+from simulator.roleplay.plan import Plan
 
 AGENT = {"en": "Agent", "de": "Kundenberater"}
 LANGUAGE = {"en": "English", "de": "German (Deutsch)"}
@@ -43,7 +44,19 @@ FOLD_BLOCK = 8
 SUMMARY_LINES = 8
 SUMMARY_CHARS = 90
 
-PROMPT_VERSION = content_hash([RULES, str(CHANNEL_STYLE), f"window {WINDOW_LINES}/{FOLD_BLOCK}/{SUMMARY_LINES}"])
+# What each beat of the plan (roleplay/plan.py) asks of the message.
+BEAT_TEXT = {
+    "threatened": "The agent has just pressured or threatened you. You feel cornered and more upset: say so. "
+                  "Do not thank them.",
+    "unheard": "The agent did not really listen (a brush-off or a script). You feel unheard and more upset: "
+               "say so. Do not thank them.",
+    "heard": "The agent took you seriously. You calm down a little, but you are not done yet.",
+    "pressing": "Your problem is not solved yet. Say what still worries you, in new words.",
+    "relieved": "Your problem is taken care of. You are relieved: say so and thank the agent briefly.",
+}
+
+
+PROMPT_VERSION = content_hash([RULES, str(CHANNEL_STYLE), str(BEAT_TEXT), f"window {WINDOW_LINES}/{FOLD_BLOCK}/{SUMMARY_LINES}"])
 
 
 def system_prompt(scenario: Scenario, known: list[HiddenFact] = ()) -> str:
@@ -110,7 +123,7 @@ def customer_messages(
     transcript: list[tuple[str, str]],
     mood: MoodState,
     known: list[HiddenFact] = (),
-    just_earned: list[HiddenFact] = (),
+    plan: Plan | None = None,
     coming: int = 0,
 ) -> list[Message]:
     name = scenario.persona.name
@@ -118,10 +131,10 @@ def customer_messages(
     if mood.anger >= 9:
         tell += ("You are close to giving up: you may ask for a manager or say you will take "
                  "your business elsewhere.\n")
-    if just_earned:
+    telling = [f for f in known if plan is not None and f.id in plan.tell]
+    if plan is not None:
         # Said last, next to the speaker prefix, so a small model acts on it this turn.
-        told = " ".join(f.fact.strip() for f in just_earned)
-        tell += f"The agent's last message touched on this, so tell it now in your own words: {told}\n"
+        tell += plan_text(plan, telling)
     folded, kept = window(transcript, coming)
     earlier = f"{summary_text(scenario, folded)}\n\n" if folded else ""
     user = (
@@ -129,8 +142,21 @@ def customer_messages(
         f"Your mood now: {mood.label} (anger {mood.anger}/10, anxiety {mood.anxiety}/10, "
         f"trust {mood.trust}/10).\n{tell}Write only {name}'s next message.\n{name}:"
     )
-    told = [f for f in known if f not in just_earned]
+    told = [f for f in known if f not in telling]
     return [Message(role="system", content=system_prompt(scenario, told)), Message(role="user", content=user)]
+
+
+def plan_text(plan: Plan, telling: list[HiddenFact]) -> str:
+    """The plan as instructions: the move to react to, the question to answer, the fact
+    to tell; one short line each, since a small model follows few instructions."""
+    lines = [f"Your next message (one or two short sentences) must do this:", f"- {BEAT_TEXT[plan.beat]}"]
+    if plan.question:
+        lines.append(f'- First answer the agent\'s question "{plan.question.strip()}" from what you know '
+                     f"(if you do not know, say so).")
+    for fact in telling:
+        lines.append(f"- Tell this now, in your own words: {fact.fact.strip()}")
+    lines.append("- Do not repeat anything you said before.")
+    return "\n".join(lines) + "\n"
 
 
 def stop_sequences(scenario: Scenario) -> list[str]:

@@ -348,5 +348,14 @@ def m014_add_level_readings(db: Database) -> None:
     db["verdicts"].add_column("feedback_state", str)
 
 
+@migrations()
+def m015_add_customer_plan(db: Database) -> None:
+    # What each customer message was asked to do (roleplay/plan.py: the trainee's move,
+    # the beat, the question, the facts to tell) and who wrote it: the model, the
+    # scenario's authored lines, or a fallback line.
+    db["turns"].add_column("customer_plan", str)  # JSON Plan
+    db["turns"].add_column("customer_source", str)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -134,7 +134,8 @@ def claim_turn(db: Database, turn_id: int, status: str) -> bool:
     return cursor.rowcount == 1
 
 
-_JSON_COLUMNS = ("guard_events", "facts_earned", "fact_check")
+_JSON_COLUMNS = ("guard_events", "facts_earned", "fact_check", "customer_plan")
+_OBJECT_COLUMNS = ("fact_check", "customer_plan")  # JSON objects (None when unset); the rest are lists
 
 
 def update_turn(db: Database, turn_id: int, **fields: Any) -> None:
@@ -156,7 +157,7 @@ def get_turn(db: Database, turn_id: int) -> dict[str, Any] | None:
         return None
     turn = rows[0]
     for key in _JSON_COLUMNS:
-        turn[key] = json.loads(turn[key]) if turn.get(key) else ([] if key != "fact_check" else None)
+        turn[key] = json.loads(turn[key]) if turn.get(key) else ([] if key not in _OBJECT_COLUMNS else None)
     return turn
 
 
@@ -173,6 +174,7 @@ def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
         turn["guard_events"] = json.loads(turn["guard_events"] or "[]")
         turn["facts_earned"] = json.loads(turn.get("facts_earned") or "[]")
         turn["fact_check"] = json.loads(turn.get("fact_check") or "null")
+        turn["customer_plan"] = json.loads(turn.get("customer_plan") or "null")
         turn["verdict"] = latest_verdict(db, turn["id"])
         turn["labels"] = labels.get(turn["id"], {})  # trainers' levels: the score of record
         turn["grading"] = turn["id"] in grading

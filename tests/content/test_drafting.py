@@ -60,6 +60,13 @@ def english_draft() -> dict:
                 "relieved": ["Thank you. That is a weight off.", "Good, the pump took it this time."],
             },
         },
+        "lines": {
+            "threatened": "Are you threatening me now? I'm stuck at a pump in France.",
+            "unheard": "That's a script. Just fix my card.",
+            "heard": "Okay. Finally someone who gets it.",
+            "pressing": "I'm still standing here with a half-empty tank.",
+            "relieved": "Thank you, that's a relief.",
+        },
         "hidden_facts": [
             {
                 "id": "Delivery Deadline",
@@ -68,6 +75,7 @@ def english_draft() -> dict:
                 "hint": "Ask what the declined card is stopping him from doing.",
                 "phrases": ["what is it stopping", "most urgent"],
                 "reveal_words": ["Lyon", "chilled", "contract"],
+                "tell": "I've got chilled goods for Lyon by 6 pm or I lose the contract.",
             },
             {
                 "id": "delivery-deadline",  # repeated on purpose: ids are made unique in code
@@ -76,6 +84,7 @@ def english_draft() -> dict:
                 "hint": "Ask what he has already tried.",
                 "phrases": ["already tried"],
                 "reveal_words": ["expired", "second card"],
+                "tell": "I tried my other card too. Doesn't work either.",  # no reveal word: left out
             },
         ],
         "triggers": {
@@ -114,6 +123,13 @@ def german_draft() -> dict:
                 "relieved": ["Danke, das hilft mir wirklich.", "Gut, dann ist das Geld morgen wieder da."],
             },
         },
+        "lines": {
+            "threatened": "Jetzt drohen Sie mir auch noch? Sie haben doch den Fehler gemacht!",
+            "unheard": "Das ist doch ein Textbaustein! Wer zahlt mir jetzt die Gebühren?",
+            "heard": "Okay. Wenigstens geben Sie es zu.",
+            "pressing": "Das Geld fehlt mir trotzdem, und zwar jetzt.",
+            "relieved": "Danke, das ist eine Erleichterung.",
+        },
         "hidden_facts": [
             {
                 "id": "klassenfahrt",
@@ -122,6 +138,7 @@ def german_draft() -> dict:
                 "hint": "Fragen Sie, welche Folgen die geplatzte Lastschrift hat.",
                 "phrases": ["welche Folgen", "was bedeutet das für Sie"],
                 "reveal_words": ["Klassenfahrt", "Tochter", "Dispo"],
+                "tell": "Mein Dispo ist voll, und die Klassenfahrt meiner Tochter muss diese Woche bezahlt werden.",
             }
         ],
         "triggers": {
@@ -179,6 +196,10 @@ def test_a_valid_english_draft_becomes_a_scenario(library):
     assert [f.id for f in scenario.hidden_facts] == ["delivery-deadline", "delivery-deadline-2"]
     assert scenario.end.resolved_when.facts == ["delivery-deadline"]
     assert scenario.persona.voice_samples["angry"][1] == "Do not read me a script, just fix it."
+    # Proposed customer lines: one per beat, and a fact's tell line only where it shows the fact.
+    assert scenario.lines.unheard == ["That's a script. Just fix my card."]
+    assert scenario.hidden_facts[0].tell == ["I've got chilled goods for Lyon by 6 pm or I lose the contract."]
+    assert scenario.hidden_facts[1].tell == []
     assert scenario.distressing is False and scenario.content_note is None
     assert scenario.tags == ["angry", "card", "declined", "petrol", "station"]
     assert result.raw == english_draft()
@@ -250,6 +271,18 @@ def test_a_voice_sample_that_gives_a_fact_away_is_retried_with_the_reason(librar
     retry = second.messages[-1]
     assert retry.role == "user"
     assert "persona.voice_samples.angry.0: contains 'Lyon', a reveal word of hidden fact 'delivery-deadline'" in retry.content
+
+
+def test_a_beat_line_that_gives_a_fact_away_is_retried_with_the_reason(library):
+    leaky = english_draft()
+    leaky["lines"]["pressing"] = "I have chilled goods in the back!"
+    model = ScriptedModel([as_json(leaky), as_json(english_draft())])
+
+    result = draft_scenario(model, EN_BRIEF, library.rubrics, set())
+
+    assert result.scenario is not None and result.attempts == 2
+    assert "lines.pressing.0: contains 'chilled', a reveal word of hidden fact 'delivery-deadline'" in \
+        model.requests[1].messages[-1].content
 
 
 def test_missing_moods_are_retried_with_the_field_named(library):

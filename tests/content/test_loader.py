@@ -64,7 +64,7 @@ def test_all_errors_of_one_document_are_reported_together_with_lines():
         "bad.yaml:7: persona.initial_mood.anger: Input should be less than or equal to 10",
         "bad.yaml:14: language: Input should be 'de' or 'en'",
         "bad.yaml:19: escalte: unknown key; allowed here: id, version, title, language, channel, "
-        "difficulty, tags, mode, persona, hidden_facts, triggers, mood_drift, opening, objectives, "
+        "difficulty, tags, mode, persona, customer_mode, lines, hidden_facts, triggers, mood_drift, opening, objectives, "
         "end, rubric, content_note, distressing, subject",
     ]
 

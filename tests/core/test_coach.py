@@ -32,10 +32,19 @@ def test_a_criterion_at_level_zero_comes_first(rubric):
     assert "criterion:emotional_reaction" in note.based_on
 
 
-def test_a_told_fact_is_named_and_the_next_hidden_one_suggested(rubric):
-    note = coach_note(scenario(), rubric, ANGRY, verdict(emotional_reaction=1, ownership_next_step=2), ["rent-due"])
-    assert "may now tell you (your question earned it): Rent of 850 pounds is due tomorrow and the landlord is strict" in note.needs
+def test_an_earned_fact_not_yet_told_is_announced_never_printed(rubric):
+    note = coach_note(scenario(), rubric, ANGRY, verdict(emotional_reaction=1, ownership_next_step=2), ["rent-due"],
+                      told=set())
+    assert "has more to tell: your last question opened something" in note.needs
+    assert "850" not in note.needs + note.suggestion and "landlord" not in note.needs + note.suggestion
+    assert "opened:rent-due" in note.based_on
     assert note.suggestion == "Ask about recent payments without accusing."
+
+
+def test_a_told_fact_needs_no_word_from_the_coach(rubric):
+    note = coach_note(scenario(), rubric, ANGRY, verdict(emotional_reaction=1, ownership_next_step=2), ["rent-due"],
+                      told={"rent-due"})
+    assert "more to tell" not in note.needs and "850" not in note.needs
 
 
 def test_everything_found_and_graded_top_means_closing(rubric):

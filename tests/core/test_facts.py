@@ -12,6 +12,7 @@ from simulator.llm.base import LLMError
 from simulator.llm.scripted import ScriptedModel
 from simulator.roleplay import facts
 from simulator.roleplay.customer import CustomerStream
+from simulator.roleplay.plan import Plan
 from simulator.roleplay.mood import MoodState, outcome
 from simulator.session import Services, TrainingSession
 from simulator.store.repository import Store
@@ -84,12 +85,14 @@ def test_unearned_facts_never_reach_the_customer_prompt(scenario_with_facts):
 def test_a_fact_earned_now_is_told_now_and_then_stays_known(scenario_with_facts):
     rent = scenario_with_facts.hidden_facts[0]
     mood = MoodState(anger=5, anxiety=5, trust=5)
-    now = CustomerStream(ScriptedModel(["x"]), scenario_with_facts, [("agent", "Hi")], mood, 1, known=[rent], just_earned=[rent])
+    plan = Plan(move="neutral", beat="pressing", tell=[rent.id])
+    now = CustomerStream(ScriptedModel(["x"]), scenario_with_facts, [("agent", "Hi")], mood, 1, known=[rent], plan=plan)
     system, user = (m.content for m in now.request.messages)
-    assert "tell it now" in user and "850 pounds" in user and "850 pounds" not in system
-    later = CustomerStream(ScriptedModel(["x"]), scenario_with_facts, [("agent", "Hi")], mood, 2, known=[rent])
+    assert "Tell this now" in user and "850 pounds" in user and "850 pounds" not in system
+    told = plan.model_copy(update={"tell": []})
+    later = CustomerStream(ScriptedModel(["x"]), scenario_with_facts, [("agent", "Hi")], mood, 2, known=[rent], plan=told)
     system, user = (m.content for m in later.request.messages)
-    assert "850 pounds" in system and "tell it now" not in user
+    assert "850 pounds" in system and "Tell this now" not in user
 
 
 def test_a_volunteered_fact_is_a_guard_hit_and_regenerated(scenario_with_facts):
@@ -103,8 +106,18 @@ def test_a_volunteered_fact_is_a_guard_hit_and_regenerated(scenario_with_facts):
 
 def test_resolution_needs_the_key_facts(scenario_with_facts):
     calm = MoodState(anger=1, anxiety=1, trust=9)
-    assert outcome(calm, scenario_with_facts, 2, set()) is None
-    assert outcome(calm, scenario_with_facts, 2, {"rent-due"}) == "resolved"
+    thanks = "Thank you, that's a relief."
+    assert outcome(calm, scenario_with_facts, 2, set(), thanks) is None
+    assert outcome(calm, scenario_with_facts, 2, {"rent-due"}, thanks) == "resolved"
+
+
+def test_resolution_needs_a_relieved_customer_message(scenario_with_facts):
+    calm = MoodState(anger=1, anxiety=1, trust=9)
+    confused = "Sorry, but I don't understand why this is happening."
+    assert outcome(calm, scenario_with_facts, 2, {"rent-due"}, confused) is None
+    assert outcome(calm, scenario_with_facts, 2, {"rent-due"}, "Okay. And when does it arrive?") is None
+    # The plan of the message kept the conversation open (it was pressing the concern).
+    assert outcome(calm, scenario_with_facts, 2, {"rent-due"}, "Thanks.", still_open=True) is None
 
 
 def test_resolution_facts_must_name_hidden_facts():
@@ -116,7 +129,7 @@ def test_resolution_facts_must_name_hidden_facts():
 def test_a_session_stores_what_each_reply_earned(fact_services, customer_model, judge_model):
     session = TrainingSession.start(fact_services, "mini-en")
     judge_model.enqueue(answer(c1=False))  # the fact check for "sister"
-    customer_model.enqueue("Rent is due tomorrow and my landlord is strict.")
+    customer_model.enqueue("Rent is due tomorrow and my landlord is strict. Thanks for asking.")
     pending = session.submit("Are there any payments coming up?")
     told = "".join(pending.stream_customer())
     result = pending.result()
@@ -124,6 +137,7 @@ def test_a_session_stores_what_each_reply_earned(fact_services, customer_model, 
     turn = session.turns()[1]
     assert turn["facts_earned"] == ["rent-due"]
     assert turn["fact_check"]["by_phrase"] == ["rent-due"]
+    assert turn["customer_plan"]["tell"] == ["rent-due"] and turn["customer_source"] == "model"
     assert result.outcome == "resolved"
     summary = session.summary()
     assert [(f["id"], f["turn"]) for f in summary["facts"]] == [("rent-due", 1), ("sister", None)]

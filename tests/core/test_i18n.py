@@ -212,9 +212,9 @@ def test_the_coach_speaks_german(rubric):
     assert "vermisst: emotional reaction" in weak.needs
     assert weak.suggestion == "Darauf hinarbeiten: names the feeling."
 
-    told = coach_note(scenario, rubric, ANGRY, verdict(emotional_reaction=1, ownership_next_step=2), ["rent-due"],
-                      language="de")
-    assert "darf Ihnen jetzt erzählen (Ihre Frage hat es verdient): Rent of 850 pounds" in told.needs
+    opened = coach_note(scenario, rubric, ANGRY, verdict(emotional_reaction=1, ownership_next_step=2), ["rent-due"],
+                        language="de", told=set())
+    assert "hat noch mehr zu erzählen: Ihre letzte Frage hat etwas geöffnet" in opened.needs
 
     calm = MoodState(anger=1, anxiety=1, trust=8)
     done = coach_note(scenario, rubric, calm, verdict(emotional_reaction=2, ownership_next_step=2),

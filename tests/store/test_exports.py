@@ -31,7 +31,7 @@ def play(session, reply):
 
 
 @pytest.fixture
-def world(services, judge_model, scenario):
+def world(services, judge_model, customer_model, scenario):
     """ana: a practice session (an unscored reply, the formula reply, a perfect reply that
     resolves it); ben: an unfinished assessment session back-dated to OLD_DAY; a session
     ana left early and a trial of a draft (both never exported); team North is ana alone."""
@@ -43,6 +43,7 @@ def world(services, judge_model, scenario):
     unscored = play(ana, "Okay.")
     play(ana, FORMULA)  # default scripted answers: a deterministic verdict
     judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    customer_model.enqueue("(scripted) Thank you, that's a relief.")  # resolved needs a relieved customer
     perfect = play(ana, "I am sorry we declined your card: I will unblock it by 5 pm.")
     ana.refresh()
     assert ana.row["outcome"] == "resolved"

@@ -30,7 +30,15 @@ PERSONA_FIELDS = {"background": N_("Background"), "situation": N_("Situation"),
                   "communication_style": N_("Communication style"), "vulnerability": N_("Vulnerability")}
 # Column headings of the tables in the forms (the keys are the YAML fields they edit).
 FACT_COLUMNS = {"id": N_("id"), "fact": N_("fact"), "earned_when": N_("earned_when"), "hint": N_("hint"),
-                "phrases": N_("phrases"), "reveal_words": N_("reveal_words")}
+                "phrases": N_("phrases"), "reveal_words": N_("reveal_words"), "tell": N_("tell")}
+CUSTOMER_MODES = {"": N_("library default"), "generated": N_("generated: the model writes to the plan"),
+                  "authored": N_("authored: your lines only, no model call"),
+                  "hybrid": N_("hybrid: your lines for facts and mood turns, the model for the rest")}
+BEAT_NAMES = {"threatened": N_("threatened (after pressure or a threat)"),
+              "unheard": N_("unheard (after a brush-off or a script)"),
+              "heard": N_("heard (after a named feeling or a concrete step)"),
+              "pressing": N_("pressing (nothing moved, the concern is open)"),
+              "relieved": N_("relieved (the problem is taken care of)")}
 TRIGGER_COLUMNS = {"kind": N_("kind"), "when": N_("when"), "phrases": N_("phrases")}
 EXAMPLE_COLUMNS = {"level": N_("level"), "context": N_("context"), "reply": N_("reply"), "why": N_("why")}
 TRIGGER_KINDS = {"escalate": N_("escalate"), "deescalate": N_("deescalate")}
@@ -186,11 +194,20 @@ with form_tab:
             for column, mood in zip(columns, MOOD_LABELS):
                 values[f"voice_{mood}"] = column.text_area(components.named(components.MOOD_LABELS, mood),
                                                            form[f"voice_{mood}"], height=120)
+            st.markdown(_("**Customer lines** (one line each): what the customer says at each beat"))
+            values["customer_mode"] = st.selectbox(_("How the customer's words are made"), list(CUSTOMER_MODES),
+                                                   index=list(CUSTOMER_MODES).index(form["customer_mode"]),
+                                                   format_func=components.option_labels(CUSTOMER_MODES))
+            beat_columns = st.columns(len(BEAT_NAMES))
+            for column, (beat, beat_label) in zip(beat_columns, BEAT_NAMES.items()):
+                values[f"line_{beat}"] = column.text_area(_(beat_label), form[f"line_{beat}"], height=140)
             values["opening"] = st.text_area(_("Opening message"), form["opening"], height=110)
             values["objectives"] = st.text_area(_("Objectives (one per line)"), form["objectives"], height=120)
-            st.markdown(_("**Hidden facts** (phrases and reveal words separated by semicolons)"))
+            st.markdown(_("**Hidden facts** (phrases and reveal words separated by semicolons; tell: the "
+                          "customer's own lines that tell the fact, separated by |, each with a reveal word)"))
             values["facts"] = st.data_editor(form["facts"], num_rows="dynamic", width="stretch",
-                                             column_order=["id", "fact", "earned_when", "hint", "phrases", "reveal_words"],
+                                             column_order=["id", "fact", "earned_when", "hint", "phrases", "reveal_words",
+                                                           "tell"],
                                              column_config=headings(FACT_COLUMNS))
             st.markdown(f"**{_('Triggers')}**")
             values["triggers"] = st.data_editor(

@@ -1,0 +1,179 @@
+"""The customer's plan in code: what the reply did, the mood it leaves, what the next
+message must do, the authored lines that carry it, and the checks on generated text."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.content.schema import Scenario
+from simulator.llm.scripted import ScriptedModel
+from simulator.roleplay import guards
+from simulator.roleplay import plan as plans
+from simulator.roleplay.customer import CustomerStream
+from simulator.roleplay.mood import MoodState
+from simulator.roleplay.plan import Plan
+from tests.conftest import SCENARIO
+
+RENT = {
+    "id": "rent-due", "fact": "Rent of 850 pounds is due tomorrow and the landlord is strict.",
+    "earned_when": "The agent asks which payments are coming up.", "phrases": ["payments coming up"],
+    "reveal_words": ["rent", "landlord"],
+    "tell": ["My rent goes out tomorrow and my landlord won't wait.", "The rent is due tomorrow, that's why I'm panicking."],
+}
+SISTER = {
+    "id": "sister", "fact": "Yesterday's transfer went to a sister who needs a deposit.",
+    "earned_when": "The agent asks about recent payments.", "reveal_words": ["sister"],
+    "tell": ["The transfer yesterday was to my sister, for her deposit."],
+}
+LINES = {
+    "threatened": ["Are you threatening me now?", "So that's how you treat people who've paid for years."],
+    "unheard": ["That's a script, not an answer.", "You're not listening to me at all."],
+    "heard": ["Okay. At least someone is listening.", "Right. That's something, I suppose."],
+    "pressing": ["I still can't pay for anything with that card.", "I need that card working today."],
+    "relieved": ["Thank you, that's a relief.", "Thanks. That helps a lot."],
+}
+AUTHORED = {**SCENARIO, "hidden_facts": [RENT, SISTER], "lines": LINES,
+            "end": {"max_turns": 6, "resolved_when": {"max_anger": 3, "min_trust": 6, "min_turns": 1,
+                                                     "facts": ["rent-due"]}}}
+MOOD = MoodState(anger=6, anxiety=4, trust=4)
+
+
+@pytest.fixture
+def scenario() -> Scenario:
+    return Scenario.model_validate(AUTHORED)
+
+
+@pytest.mark.parametrize("reply, move", [
+    ("Wir bedauern die entstandenen Unannehmlichkeiten. Bitte begleichen Sie den offenen Betrag bis zum "
+     "Monatsende, andernfalls müssen wir die Sperre leider wie angekündigt durchführen.", "threatened"),
+    ("If the balance isn't paid by Friday we will pass your account to a debt collection agency.", "threatened"),
+    ("We apologise for any inconvenience caused. Please be assured that your request is being processed "
+     "in line with our procedures.", "unheard"),
+    ("Bitte wenden Sie sich an den Zusteller. Wir sind dafür nicht zuständig.", "unheard"),
+    ("Please calm down.", "unheard"),
+    ("Having your card refused with people watching is awful. I have lifted the block.", "heard"),
+    ("Ich habe die Sperre aufgehoben, Sie können heute wieder zahlen.", "heard"),
+    ("What is your card number?", "neutral"),
+])
+def test_the_move_of_a_reply_is_read_in_code(scenario, reply, move):
+    assert plans.read_move(scenario, reply)[0] == move
+
+
+def test_a_threat_raises_anger_and_lowers_trust_before_any_verdict(scenario):
+    move, why, mood = plans.react(scenario, "Pay by Friday, otherwise we will disconnect you.", MOOD)
+    assert move == "threatened" and why[0].startswith("threat:")
+    assert mood.anger > MOOD.anger and mood.trust < MOOD.trust
+
+
+def test_being_heard_calms_and_a_scenario_trigger_is_not_counted_twice(scenario):
+    _, _, mood = plans.react(scenario, "That must be so stressful. I have lifted the block now.", MOOD)
+    assert mood.anger < MOOD.anger and mood.trust > MOOD.trust
+    # "calm down" is the scenario's own escalation trigger: mood.after_triggers moved it.
+    move, why, mood = plans.react(scenario, "Calm down.", MOOD)
+    assert move == "unheard" and mood == MOOD and any(w.startswith("trigger:") for w in why)
+
+
+def test_the_plan_answers_the_question_and_tells_what_is_earned_but_untold(scenario):
+    reply = "I'm sorry, that sounds stressful. Are there any payments coming up?"
+    plan = plans.make_plan(scenario, reply, "heard", [], MOOD, ["rent-due", "sister"], told={"sister"})
+    assert plan.question == "Are there any payments coming up?"
+    assert plan.tell == ["rent-due"]
+    assert not plan.concern_open  # rent-due, the resolution fact, is earned
+    closing = plans.make_plan(scenario, "Anything else I can do?", "neutral", [], MOOD, [], told=set())
+    assert closing.question is None and closing.concern_open and closing.beat == "pressing"
+
+
+def test_relieved_only_when_the_problem_is_taken_care_of(scenario):
+    calm = MoodState(anger=2, anxiety=2, trust=6)
+    settled = plans.make_plan(scenario, "I've lifted it.", "heard", [], calm, ["rent-due"], {"rent-due"})
+    assert settled.beat == "relieved" and not settled.still_open
+    open_ = plans.make_plan(scenario, "I've lifted it.", "heard", [], calm, [], set())
+    assert open_.beat == "heard" and open_.still_open
+
+
+def test_authored_text_tells_the_fact_after_the_reaction_and_rotates_lines(scenario):
+    plan = Plan(move="unheard", beat="unheard", tell=["rent-due"])
+    text = plans.authored_text(plan, scenario, said=[])
+    assert text == "That's a script, not an answer. My rent goes out tomorrow and my landlord won't wait."
+    again = plans.authored_text(plan, scenario, said=[text])
+    assert again == "You're not listening to me at all. The rent is due tomorrow, that's why I'm panicking."
+    pressing = plans.authored_text(Plan(move="neutral", beat="pressing", tell=["sister"]), scenario, said=[])
+    assert pressing == "The transfer yesterday was to my sister, for her deposit."  # the fact is the move forward
+    relieved = plans.authored_text(Plan(move="heard", beat="relieved", tell=["sister"]), scenario, said=[])
+    assert relieved.endswith("Thank you, that's a relief.") and guards.shows_relief(relieved)
+
+
+def test_authored_text_is_none_when_a_needed_line_is_missing(scenario):
+    bare = scenario.model_copy(update={"lines": scenario.lines.model_copy(update={"heard": []})})
+    assert plans.authored_text(Plan(move="heard", beat="heard"), bare, said=[]) is None
+
+
+def test_a_sentence_said_before_is_found_even_slightly_changed():
+    said = ["I'm still not satisfied. I need to know why this is happening and when it will be resolved."]
+    assert plans.repeated_sentence("Listen. I need to know why this is happening and when it'll be resolved!", said)
+    assert plans.repeated_sentence("Why did nobody call me back yesterday?", said) is None
+
+
+def test_authored_mode_makes_no_model_call(scenario):
+    model = ScriptedModel(["never used"])
+    plan = Plan(move="threatened", beat="threatened")
+    stream = CustomerStream(model, scenario, [("agent", "Pay or else.")], MOOD, 1, plan=plan, mode="authored")
+    assert "".join(stream) == "Are you threatening me now?"
+    assert model.requests == [] and stream.message.source == "authored" and stream.message.status == "complete"
+
+
+def test_hybrid_mode_uses_lines_for_facts_and_mood_turns_and_the_model_for_the_rest(scenario):
+    model = ScriptedModel(["It's the card for my shopping, nothing else."])
+    told = CustomerStream(model, scenario, [("agent", "Payments?")], MOOD, 1, plan=Plan(move="neutral", beat="pressing",
+                          tell=["sister"]), mode="hybrid")
+    assert "sister" in "".join(told) and model.requests == []
+    asked = CustomerStream(model, scenario, [("agent", "Which card is it?")], MOOD, 1,
+                           plan=Plan(move="neutral", beat="pressing", question="Which card is it?"), mode="hybrid")
+    assert "".join(asked) == "It's the card for my shopping, nothing else." and asked.message.source == "model"
+    assert 'answer the agent\'s question "Which card is it?"' in asked.request.messages[-1].content
+
+
+def test_a_generated_repeat_is_regenerated_and_a_missing_fact_added_from_its_line(scenario):
+    said = "I need that card working today, do you hear me?"
+    model = ScriptedModel(["I need that card working today, do you hear me?", "Okay, if you say so."])
+    transcript = [("customer", said), ("agent", "Any payments coming up?")]
+    stream = CustomerStream(model, scenario, transcript, MOOD, 2, plan=Plan(move="neutral", beat="pressing",
+                            tell=["rent-due"]), mode="generated")
+    text = "".join(stream)
+    assert text == "Okay, if you say so. My rent goes out tomorrow and my landlord won't wait."
+    assert [e["kind"] for e in stream.message.guard_events] == ["repeated", "fact_added"]
+
+
+def test_the_fallback_follows_the_plan_in_authored_lines(scenario):
+    model = ScriptedModel(["How can I help you today?"] * 3)
+    stream = CustomerStream(model, scenario, [("agent", "Calm down.")], MOOD, 1,
+                            plan=Plan(move="unheard", beat="unheard"), mode="generated")
+    assert "".join(stream) == "That's a script, not an answer." and stream.message.status == "fallback"
+
+
+@pytest.mark.parametrize("text, relieved", [
+    ("Thank you, that's a relief.", True),
+    ("danke. dann kann ich heute nacht vielleicht mal schlafen", True),
+    ("Sorry, but I don't understand why this is happening.", False),
+    ("Thanks. And when will the money be back?", False),
+    ("Okay.", False),
+])
+def test_relief_is_read_from_the_message(text, relieved):
+    assert guards.shows_relief(text) is relieved
+
+
+def test_a_mode_that_needs_lines_names_what_is_missing():
+    with pytest.raises(ValueError, match=r"customer_mode authored needs authored lines for heard"):
+        Scenario.model_validate({**AUTHORED, "customer_mode": "authored",
+                                 "lines": {**LINES, "heard": []}})
+    with pytest.raises(ValueError, match=r"needs a tell line for every hidden fact; add tell: \[...\] to sister"):
+        Scenario.model_validate({**AUTHORED, "customer_mode": "hybrid",
+                                 "hidden_facts": [RENT, {**SISTER, "tell": []}]})
+    # The library default needs nothing: a scenario without lines still loads.
+    Scenario.model_validate({**SCENARIO})
+    Scenario.model_validate({**AUTHORED, "customer_mode": "generated", "lines": {}})
+
+
+def test_a_tell_line_must_show_its_fact():
+    with pytest.raises(ValueError, match="must contain one of the reveal_words"):
+        Scenario.model_validate({**AUTHORED, "hidden_facts": [{**RENT, "tell": ["It's about money, you see."]}]})
