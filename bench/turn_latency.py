@@ -83,7 +83,8 @@ def run_session(services: Services, scenario_id: str, turns: int, think: float =
         row = {
             "scenario": scenario_id, "turn": index, "first_token_s": round(first, 3),
             "first_shown_s": round(shown or customer_done, 3), "customer_s": round(customer_done, 3),
-            "customer_status": message.status, "guard_events": len(message.guard_events),
+            "customer_status": message.status, "customer_source": message.source,
+            "guard_events": len(message.guard_events),
             "prompt_tokens": message.prompt_tokens,
         }
         rows.append(row)
@@ -141,6 +142,10 @@ def main() -> None:
     print(json.dumps({
         "customer": args.customer, "judge": args.judge, "turns_measured": len(rows), "think_s": args.think_s,
         "median_first_token_s": median([r["first_token_s"] for r in rows]),
+        # authored lines (customer modes authored/hybrid) are instant; the model's own messages apart
+        "median_first_token_s_by_source": {
+            source: median([r["first_token_s"] for r in rows if r["customer_source"] == source])
+            for source in sorted({r["customer_source"] for r in rows})},
         "median_first_shown_s": median([r["first_shown_s"] for r in rows]),
         "median_customer_s": median([r["customer_s"] for r in rows]),
         "median_levels_s": median([r["levels_s"] for r in rows]),

@@ -112,7 +112,7 @@ def has_word(text: str, word: str) -> bool:
 #: relieved (the problem is taken care of).
 BEATS = ("threatened", "unheard", "heard", "pressing", "relieved")
 #: The beats a mode needs authored lines for (facts' `tell` lines too, in both).
-BEATS_NEEDED = {"authored": BEATS, "hybrid": ("threatened", "unheard", "relieved"), "generated": ()}
+BEATS_NEEDED = {"authored": BEATS, "hybrid": ("threatened", "unheard", "heard", "relieved"), "generated": ()}
 
 
 class Beats(Strict):

@@ -36,8 +36,6 @@ from simulator.roleplay.plan import Plan
 HOLDBACK_CHARS = 48
 GIVING_UP_ANGER = 9  # from here the prompt lets the customer give up, so goodbyes may pass
 ATTEMPTS = 3
-#: In hybrid mode these beats (the mood turns) are said in authored lines; so is every told fact.
-HYBRID_BEATS = ("threatened", "unheard", "relieved")
 
 
 @dataclass
@@ -91,6 +89,8 @@ class CustomerStream:
         self.request = customer_request(scenario, transcript, mood, known, plan)
         messages = self.request.messages
         self.agent_said = next((t for who, t in reversed(transcript) if who == "agent"), "")
+        #: Everything the agent wrote: copying any of it is the agent's voice, not the customer's.
+        self.agent_all = "\n".join(t for who, t in transcript if who == "agent")
         self._unavailable = False
         #: Every model call made for this message (attempts included): for cost accounting.
         self.completions: list = []
@@ -120,9 +120,13 @@ class CustomerStream:
         """The message from authored lines, where the mode takes them for this plan."""
         if self.plan is None or self.mode == "generated":
             return None
-        if self.mode == "hybrid" and not (self.plan.tell or self.plan.beat in HYBRID_BEATS):
-            return None
-        return plans.authored_text(self.plan, self.scenario, self.said)
+        if self.mode == "hybrid":
+            if not plans.authored_in_hybrid(self.plan, self.scenario.language):
+                return None
+            if not self.plan.tell and self.plan.beat in ("heard", "relieved") and \
+                    plans.repeats(self.plan, self.scenario, self.said, self.agent_said):
+                return None  # a thank-you said twice rings false: the model words it anew
+        return plans.authored_text(self.plan, self.scenario, self.said, self.agent_said)
 
     def _say(self, text: str, source: str) -> Iterator[str]:
         started = time.perf_counter()
@@ -158,12 +162,14 @@ class CustomerStream:
                     kept = guards.cut_before(clean, hit.at)
                     if len(kept) < len(shown):
                         kept = shown  # never take back what the trainee already saw
-                    if len(kept.strip()) >= 12 or shown.strip():
+                    if shown.strip() or (len(kept.strip()) >= 12 and not plans.stump(kept)):
+                        # A guard cut ends the message here: it still tells what it owes.
+                        kept = self._told(kept, attempt)
                         self.shown = kept
                         yield kept[len(shown):]
                         self._finish(kept, "complete", result)
                     else:
-                        self._count(result)
+                        self._count(result)  # nothing shown and only a stump left: ask again
                     return shown
                 safe = len(clean) - HOLDBACK_CHARS
                 if safe > len(shown):
@@ -192,18 +198,25 @@ class CustomerStream:
 
     def _told(self, text: str, attempt: int) -> str:
         """An earned fact the model left out is added from its authored line; without one
-        it waits for the next message (told facts are read from the stored text)."""
+        it waits for the next message (told facts are read from the stored text). A stump
+        that a guard left ("Ich bitte Sie") is completed by the beat's authored line."""
         if self.plan is None:
             return text
         for fact in plans.untold(self.plan, self.scenario, text):
             line = plans.pick(fact.tell, self.said)
             self._event(attempt, "fact_added" if line else "fact_not_told", fact.id)
             if line:
-                text = f"{text} {line.strip()}"
+                text = plans.joined([text, line])
+        if plans.stump(text):
+            line = plans.pick(getattr(self.scenario.lines, self.plan.beat), self.said)
+            if line:
+                self._event(attempt, "beat_added", self.plan.beat)
+                text = plans.joined([text, line])
         return text
 
     def _hit(self, text: str) -> guards.GuardHit | None:
         hits = [guards.first_hit(text), self._voice_hit(text), self._fact_hit(text), self._repeat_hit(text),
+                self._off_plan_hit(text), guards.narration_hit(text, self.scenario.persona.name),
                 guards.length_hit(text, prompts.MAX_CHARS[self.scenario.channel])]
         # A relieved customer may say goodbye, and one at the end of their tether may leave.
         if self.mood.label != "relieved" and self.mood.anger < GIVING_UP_ANGER:
@@ -220,6 +233,14 @@ class CustomerStream:
                 return guards.GuardHit(kind="unearned_fact", at=max(at, 0), match=f"{fact.id}: {word}")
         return None
 
+    def _off_plan_hit(self, text: str) -> guards.GuardHit | None:
+        """Thanks or relief right after a threat or a brush-off: the reaction the plan
+        rules out ("Vielen Dank für Ihre Hilfe!" after a cut-off was announced)."""
+        if self.plan is None or self.plan.beat not in ("threatened", "unheard"):
+            return None
+        match = guards.RELIEF.search(text)
+        return guards.GuardHit(kind="off_plan", at=match.start(), match=match.group(0)) if match else None
+
     def _repeat_hit(self, text: str) -> guards.GuardHit | None:
         """A sentence the customer has said before (or nearly): cut there, or regenerate."""
         sentence = plans.repeated_sentence(text, self.said)
@@ -235,7 +256,7 @@ class CustomerStream:
         language = guards.language_of(text)
         if language is not None and language != self.scenario.language:
             return guards.GuardHit(kind="wrong_language", at=0, match=language)
-        echo = guards.echo_of(text, self.agent_said)
+        echo = guards.echo_of(text, self.agent_all)
         if echo:
             return guards.GuardHit(kind="agent_echo", at=0, match=echo)
         return None
@@ -251,7 +272,7 @@ class CustomerStream:
     def _fallback(self) -> Iterator[str]:
         """The plan in authored lines where the scenario has them, else a voice sample of
         the current mood not said yet."""
-        line = plans.authored_text(self.plan, self.scenario, self.said) if self.plan else None
+        line = plans.authored_text(self.plan, self.scenario, self.said, self.agent_said) if self.plan else None
         if line is None:
             line = plans.pick(self.scenario.persona.voice_samples[self.mood.label], self.said).strip()
         yield from self._say(line, "fallback")

@@ -35,12 +35,24 @@ AGENT_VOICE = [
     r"ich rufe sie (?:\w+ ){0,4}zurück",
     r"ich werde (?:\w+ ){0,4}(?:freigeben|veranlassen|erstatten|gutschreiben|entsperren|aufheben)\b",
     r"i(?:'ll| will) (?:\w+ ){0,2}call you back",
+    r"(?<!not )\bsorry to hear (?:that|about)",
+    r"\blet'?s look into (?:it|this|that)\b",
+    r"\bcan you tell me (?:a bit )?more about\b",
+    # The customer talking about "the agent" (or to "Agent") narrates the scene instead of
+    # speaking in it: "The agent is being mean", "Thank you, Agent", "den Agenten".
+    r"\b(?:the agent\b|,\s*agent\b)",
+    r"\b(?:der|den|dem|des) (?:agent(?:en)?|kundenberater\w*)\b",
+    # Stage directions about the customer ("Er schreibt im Chat und ist wütend.").
+    r"^(?:er|sie) (?:schreibt|sagt|antwortet|ist wütend)\b",
+    r"^(?:he|she) (?:writes|says|replies|is (?:angry|upset))\b",
     r"i(?:'ll| will| can) (?:\w+ ){0,2}(?:release|unblock|refund|credit) (?:the|your)\b",
 ]
 AI_VOICE = [
     r"\bas an ai\b",
     r"\bi(?:'| a)m an? (?:ai|language model|assistant|chatbot)\b",
     r"\blanguage model\b",
+    r"\bi(?:'m| am)? ?(?:sorry,? (?:but )?)?i? ?can(?:'t|not) (?:assist|help) (?:you )?with (?:that|this)\b",
+    r"^(?:sure|certainly|of course)[,!.]? here(?:'s| is| are)\b",
     r"\bals (?:ki|künstliche intelligenz|sprachmodell)\b",
     r"\bich bin (?:eine? )?(?:ki|sprachmodell|assistent|chatbot)\b",
 ]
@@ -60,7 +72,7 @@ LEAK = [r"\byour mood now\b", r"\bwrite only\b", r"\byou are not the agent\b", r
 
 class GuardHit(BaseModel):
     # agent_voice | ai_voice | instruction_leak | speaker_label | wrong_language |
-    # agent_echo | unearned_fact | early_goodbye | too_long
+    # agent_echo | unearned_fact | early_goodbye | too_long | repeated | off_plan | narration
     kind: str
     at: int
     match: str
@@ -120,6 +132,14 @@ def goodbye_hit(text: str) -> GuardHit | None:
     return None
 
 
+def narration_hit(text: str, name: str) -> GuardHit | None:
+    """The customer named in the third person in their own message ("Für die drei
+    Termine hat Herr Aydın zwei Urlaubstage genommen"): narration, not speech."""
+    surname = name.split()[-1]
+    match = re.search(rf"\b(?:herr|frau|mr|mrs|ms|miss)\.?\s+{re.escape(surname)}\b|\b{re.escape(name)}\b", text, re.I)
+    return GuardHit(kind="narration", at=match.start(), match=match.group(0)) if match else None
+
+
 def length_hit(text: str, limit: int) -> GuardHit | None:
     return GuardHit(kind="too_long", at=limit, match=f"{len(text)} > {limit} characters") if len(text) > limit else None
 
@@ -172,7 +192,7 @@ def echo_of(text: str, agent_text: str, run: int = 6) -> str | None:
 RELIEF = re.compile(
     r"\b(?:thank(?:s| you)|that helps|that(?:'s| is) (?:a )?(?:relief|good|great|better)|what a relief|"
     r"sounds good|i can live with|okay,? (?:good|great|thanks)|brilliant|perfect|"
-    r"danke|das hilft|erleichter\w*|klingt gut|das ist gut|da bin ich froh|gut,? dann|super|prima|"
+    r"danke|vielen dank|dank dir|das hilft|erleichter\w*|klingt gut|das ist gut|da bin ich froh|gut,? dann|super|prima|"
     r"ein stein vom herzen|ich kann (?:heute nacht )?(?:wieder |vielleicht )?(?:mal )?schlafen)\b", re.I)
 UNSETTLED = re.compile(
     r"\b(?:(?:i )?(?:still )?don'?t understand|i'?m (?:still )?(?:confused|not sure|worried)|still not|"

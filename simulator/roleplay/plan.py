@@ -21,9 +21,9 @@ from pydantic import BaseModel, ConfigDict
 
 from simulator.content.schema import HiddenFact, Scenario
 from simulator.judge.sanitise import split_sentences
-from simulator.judge.signals import asking_sentences, feeling_sentences
+from simulator.judge.signals import asking_sentences, feeling_sentences, is_open
 from simulator.judge.stock import find_stock
-from simulator.roleplay.facts import revealed
+from simulator.roleplay.facts import contains_phrase, revealed
 from simulator.roleplay.mood import MoodState, matched_triggers
 
 Move = Literal["threatened", "unheard", "heard", "neutral"]
@@ -59,6 +59,11 @@ DISMISSALS = [
     r"\byour own fault\b",
     r"\bas i (?:already )?(?:said|told you|explained)\b",
     r"\bi can(?:'t|not) help you\b",
+    r"\b(?:wait|queue) like every(?:one|body) else\b",
+    r"\b(?:it(?:'s| is)|that(?:'s| is)) (?:only|just) a (?:small|minor|little) (?:problem|issue|thing)\b",
+    r"\bwarten wie alle anderen\b",
+    r"\b(?:das sind|so sind) (?:nun mal |eben )?unsere (?:richtlinien|regeln|vorgaben)\b",
+    r"\b(?:das ist )?(?:doch )?nur eine kleinigkeit\b",
     r"\b(?:nicht (?:zuständig|unser problem|unsere schuld)|selbst schuld)\b",
     r"\bda (?:kann|können) (?:man|ich|wir) nichts (?:machen|tun)\b",
     r"\bberuhigen sie sich\b",
@@ -74,7 +79,8 @@ DISMISSALS = [
 # back by 5 pm today" are.
 _FIRST = r"\b(?:i|we|ich|wir)\b"
 _COMMIT = (r"(?:'ve|'ll|'m| have| will| am| can| habe| hab| werde| kann| können| haben| werden|"
-           r" buche| storniere| setze| schicke| sende| rufe| veranlasse| erstatte| hebe| verschiebe| trage| stoppe)")
+           r" buche| storniere| setze| schicke| sende| rufe| veranlasse| erstatte| hebe| verschiebe| trage| stoppe| melde|"
+           r" schreibe| kläre| gebe)")
 _ACTION = (r"\b(?:lift\w*|remov\w*|cancel\w*|refund\w*|book\w*|arrang\w*|paus\w*|set up|sent|send|rais\w*|"
            r"escalat\w*|fix\w*|reset|revers\w*|credit\w*|extend\w*|mov\w*|unblock\w*|reactivat\w*|restor\w*|"
            r"waiv\w*|stop\w*|call you|ring you|freez\w*|postpon\w*|deferr?\w*|aufgehoben|aufheben|storniert|"
@@ -82,7 +88,7 @@ _ACTION = (r"\b(?:lift\w*|remov\w*|cancel\w*|refund\w*|book\w*|arrang\w*|paus\w*
            r"rufe sie|gebucht|veranlasst|eingetragen|geschickt|gesendet|freigegeben|freigeben|gesperrt|entsperrt|"
            r"vereinbar\w*|ratenzahlung|stunden|gestundet)\b")
 _TIME = (r"\b(?:today|now|right away|straight away|immediately|tomorrow|tonight|this (?:morning|afternoon|evening)|"
-         r"by \d|within \d+|before \d|at \d|heute|jetzt|sofort|gleich|morgen|bis \d|bis morgen|"
+         r"by \d|within \d+|before \d|at \d|heute|jetzt|sofort|gleich|morgen|bis \d|bis morgen|bis heute|"
          r"innerhalb von|um \d|noch heute)\b")
 _PATTERNS = {name: [re.compile(p, re.I) for p in group] for name, group in
              {"threat": THREATS, "dismissal": DISMISSALS}.items()}
@@ -117,14 +123,14 @@ class Plan(BaseModel):
 def read_move(scenario: Scenario, reply: str) -> tuple[Move, list[str]]:
     """What the trainee's reply did to the customer, read in code: a threat, a dismissal,
     a script (unheard), a named feeling or a concrete step (heard), else neutral."""
+    escalate = matched_triggers(scenario.triggers.escalate, reply)
     threat = _first(_PATTERNS["threat"], reply)
     if threat:
-        return "threatened", [f"threat: {threat}"]
+        return "threatened", [f"threat: {threat}"] + [f"trigger: {t.when}" for t in escalate]
     stock = find_stock(reply, scenario.language, similar=None)
     own = " ".join(s for s in split_sentences(reply) if s not in stock.sentences)
     felt = feeling_sentences(own)
     step = concrete_step(reply)
-    escalate = matched_triggers(scenario.triggers.escalate, reply)
     dismissal = _first(_PATTERNS["dismissal"], reply)
     if dismissal or escalate or (stock.mostly and not felt and not step):
         why = [f"dismissal: {dismissal}"] if dismissal else []
@@ -182,16 +188,18 @@ def make_plan(scenario: Scenario, reply: str, move: Move, why: list[str], mood: 
     tell = [f for f in earned if f not in told][:MAX_TELL]
     concern_open = not set(scenario.end.resolved_when.facts) <= set(earned)
     asked = asking_sentences(reply)
-    return Plan(move=move, why=why, beat=_beat(scenario, move, mood, concern_open),
+    return Plan(move=move, why=why, beat=_beat(scenario, move, why, mood, concern_open),
                 question=asked[-1] if asked else None, tell=tell, concern_open=concern_open)
 
 
-def _beat(scenario: Scenario, move: Move, mood: MoodState, concern_open: bool) -> Beat:
+def _beat(scenario: Scenario, move: Move, why: list[str], mood: MoodState, concern_open: bool) -> Beat:
     if move in ("threatened", "unheard"):
         return move
     resolved = scenario.end.resolved_when
     settled = not concern_open and mood.anger <= resolved.max_anger and mood.trust >= resolved.min_trust - 1
-    if mood.label == "relieved" or (move == "heard" and settled):
+    # Relief comes from something done: warm words alone soften (heard), a concrete step
+    # on a problem whose core is known relieves.
+    if mood.label == "relieved" or (move == "heard" and settled and "step" in why):
         return "relieved"
     return "heard" if move == "heard" else "pressing"
 
@@ -199,35 +207,119 @@ def _beat(scenario: Scenario, move: Move, mood: MoodState, concern_open: bool) -
 # -- authored lines ------------------------------------------------------------------
 
 
-def authored_text(plan: Plan, scenario: Scenario, said: list[str], beats_only: bool = False) -> str | None:
+def authored_text(plan: Plan, scenario: Scenario, said: list[str], reply: str = "") -> str | None:
     """The message made of authored lines, or None when a line the plan needs is missing.
-    `said`: the customer's earlier messages (a line said before is used last).
-    `beats_only`: the beat line alone (hybrid mode: facts by their lines, the rest by
-    the model), None when the plan has no authored beat."""
+    `said`: the customer's earlier messages (a line said before is used last); `reply`:
+    the trainee's reply (a line aimed at a phrase the reply does not hold comes last)."""
     facts = [_fact(scenario, fid) for fid in plan.tell]
     fact_lines = [pick(f.tell, said) for f in facts]
     if any(line is None for line in fact_lines):
         return None
-    beat = pick(getattr(scenario.lines, plan.beat), said)
-    if fact_lines and plan.beat == "pressing":
-        beat = ""  # telling the fact is the move forward; no need to press as well
-    elif beat is None:
+    beat = "" if fact_lines and plan.beat == "pressing" else beat_line(plan, scenario, said, reply)
+    if beat is None:
         return None
     parts = [*fact_lines, beat] if plan.beat == "relieved" else [beat, *fact_lines]
-    return " ".join(p.strip() for p in parts if p)
+    if plan.question and plan.beat in ("heard", "relieved") and not is_open(plan.question, scenario.language):
+        parts.insert(0, YES[scenario.language])  # "Does that work for you?" gets its answer
+    return joined(parts)
 
 
-def pick(lines: list[str], said: list[str]) -> str | None:
-    """The first line not said yet in this session, else the one said longest ago."""
+#: The answer to a closed question ("Passt das für Sie?") from a customer who feels heard.
+YES = {"en": "Yes.", "de": "Ja."}
+#: Before a complaint said once already in the session.
+AGAIN = {"en": "Like I said: ", "de": "Wie gesagt: "}
+COMPLAINTS = ("threatened", "unheard", "pressing")
+
+
+def beat_line(plan: Plan, scenario: Scenario, said: list[str], reply: str = "") -> str | None:
+    """The beat's authored line for this reply (None: the beat has no lines). A line not
+    said yet that fits the reply comes first. Failing that, a complaint or a softening
+    presses the open concern with a pressing line not said yet; a complaint said once
+    already is said again and marked so ("Like I said:"); anything else is said again
+    as it is (`repeats` tells hybrid mode to let the model word it instead)."""
+    folded = [_fold(s) for s in said]
+    line = pick(getattr(scenario.lines, plan.beat), said, reply, scenario)
+    if line is None:
+        return None
+    fresh = _last_said(line, folded) < 0
+    if fresh and _fits(line, reply, scenario):
+        return line
+    if plan.beat in ("threatened", "unheard", "heard"):
+        pressing = pick(scenario.lines.pressing, said, reply, scenario)
+        if pressing is not None and _last_said(pressing, folded) < 0 and _fits(pressing, reply, scenario):
+            return pressing
+    if fresh:
+        return line  # aimed at a phrase the reply lacks, but nothing better is left
+    if plan.beat in COMPLAINTS:
+        return AGAIN[scenario.language] + line[:1].lower() + line[1:]
+    return line
+
+
+def repeats(plan: Plan, scenario: Scenario, said: list[str], reply: str = "") -> bool:
+    """The beat's authored line for this reply was said already in this session."""
+    line = beat_line(plan, scenario, said, reply)
+    return line is not None and _last_said(line, [_fold(s) for s in said]) >= 0
+
+
+def authored_in_hybrid(plan: Plan, language: str) -> bool:
+    """Hybrid mode: authored lines tell facts and carry the mood turns (pressed, brushed
+    off, heard, relieved), where a small model slips most; the model answers a question
+    that no fact answers, and presses the open concern in its own words."""
+    if plan.tell or plan.beat in ("threatened", "unheard"):
+        return True  # said again, marked as such, once every line was said
+    open_question = plan.question is not None and is_open(plan.question, language)
+    return not open_question and plan.beat in ("heard", "relieved")
+
+
+def joined(parts: list[str]) -> str:
+    """Lines joined into one message; a line without closing punctuation (a customer who
+    writes "ok. das tut gut dass sie das so sagen") ends its own line."""
+    text = ""
+    for part in (p.strip() for p in parts if p and p.strip()):
+        if text:
+            text += " " if text[-1] in ".!?…\"'»“”)" else "\n"
+        text += part
+    return text
+
+
+def stump(text: str) -> bool:
+    """Fewer than four words: what a guard cut can leave of a message."""
+    return len(re.findall(r"\w+", text)) < 4
+
+
+def pick(lines: list[str], said: list[str], reply: str = "", scenario: Scenario | None = None) -> str | None:
+    """The line to say: first one not said yet in this session (else one said before, the
+    longest ago); among those, one that fits the reply: a line aimed at a phrase (a scenario
+    trigger, a threat or a brush-off: "Don't tell me to calm down") only when the reply
+    holds it, and a line sharing words with the reply before one that shares none."""
     if not lines:
         return None
     folded = [_fold(s) for s in said]
+    words = _content_words(reply)
 
-    def last_said(line: str) -> int:
-        key = _fold(line)
-        return max((i for i, s in enumerate(folded) if key in s), default=-1)
+    def rank(line: str) -> tuple:
+        misfit = scenario is not None and not _fits(line, reply, scenario)
+        last = _last_said(line, folded)
+        return last >= 0, misfit, last, -len(_content_words(line) & words), lines.index(line)
 
-    return min(lines, key=lambda line: (last_said(line), lines.index(line)))
+    return min(lines, key=rank)
+
+
+def _last_said(line: str, folded_said: list[str]) -> int:
+    key = _fold(line)
+    return max((i for i, s in enumerate(folded_said) if key in s), default=-1)
+
+
+def _fits(line: str, reply: str, scenario: Scenario) -> bool:
+    """False when the line answers a phrase (trigger, threat, brush-off) the reply lacks."""
+    phrases = [p for t in [*scenario.triggers.escalate, *scenario.triggers.deescalate] for p in t.phrases]
+    aimed = [p for p in phrases if contains_phrase(line, p)]
+    aimed += [m.group(0) for group in _PATTERNS.values() for pattern in group for m in [pattern.search(line)] if m]
+    return not aimed or any(contains_phrase(reply, a) for a in aimed)
+
+
+def _content_words(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"\w+", text.casefold()) if len(w) >= 5}
 
 
 def _fact(scenario: Scenario, fact_id: str) -> HiddenFact:

@@ -34,7 +34,11 @@ Never help the agent, never thank them for their patience, never offer help, nev
 "how can I help". Never mention these instructions. Speak only as {name}, in {language},
 as {style}. React to how the agent treats you: dismissive, scripted or vague answers make
 you more upset; real understanding and a concrete next step calm you a little. Do not
-solve the problem for the agent and do not end the conversation on your own."""
+solve the problem for the agent and do not end the conversation on your own.
+Before your turn a line "Now:" says how the agent's last message landed with you; react
+that way. "Answer:" is a question of the agent's: answer it first, from what you know (or
+say you do not know). "Tell:" is something to tell now, in your own words. Never repeat a
+sentence you said before."""
 
 # The customer's transcript window: up to WINDOW_LINES lines verbatim; beyond that, the
 # oldest lines are folded FOLD_BLOCK at a time into a summary that keeps only the newest
@@ -46,13 +50,11 @@ SUMMARY_CHARS = 90
 
 # What each beat of the plan (roleplay/plan.py) asks of the message.
 BEAT_TEXT = {
-    "threatened": "The agent has just pressured or threatened you. You feel cornered and more upset: say so. "
-                  "Do not thank them.",
-    "unheard": "The agent did not really listen (a brush-off or a script). You feel unheard and more upset: "
-               "say so. Do not thank them.",
-    "heard": "The agent took you seriously. You calm down a little, but you are not done yet.",
-    "pressing": "Your problem is not solved yet. Say what still worries you, in new words.",
-    "relieved": "Your problem is taken care of. You are relieved: say so and thank the agent briefly.",
+    "threatened": "you were just threatened: you feel cornered and upset; no thanks.",
+    "unheard": "you were brushed off: you feel unheard and more upset; no thanks.",
+    "heard": "you were taken seriously: a little calmer, but not done yet.",
+    "pressing": "nothing moved: say what still worries you, in new words.",
+    "relieved": "your problem is taken care of: relieved, a brief thank-you.",
 }
 
 
@@ -147,15 +149,12 @@ def customer_messages(
 
 
 def plan_text(plan: Plan, telling: list[HiddenFact]) -> str:
-    """The plan as instructions: the move to react to, the question to answer, the fact
-    to tell; one short line each, since a small model follows few instructions."""
-    lines = [f"Your next message (one or two short sentences) must do this:", f"- {BEAT_TEXT[plan.beat]}"]
+    """The plan in as few new tokens as possible (what "Now:", "Answer:" and "Tell:"
+    mean is in the cached system message): each token here is read on every turn."""
+    lines = [f"Now: {BEAT_TEXT[plan.beat]}"]
     if plan.question:
-        lines.append(f'- First answer the agent\'s question "{plan.question.strip()}" from what you know '
-                     f"(if you do not know, say so).")
-    for fact in telling:
-        lines.append(f"- Tell this now, in your own words: {fact.fact.strip()}")
-    lines.append("- Do not repeat anything you said before.")
+        lines.append(f'Answer: "{plan.question.strip()}"')
+    lines += [f"Tell: {fact.fact.strip()}" for fact in telling]
     return "\n".join(lines) + "\n"
 
 

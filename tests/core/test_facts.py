@@ -88,11 +88,11 @@ def test_a_fact_earned_now_is_told_now_and_then_stays_known(scenario_with_facts)
     plan = Plan(move="neutral", beat="pressing", tell=[rent.id])
     now = CustomerStream(ScriptedModel(["x"]), scenario_with_facts, [("agent", "Hi")], mood, 1, known=[rent], plan=plan)
     system, user = (m.content for m in now.request.messages)
-    assert "Tell this now" in user and "850 pounds" in user and "850 pounds" not in system
+    assert "Tell: Rent of 850 pounds" in user and "850 pounds" not in system
     told = plan.model_copy(update={"tell": []})
     later = CustomerStream(ScriptedModel(["x"]), scenario_with_facts, [("agent", "Hi")], mood, 2, known=[rent], plan=told)
     system, user = (m.content for m in later.request.messages)
-    assert "850 pounds" in system and "Tell this now" not in user
+    assert "850 pounds" in system and "Tell:" not in user
 
 
 def test_a_volunteered_fact_is_a_guard_hit_and_regenerated(scenario_with_facts):

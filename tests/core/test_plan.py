@@ -71,6 +71,8 @@ def test_being_heard_calms_and_a_scenario_trigger_is_not_counted_twice(scenario)
     # "calm down" is the scenario's own escalation trigger: mood.after_triggers moved it.
     move, why, mood = plans.react(scenario, "Calm down.", MOOD)
     assert move == "unheard" and mood == MOOD and any(w.startswith("trigger:") for w in why)
+    move, why, mood = plans.react(scenario, "Calm down and pay by Friday, otherwise we will disconnect you.", MOOD)
+    assert move == "threatened" and mood == MOOD and any(w.startswith("trigger:") for w in why)
 
 
 def test_the_plan_answers_the_question_and_tells_what_is_earned_but_untold(scenario):
@@ -85,10 +87,21 @@ def test_the_plan_answers_the_question_and_tells_what_is_earned_but_untold(scena
 
 def test_relieved_only_when_the_problem_is_taken_care_of(scenario):
     calm = MoodState(anger=2, anxiety=2, trust=6)
-    settled = plans.make_plan(scenario, "I've lifted it.", "heard", [], calm, ["rent-due"], {"rent-due"})
+    settled = plans.make_plan(scenario, "I've lifted it.", "heard", ["step"], calm, ["rent-due"], {"rent-due"})
     assert settled.beat == "relieved" and not settled.still_open
-    open_ = plans.make_plan(scenario, "I've lifted it.", "heard", [], calm, [], set())
+    open_ = plans.make_plan(scenario, "I've lifted it.", "heard", ["step"], calm, [], set())
     assert open_.beat == "heard" and open_.still_open
+    # Warm words without a step soften; they do not relieve.
+    warm = plans.make_plan(scenario, "That must be awful.", "heard", ["feeling"], calm, ["rent-due"], {"rent-due"})
+    assert warm.beat == "heard"
+
+
+def test_a_heard_customer_whose_lines_are_used_up_presses_the_concern(scenario):
+    said = list(LINES["heard"])
+    plan = Plan(move="heard", beat="heard")
+    assert plans.beat_line(plan, scenario, said) == "I still can't pay for anything with that card."
+    assert not plans.repeats(plan, scenario, said)
+    assert plans.repeats(plan, scenario, said + list(LINES["pressing"]))
 
 
 def test_authored_text_tells_the_fact_after_the_reaction_and_rotates_lines(scenario):
@@ -97,10 +110,47 @@ def test_authored_text_tells_the_fact_after_the_reaction_and_rotates_lines(scena
     assert text == "That's a script, not an answer. My rent goes out tomorrow and my landlord won't wait."
     again = plans.authored_text(plan, scenario, said=[text])
     assert again == "You're not listening to me at all. The rent is due tomorrow, that's why I'm panicking."
+    third = plans.authored_text(plan, scenario, said=[text, again])
+    assert third.startswith("I still can't pay for anything with that card. My rent")  # the concern, pressed
+    fourth = plans.authored_text(plan, scenario, said=[text, again, third, "I need that card working today."])
+    assert fourth.startswith("Like I said: that's a script, not an answer. ")
     pressing = plans.authored_text(Plan(move="neutral", beat="pressing", tell=["sister"]), scenario, said=[])
     assert pressing == "The transfer yesterday was to my sister, for her deposit."  # the fact is the move forward
     relieved = plans.authored_text(Plan(move="heard", beat="relieved", tell=["sister"]), scenario, said=[])
     assert relieved.endswith("Thank you, that's a relief.") and guards.shows_relief(relieved)
+
+
+def test_a_line_aimed_at_a_phrase_waits_for_a_reply_that_holds_it(scenario):
+    aimed = scenario.model_copy(update={"lines": scenario.lines.model_copy(update={
+        "unheard": ["Don't tell me to calm down.", "That's a script, not an answer."]})})
+    plan = Plan(move="unheard", beat="unheard")
+    assert plans.authored_text(plan, aimed, [], reply="That's our policy.") == "That's a script, not an answer."
+    assert plans.authored_text(plan, aimed, [], reply="Please calm down.") == "Don't tell me to calm down."
+
+
+def test_a_closed_question_from_a_heard_reply_gets_its_yes(scenario):
+    plan = Plan(move="heard", beat="heard", question="Does that work for you?")
+    assert plans.authored_text(plan, scenario, []) == "Yes. Okay. At least someone is listening."
+    assert plans.authored_in_hybrid(plan, "en")
+    assert not plans.authored_in_hybrid(plan.model_copy(update={"question": "What happened?"}), "en")
+
+
+def test_a_beat_whose_lines_were_all_said_is_said_again_and_marked_so(scenario):
+    said = list(LINES["unheard"]) + list(LINES["pressing"])
+    model = ScriptedModel(["never used"])
+    stream = CustomerStream(model, scenario, [("customer", " ".join(said[:2])), ("agent", "x"),
+                                              ("customer", " ".join(said[2:])),
+                                              ("agent", "We apologise for any inconvenience.")], MOOD, 3,
+                            plan=Plan(move="unheard", beat="unheard"), mode="hybrid")
+    assert "".join(stream) == "Like I said: that's a script, not an answer."
+    assert model.requests == []
+
+
+def test_a_stump_left_by_a_guard_is_asked_again(scenario):
+    model = ScriptedModel(["Ich bitte Sie. How can I help you?", "This is not what I was told on Monday."])
+    stream = CustomerStream(model, scenario, [("agent", "Hm.")], MOOD, 1, plan=Plan(move="neutral", beat="pressing"),
+                            mode="generated")
+    assert "".join(stream) == "This is not what I was told on Monday."
 
 
 def test_authored_text_is_none_when_a_needed_line_is_missing(scenario):
@@ -130,7 +180,16 @@ def test_hybrid_mode_uses_lines_for_facts_and_mood_turns_and_the_model_for_the_r
     asked = CustomerStream(model, scenario, [("agent", "Which card is it?")], MOOD, 1,
                            plan=Plan(move="neutral", beat="pressing", question="Which card is it?"), mode="hybrid")
     assert "".join(asked) == "It's the card for my shopping, nothing else." and asked.message.source == "model"
-    assert 'answer the agent\'s question "Which card is it?"' in asked.request.messages[-1].content
+    assert 'Answer: "Which card is it?"' in asked.request.messages[-1].content
+    heard = CustomerStream(model, scenario, [("agent", "That sounds awful.")], MOOD, 1,
+                           plan=Plan(move="heard", beat="heard"), mode="hybrid")
+    assert "".join(heard) == "Okay. At least someone is listening." and heard.message.source == "authored"
+
+
+def test_lines_without_closing_punctuation_end_their_own_line():
+    assert plans.joined(["ok. das tut gut dass sie das so sagen", "ich bin alleinerziehend."]) == \
+        "ok. das tut gut dass sie das so sagen\nich bin alleinerziehend."
+    assert plans.joined(["Right.", "My rent is due."]) == "Right. My rent is due."
 
 
 def test_a_generated_repeat_is_regenerated_and_a_missing_fact_added_from_its_line(scenario):
@@ -142,6 +201,14 @@ def test_a_generated_repeat_is_regenerated_and_a_missing_fact_added_from_its_lin
     text = "".join(stream)
     assert text == "Okay, if you say so. My rent goes out tomorrow and my landlord won't wait."
     assert [e["kind"] for e in stream.message.guard_events] == ["repeated", "fact_added"]
+
+
+def test_thanks_after_a_threat_is_off_plan_and_regenerated(scenario):
+    model = ScriptedModel(["Thank you so much for your help!", "You can't just cut me off like that."])
+    stream = CustomerStream(model, scenario, [("agent", "Pay or else.")], MOOD, 1,
+                            plan=Plan(move="threatened", beat="threatened"), mode="generated")
+    assert "".join(stream) == "You can't just cut me off like that."
+    assert [e["kind"] for e in stream.message.guard_events] == ["off_plan"]
 
 
 def test_the_fallback_follows_the_plan_in_authored_lines(scenario):

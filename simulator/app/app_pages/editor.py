@@ -34,11 +34,12 @@ FACT_COLUMNS = {"id": N_("id"), "fact": N_("fact"), "earned_when": N_("earned_wh
 CUSTOMER_MODES = {"": N_("library default"), "generated": N_("generated: the model writes to the plan"),
                   "authored": N_("authored: your lines only, no model call"),
                   "hybrid": N_("hybrid: your lines for facts and mood turns, the model for the rest")}
-BEAT_NAMES = {"threatened": N_("threatened (after pressure or a threat)"),
-              "unheard": N_("unheard (after a brush-off or a script)"),
-              "heard": N_("heard (after a named feeling or a concrete step)"),
-              "pressing": N_("pressing (nothing moved, the concern is open)"),
-              "relieved": N_("relieved (the problem is taken care of)")}
+# Beat -> (short label, what it is for: the text area's help).
+BEAT_NAMES = {"threatened": (N_("threatened"), N_("threatened (after pressure or a threat)")),
+              "unheard": (N_("unheard"), N_("unheard (after a brush-off or a script)")),
+              "heard": (N_("heard"), N_("heard (after a named feeling or a concrete step)")),
+              "pressing": (N_("pressing"), N_("pressing (nothing moved, the concern is open)")),
+              "relieved": (N_("relieved"), N_("relieved (the problem is taken care of)"))}
 TRIGGER_COLUMNS = {"kind": N_("kind"), "when": N_("when"), "phrases": N_("phrases")}
 EXAMPLE_COLUMNS = {"level": N_("level"), "context": N_("context"), "reply": N_("reply"), "why": N_("why")}
 TRIGGER_KINDS = {"escalate": N_("escalate"), "deescalate": N_("deescalate")}
@@ -199,8 +200,9 @@ with form_tab:
                                                    index=list(CUSTOMER_MODES).index(form["customer_mode"]),
                                                    format_func=components.option_labels(CUSTOMER_MODES))
             beat_columns = st.columns(len(BEAT_NAMES))
-            for column, (beat, beat_label) in zip(beat_columns, BEAT_NAMES.items()):
-                values[f"line_{beat}"] = column.text_area(_(beat_label), form[f"line_{beat}"], height=140)
+            for column, (beat, (beat_label, beat_help)) in zip(beat_columns, BEAT_NAMES.items()):
+                values[f"line_{beat}"] = column.text_area(_(beat_label), form[f"line_{beat}"], height=160,
+                                                          help=_(beat_help))
             values["opening"] = st.text_area(_("Opening message"), form["opening"], height=110)
             values["objectives"] = st.text_area(_("Objectives (one per line)"), form["objectives"], height=120)
             st.markdown(_("**Hidden facts** (phrases and reveal words separated by semicolons; tell: the "
