@@ -69,7 +69,8 @@ Measures, per mode, and per language inside each mode (`by_language`):
   the same check over every authored line (lines and tell) of the run's German
   scenarios. top_unknown lists the 10 commonest unknown words, so a reader can judge
   false alarms (compounds, chat spellings such as "hab").
-* speed: median first_token_seconds (ms) of customer messages, overall and per source;
+* speed: median time (ms) from submitting the reply to the customer's first text (the
+  plan, the fact check by phrase and the model's first token), overall and per source;
   source_share (model / authored / fallback). Goal for authored mode: median < 50 ms.
 
 Prints one line per conversation (its transcript and per-message checks), then one JSON
@@ -99,7 +100,8 @@ from simulator.judge.signals import asking_sentences  # noqa: E402
 from simulator.roleplay import guards  # noqa: E402
 from simulator.roleplay import mood as moods  # noqa: E402
 from simulator.roleplay.facts import revealed  # noqa: E402
-from simulator.roleplay.plan import AGAIN, read_move, repeated_sentence  # noqa: E402
+from simulator.roleplay.lines import AGAIN, repeated_sentence  # noqa: E402
+from simulator.roleplay.plan import read_move  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
 
 MODES = ("generated", "hybrid", "authored")
@@ -313,6 +315,7 @@ def play(services: Services, scenario_id: str, mode: str, script: str, turns: in
     messages = []
     for reply in scripts_for(scenario)[script][:turns]:
         anger_before = session.mood().anger
+        submitted = time.perf_counter()
         pending = session.submit(reply)
         pending.customer  # noqa: B018 - builds the plan and runs the fact check before the message
         earned_now = list(pending.fact_check.earned)
@@ -339,8 +342,9 @@ def play(services: Services, scenario_id: str, mode: str, script: str, turns: in
             "text": text,
             "status": message.status,
             "source": message.source,
-            "first_token_ms": None if message.first_token_seconds is None
-            else round(message.first_token_seconds * 1000, 3),
+            # From the submitted reply to the first text (the plan and the fact check included).
+            "first_token_ms": None if message.first_token_at is None
+            else round((message.first_token_at - submitted) * 1000, 3),
             "guards": [e["kind"] for e in message.guard_events],
             "repeated": repeated_sentence(text, said) if text else None,
             "asks": bool(questions),

@@ -27,7 +27,7 @@ from simulator.content.schema import HiddenFact, Scenario
 from simulator.hashing import content_hash
 from simulator.llm.base import ChatModel, ChatRequest, LLMError, ModelUnavailable
 from simulator.roleplay import guards
-from simulator.roleplay import plan as plans
+from simulator.roleplay import lines
 from simulator.roleplay.facts import revealed
 from simulator.roleplay import prompt as prompts
 from simulator.roleplay.mood import MoodState
@@ -121,22 +121,22 @@ class CustomerStream:
         if self.plan is None or self.mode == "generated":
             return None
         if self.mode == "hybrid":
-            if not plans.authored_in_hybrid(self.plan, self.scenario.language):
+            if not lines.authored_in_hybrid(self.plan, self.scenario.language):
                 return None
             if not self.plan.tell and self.plan.beat in ("heard", "relieved") and \
-                    plans.repeats(self.plan, self.scenario, self.said, self.agent_said):
+                    lines.repeats(self.plan, self.scenario, self.said, self.agent_said):
                 return None  # a thank-you said twice rings false: the model words it anew
-        return plans.authored_text(self.plan, self.scenario, self.said, self.agent_said)
+        return lines.authored_text(self.plan, self.scenario, self.said, self.agent_said)
 
     def _say(self, text: str, source: str) -> Iterator[str]:
-        started = time.perf_counter()
+        """A whole message at once: authored lines (no model call, nothing to count), or
+        the fallback after failed attempts (their first token, if any, is kept)."""
         self.message.text = self.shown = text
         self.message.status = "complete" if source == "authored" else "fallback"
         self.message.source = source
-        self.message.first_token_seconds = time.perf_counter() - started
-        self.message.first_token_at = time.perf_counter()
-        if source == "authored":
-            self.message.counted_by = "none"  # no model call, nothing to count
+        if self.message.first_token_at is None:
+            self.message.first_token_seconds = 0.0
+            self.message.first_token_at = time.perf_counter()
         yield text
 
     def _failed_only(self) -> bool:
@@ -162,7 +162,7 @@ class CustomerStream:
                     kept = guards.cut_before(clean, hit.at)
                     if len(kept) < len(shown):
                         kept = shown  # never take back what the trainee already saw
-                    if shown.strip() or (len(kept.strip()) >= 12 and not plans.stump(kept)):
+                    if shown.strip() or (len(kept.strip()) >= 12 and not lines.stump(kept)):
                         # A guard cut ends the message here: it still tells what it owes.
                         kept = self._told(kept, attempt)
                         self.shown = kept
@@ -202,16 +202,16 @@ class CustomerStream:
         that a guard left ("Ich bitte Sie") is completed by the beat's authored line."""
         if self.plan is None:
             return text
-        for fact in plans.untold(self.plan, self.scenario, text):
-            line = plans.pick(fact.tell, self.said)
+        for fact in lines.untold(self.plan, self.scenario, text):
+            line = lines.pick(fact.tell, self.said)
             self._event(attempt, "fact_added" if line else "fact_not_told", fact.id)
             if line:
-                text = plans.joined([text, line])
-        if plans.stump(text):
-            line = plans.pick(getattr(self.scenario.lines, self.plan.beat), self.said)
+                text = lines.joined([text, line])
+        if lines.stump(text):
+            line = lines.pick(getattr(self.scenario.lines, self.plan.beat), self.said)
             if line:
                 self._event(attempt, "beat_added", self.plan.beat)
-                text = plans.joined([text, line])
+                text = lines.joined([text, line])
         return text
 
     def _hit(self, text: str) -> guards.GuardHit | None:
@@ -243,7 +243,7 @@ class CustomerStream:
 
     def _repeat_hit(self, text: str) -> guards.GuardHit | None:
         """A sentence the customer has said before (or nearly): cut there, or regenerate."""
-        sentence = plans.repeated_sentence(text, self.said)
+        sentence = lines.repeated_sentence(text, self.said)
         if sentence is None:
             return None
         return guards.GuardHit(kind="repeated", at=max(text.find(sentence), 0), match=sentence)
@@ -272,9 +272,9 @@ class CustomerStream:
     def _fallback(self) -> Iterator[str]:
         """The plan in authored lines where the scenario has them, else a voice sample of
         the current mood not said yet."""
-        line = plans.authored_text(self.plan, self.scenario, self.said, self.agent_said) if self.plan else None
+        line = lines.authored_text(self.plan, self.scenario, self.said, self.agent_said) if self.plan else None
         if line is None:
-            line = plans.pick(self.scenario.persona.voice_samples[self.mood.label], self.said).strip()
+            line = lines.pick(self.scenario.persona.voice_samples[self.mood.label], self.said).strip()
         yield from self._say(line, "fallback")
 
     def _event(self, attempt: int, kind: str, detail: str) -> None:

@@ -8,6 +8,7 @@ import pytest
 from simulator.content.schema import Scenario
 from simulator.llm.scripted import ScriptedModel
 from simulator.roleplay import guards
+from simulator.roleplay import lines
 from simulator.roleplay import plan as plans
 from simulator.roleplay.customer import CustomerStream
 from simulator.roleplay.mood import MoodState
@@ -99,24 +100,24 @@ def test_relieved_only_when_the_problem_is_taken_care_of(scenario):
 def test_a_heard_customer_whose_lines_are_used_up_presses_the_concern(scenario):
     said = list(LINES["heard"])
     plan = Plan(move="heard", beat="heard")
-    assert plans.beat_line(plan, scenario, said) == "I still can't pay for anything with that card."
-    assert not plans.repeats(plan, scenario, said)
-    assert plans.repeats(plan, scenario, said + list(LINES["pressing"]))
+    assert lines.beat_line(plan, scenario, said) == "I still can't pay for anything with that card."
+    assert not lines.repeats(plan, scenario, said)
+    assert lines.repeats(plan, scenario, said + list(LINES["pressing"]))
 
 
 def test_authored_text_tells_the_fact_after_the_reaction_and_rotates_lines(scenario):
     plan = Plan(move="unheard", beat="unheard", tell=["rent-due"])
-    text = plans.authored_text(plan, scenario, said=[])
+    text = lines.authored_text(plan, scenario, said=[])
     assert text == "That's a script, not an answer. My rent goes out tomorrow and my landlord won't wait."
-    again = plans.authored_text(plan, scenario, said=[text])
+    again = lines.authored_text(plan, scenario, said=[text])
     assert again == "You're not listening to me at all. The rent is due tomorrow, that's why I'm panicking."
-    third = plans.authored_text(plan, scenario, said=[text, again])
+    third = lines.authored_text(plan, scenario, said=[text, again])
     assert third.startswith("I still can't pay for anything with that card. My rent")  # the concern, pressed
-    fourth = plans.authored_text(plan, scenario, said=[text, again, third, "I need that card working today."])
+    fourth = lines.authored_text(plan, scenario, said=[text, again, third, "I need that card working today."])
     assert fourth.startswith("Like I said: that's a script, not an answer. ")
-    pressing = plans.authored_text(Plan(move="neutral", beat="pressing", tell=["sister"]), scenario, said=[])
+    pressing = lines.authored_text(Plan(move="neutral", beat="pressing", tell=["sister"]), scenario, said=[])
     assert pressing == "The transfer yesterday was to my sister, for her deposit."  # the fact is the move forward
-    relieved = plans.authored_text(Plan(move="heard", beat="relieved", tell=["sister"]), scenario, said=[])
+    relieved = lines.authored_text(Plan(move="heard", beat="relieved", tell=["sister"]), scenario, said=[])
     assert relieved.endswith("Thank you, that's a relief.") and guards.shows_relief(relieved)
 
 
@@ -124,15 +125,15 @@ def test_a_line_aimed_at_a_phrase_waits_for_a_reply_that_holds_it(scenario):
     aimed = scenario.model_copy(update={"lines": scenario.lines.model_copy(update={
         "unheard": ["Don't tell me to calm down.", "That's a script, not an answer."]})})
     plan = Plan(move="unheard", beat="unheard")
-    assert plans.authored_text(plan, aimed, [], reply="That's our policy.") == "That's a script, not an answer."
-    assert plans.authored_text(plan, aimed, [], reply="Please calm down.") == "Don't tell me to calm down."
+    assert lines.authored_text(plan, aimed, [], reply="That's our policy.") == "That's a script, not an answer."
+    assert lines.authored_text(plan, aimed, [], reply="Please calm down.") == "Don't tell me to calm down."
 
 
 def test_a_closed_question_from_a_heard_reply_gets_its_yes(scenario):
     plan = Plan(move="heard", beat="heard", question="Does that work for you?")
-    assert plans.authored_text(plan, scenario, []) == "Yes. Okay. At least someone is listening."
-    assert plans.authored_in_hybrid(plan, "en")
-    assert not plans.authored_in_hybrid(plan.model_copy(update={"question": "What happened?"}), "en")
+    assert lines.authored_text(plan, scenario, []) == "Yes. Okay. At least someone is listening."
+    assert lines.authored_in_hybrid(plan, "en")
+    assert not lines.authored_in_hybrid(plan.model_copy(update={"question": "What happened?"}), "en")
 
 
 def test_a_beat_whose_lines_were_all_said_is_said_again_and_marked_so(scenario):
@@ -155,13 +156,13 @@ def test_a_stump_left_by_a_guard_is_asked_again(scenario):
 
 def test_authored_text_is_none_when_a_needed_line_is_missing(scenario):
     bare = scenario.model_copy(update={"lines": scenario.lines.model_copy(update={"heard": []})})
-    assert plans.authored_text(Plan(move="heard", beat="heard"), bare, said=[]) is None
+    assert lines.authored_text(Plan(move="heard", beat="heard"), bare, said=[]) is None
 
 
 def test_a_sentence_said_before_is_found_even_slightly_changed():
     said = ["I'm still not satisfied. I need to know why this is happening and when it will be resolved."]
-    assert plans.repeated_sentence("Listen. I need to know why this is happening and when it'll be resolved!", said)
-    assert plans.repeated_sentence("Why did nobody call me back yesterday?", said) is None
+    assert lines.repeated_sentence("Listen. I need to know why this is happening and when it'll be resolved!", said)
+    assert lines.repeated_sentence("Why did nobody call me back yesterday?", said) is None
 
 
 def test_authored_mode_makes_no_model_call(scenario):
@@ -187,9 +188,9 @@ def test_hybrid_mode_uses_lines_for_facts_and_mood_turns_and_the_model_for_the_r
 
 
 def test_lines_without_closing_punctuation_end_their_own_line():
-    assert plans.joined(["ok. das tut gut dass sie das so sagen", "ich bin alleinerziehend."]) == \
+    assert lines.joined(["ok. das tut gut dass sie das so sagen", "ich bin alleinerziehend."]) == \
         "ok. das tut gut dass sie das so sagen\nich bin alleinerziehend."
-    assert plans.joined(["Right.", "My rent is due."]) == "Right. My rent is due."
+    assert lines.joined(["Right.", "My rent is due."]) == "Right. My rent is due."
 
 
 def test_a_generated_repeat_is_regenerated_and_a_missing_fact_added_from_its_line(scenario):
