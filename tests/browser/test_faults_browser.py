@@ -29,7 +29,9 @@ def slow_app(tmp_path_factory):
     db = tmp_path_factory.mktemp("faults") / "faults.db"
     create_accounts(db, {USER: (PASSWORD, ["trainee"])})
     with OpenAITestServer(latency_ms=300, token_delay_ms=400) as server:
-        models = {"EMPATHY_SIM_CUSTOMER_MODEL": server.spec(), "EMPATHY_SIM_JUDGE_MODEL": server.spec()}
+        # generated: every customer message comes from the (slow) model, so there is a stream to cut
+        models = {"EMPATHY_SIM_CUSTOMER_MODEL": server.spec(), "EMPATHY_SIM_JUDGE_MODEL": server.spec(),
+                  "EMPATHY_SIM_CUSTOMER_MODE": "generated"}
         with app_server(db, models=models) as url:
             yield url, db
 

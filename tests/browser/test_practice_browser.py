@@ -38,7 +38,13 @@ def test_a_trainee_practises_a_turn_in_the_browser(server, page):
     page.locator("textarea").fill("<b>bold?</b> I'm sorry that happened. I will fix it by 5 pm today.")
     page.keyboard.press("Enter")
     page.get_by_text("Feedback:").first.wait_for(timeout=30_000)
-    assert page.get_by_text("(scripted customer line").count() >= 1
+    from simulator.store.database import open_db
+
+    # The customer's answer, as stored, is on the page (hybrid mode: an authored line here,
+    # since the reply names a feeling and a step).
+    answer = list(open_db(db)["turns"].rows_where("idx = 1"))[0]
+    assert answer["customer_source"] == "authored" and answer["customer_text"]
+    assert page.get_by_text(answer["customer_text"].splitlines()[0], exact=False).count() >= 1
     # the reply is shown as text: no <b> element was injected into the page
     assert page.locator("b", has_text="bold?").count() == 0
     assert page.get_by_text("<b>bold?</b>", exact=False).count() >= 1
@@ -47,8 +53,6 @@ def test_a_trainee_practises_a_turn_in_the_browser(server, page):
     page.reload()  # a reload is a new browser session: sign in again, the practice continues
     sign_in(page, None)
     page.get_by_text("<b>bold?</b>", exact=False).first.wait_for(timeout=30_000)
-
-    from simulator.store.database import open_db
 
     turns = list(open_db(db)["turns"].rows_where("trainee_text is not null"))
     assert turns and turns[0]["trainee_text"].startswith("<b>bold?</b>")
