@@ -724,13 +724,21 @@ class PendingTurn:
             session = self.session
             mood = moods.after_verdict(self.mood_before_verdict, session.scenario, self._verdict)
             repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
-            earned = self.earned_before | set(self.fact_check.earned if self.fact_check else [])
-            outcome = moods.outcome(mood, session.scenario, self.index, earned, self.customer.message.text,
+            text = self.customer.message.text
+            outcome = moods.outcome(mood, session.scenario, self.index, self._told_now(text), text,
                                     still_open=self.plan is not None and self.plan.still_open)
             if outcome:
                 session.end(outcome)
             self._result = TurnResult(self.index, self.reply, self.customer.message, self._verdict, mood, outcome)
             self._settled.set()
+
+    def _told_now(self, text: str) -> set[str]:
+        """The facts the customer has told, this message included: what resolution counts
+        as uncovered (facts.told_turns reads the same rule from stored turns)."""
+        earned = self.earned_before | set(self.fact_check.earned if self.fact_check else [])
+        now = {f.id for f in self.session.scenario.hidden_facts
+               if f.id in earned and text and (not f.reveal_words or fact_checks.revealed(f, text))}
+        return self.told_before | now
 
     def regrade(self) -> Verdict:
         """Grade this stored reply now and store the verdict (nothing else changes)."""

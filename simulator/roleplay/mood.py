@@ -112,10 +112,12 @@ GIVE_UP_MIN_ANGER = 7
 def outcome(state: MoodState, scenario: Scenario, replies: int, earned: set[str] = frozenset(),
             customer_text: str = "", still_open: bool = False) -> str | None:
     """resolved | abandoned | turn_limit, or None while the conversation goes on.
-    Resolved needs the customer calm enough, the scenario's key facts uncovered (a
-    customer soothed by warm words whose real problem nobody found is not helped), and a
-    last customer message that shows relief and asks nothing more; `still_open`: the plan
-    of that message was not the relieved one (roleplay/plan.py), so it is not the end."""
+    Resolved needs the customer calm enough, the scenario's key facts uncovered (`earned`:
+    the facts the customer has told; a customer soothed by warm words whose real problem
+    nobody found is not helped), and a last customer message that shows relief and asks
+    nothing more; `still_open`: that message's plan (roleplay/plan.py) kept the
+    conversation open (the problem not found yet, or the customer just threatened or
+    brushed off)."""
     end = scenario.end
     if state.anger >= end.abandon_when.min_anger or state.trust <= end.abandon_when.max_trust:
         return "abandoned"

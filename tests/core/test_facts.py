@@ -141,3 +141,16 @@ def test_a_session_stores_what_each_reply_earned(fact_services, customer_model, 
     assert result.outcome == "resolved"
     summary = session.summary()
     assert [(f["id"], f["turn"]) for f in summary["facts"]] == [("rent-due", 1), ("sister", None)]
+
+
+def test_a_fact_earned_but_not_told_does_not_resolve(fact_services, customer_model, judge_model):
+    session = TrainingSession.start(fact_services, "mini-en")
+    judge_model.enqueue(answer(c1=False))
+    customer_model.enqueue("Thanks, that helps.")  # relieved, but the rent is never mentioned
+    pending = session.submit("Are there any payments coming up?")
+    "".join(pending.stream_customer())
+    result = pending.result()
+    assert session.turns()[1]["facts_earned"] == ["rent-due"]
+    assert "fact_not_told" in [e["kind"] for e in result.customer.guard_events]
+    assert result.outcome is None  # the trainee has not heard the fact yet
+    assert [(f["id"], f["turn"]) for f in session.summary()["facts"]] == [("rent-due", None), ("sister", None)]
