@@ -172,3 +172,6 @@ def test_review_shows_what_the_customer_model_did(db):
     captions = [c.value for c in expander.caption]
     assert any(c.startswith("Guard events: ") for c in captions)
     assert "Facts earned by this reply: rent\\-friday" in captions
+    # The plan the message followed: the reply read as heard (a feeling), the fact to tell.
+    [plan] = [c for c in captions if c.startswith("Plan of this message: ")]
+    assert "the reply read as heard" in plan and "rent\\-friday" in plan and "written by: " in plan
