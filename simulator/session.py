@@ -210,6 +210,8 @@ def shared_local_roles(customer: ChatModel, judge: ChatModel) -> dict[str, ChatM
 def call_role(request: ChatRequest) -> str:
     """Which role a model call served, read off its request (stored with its tokens)."""
     name = request.schema_name if request.json_schema is not None else ""
+    if request.logprobs:
+        return "judge"  # a level read from probabilities (judge/levels.py): no schema, one token
     if name == "facts":
         return "fact_check"
     if name.startswith("grade"):

@@ -56,3 +56,13 @@ def test_a_priced_openai_model_gets_an_estimated_cost(services, customer_model, 
     play(session, "I am sorry we declined your card.")
     customer = [r for r in calls(services, session.id) if r["role"] == "customer"]
     assert customer[0]["model"] == "openai:gpt-4o-mini" and customer[0]["cost_usd"] > 0
+
+
+def test_a_level_read_from_probabilities_is_a_judge_call():
+    from simulator.llm.base import ChatRequest, Message
+    from simulator.session import call_role
+
+    level = ChatRequest(messages=[Message(role="user", content="Level of warmth? The digit only.")],
+                        max_tokens=1, logprobs=5)
+    assert call_role(level) == "judge"
+    assert call_role(ChatRequest(messages=[Message(role="user", content="Sam:")])) == "customer"
