@@ -739,7 +739,7 @@ class PendingTurn:
         as uncovered (facts.told_turns reads the same rule from stored turns)."""
         earned = self.earned_before | set(self.fact_check.earned if self.fact_check else [])
         now = {f.id for f in self.session.scenario.hidden_facts
-               if f.id in earned and text and (not f.reveal_words or fact_checks.revealed(f, text))}
+               if f.id in earned and text and fact_checks.tells(f, text)}
         return self.told_before | now
 
     def regrade(self) -> Verdict:

@@ -46,6 +46,12 @@ def revealed(fact: HiddenFact, text: str) -> str | None:
     return next((w for w in fact.reveal_words if contains_phrase(text, w)), None)
 
 
+def tells(fact: HiddenFact, text: str) -> bool:
+    """The message tells the fact: one of its reveal words is in it. A fact without reveal
+    words cannot be seen in a message and counts as told by any message."""
+    return not fact.reveal_words or revealed(fact, text) is not None
+
+
 def earned_in_order(turns: list[dict[str, Any]]) -> list[str]:
     """Fact ids in the order the trainee's replies earned them."""
     return list(dict.fromkeys(fid for turn in turns for fid in turn.get("facts_earned") or []))
@@ -64,7 +70,7 @@ def told_turns(scenario: Scenario, turns: list[dict[str, Any]]) -> dict[str, int
         if not text:
             continue
         for fact in scenario.hidden_facts:
-            if fact.id in earned and fact.id not in told and (not fact.reveal_words or revealed(fact, text)):
+            if fact.id in earned and fact.id not in told and tells(fact, text):
                 told[fact.id] = turn["idx"]
     return told
 

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from simulator.content.schema import HiddenFact, Scenario
 from simulator.judge.sanitise import split_sentences
 from simulator.judge.signals import is_open
-from simulator.roleplay.facts import contains_phrase, revealed
+from simulator.roleplay.facts import contains_phrase, tells
 from simulator.roleplay.plan import PATTERNS, Plan
 
 REPEAT_SIMILARITY = 0.8
@@ -160,4 +160,4 @@ def untold(plan: Plan, scenario: Scenario, text: str) -> list[HiddenFact]:
     """The facts the plan says to tell that the message does not reveal (facts without
     reveal words cannot be checked and count as told)."""
     facts = [_fact(scenario, fid) for fid in plan.tell]
-    return [f for f in facts if f.reveal_words and revealed(f, text) is None]
+    return [f for f in facts if not tells(f, text)]
