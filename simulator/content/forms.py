@@ -150,6 +150,10 @@ def form_to_scenario(form: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
 # -- rubrics ---------------------------------------------------------------------------
 
 
+#: The levels code holds a criterion to (judge/stock.py, judge/conduct.py).
+CAPS = ("stock_cap", "threat_cap", "dismissal_cap")
+
+
 def rubric_to_form(rubric: Rubric) -> dict[str, Any]:
     return {
         "id": rubric.id,
@@ -165,6 +169,8 @@ def rubric_to_form(rubric: Rubric) -> dict[str, Any]:
                 "weight": c.weight,
                 "description": c.description,
                 "requires": c.requires or "",
+                "signal": c.signal or "",
+                **{cap: getattr(c, cap) for cap in CAPS},
                 "channels": ", ".join(c.channels) if c.channels is not None else "",
                 "coach_need": c.coach.need if c.coach else "",
                 "coach_do": c.coach.do if c.coach else "",
@@ -174,6 +180,7 @@ def rubric_to_form(rubric: Rubric) -> dict[str, Any]:
             }
             for c in rubric.criteria
         ],
+        "stock_phrases": {lang: "\n".join(phrases) for lang, phrases in rubric.stock_phrases.items()},
     }
 
 
@@ -208,6 +215,8 @@ def form_to_rubric(form: dict[str, Any]) -> tuple[Rubric | None, list[str]]:
                 for e in c.get("examples") or [] if any((e.get(k) or "") for k in ("context", "reply", "why"))
             ],
             "requires": c.get("requires") or None,
+            "signal": c.get("signal") or None,
+            **{cap: c.get(cap) for cap in CAPS if c.get(cap) is not None},
             "channels": channels or None,
             "coach": coach if any(v.strip() for v in coach.values()) else None,
         })
@@ -219,6 +228,8 @@ def form_to_rubric(form: dict[str, Any]) -> tuple[Rubric | None, list[str]]:
         "grades": list(form.get("grades") or []),
         "description": (form.get("description") or "").strip() or None,
         "criteria": criteria,
+        "stock_phrases": {lang: lines(text) for lang, text in (form.get("stock_phrases") or {}).items()
+                          if lines(text)},
     }
     try:
         return Rubric.model_validate(data), []

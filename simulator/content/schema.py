@@ -275,8 +275,9 @@ class Criterion(Strict):
     # The signal computed in code that a calibration fit may add to the level read from
     # the model (judge/fit.py); None: the one `requires` names, if any. "reflection": the
     # reply says back what it understood (a tentative frame such as "it sounds like", or
-    # the customer's own words taken up). A fit gives it weight 0 when it does not help.
-    signal: Literal["question", "feeling", "reflection"] | None = None
+    # the customer's own words taken up). "step": the agent commits to an action or a time
+    # (judge/conduct.concrete_step). A fit gives it weight 0 when it does not help.
+    signal: Literal["question", "feeling", "reflection", "step"] | None = None
     # Channels this criterion applies to (None: all). E-mail structure is graded only
     # on e-mails, so a chat reply is never marked down for lacking a greeting.
     channels: list[Channel] | None = None
@@ -285,6 +286,12 @@ class Criterion(Strict):
     # apologise for any inconvenience"): a recited script is not felt empathy, whatever
     # the model reads into it. None: no cap. Checked in code (simulator/judge/stock.py).
     stock_cap: Annotated[int, Field(ge=0)] | None = None
+    # The highest level of a reply that threatens the customer (a deadline with
+    # consequences, collectors, a cut-off "as announced") or brushes them off ("calm
+    # down", "that's our policy"), whatever the model reads into the rest. None: no cap.
+    # Checked in code (simulator/judge/conduct.py).
+    threat_cap: Annotated[int, Field(ge=0)] | None = None
+    dismissal_cap: Annotated[int, Field(ge=0)] | None = None
 
     @field_validator("levels")
     @classmethod
@@ -305,12 +312,12 @@ class Criterion(Strict):
                 raise ValueError(f"example {i} has level {example.level}, but the levels are {known}")
         return value
 
-    @field_validator("stock_cap")
+    @field_validator("stock_cap", "threat_cap", "dismissal_cap")
     @classmethod
     def _cap_is_a_level(cls, value: int | None, info: ValidationInfo):
         levels = info.data.get("levels")
         if value is not None and levels is not None and value not in levels:
-            raise ValueError(f"stock_cap {value} is not one of the levels {sorted(levels)}")
+            raise ValueError(f"{info.field_name} {value} is not one of the levels {sorted(levels)}")
         return value
 
     @property

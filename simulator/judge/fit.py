@@ -34,6 +34,13 @@ MIN_LABELS = 8
 CANDIDATES = 24
 
 
+# The least distance between two neighbouring thresholds. The model's expected level moves
+# by a few hundredths between runs (llama.cpp batches differently) and with any change to
+# the prompt; cuts closer than this made a middle level that noise alone moves replies in
+# and out of (an emotional-reaction fit at 1.07 / 1.105 let an unchanged prompt score
+# differently).
+MIN_GAP = 0.15
+
 # Weights tried for the criterion's signal computed in code (judge/grader.criterion_signal).
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
@@ -135,8 +142,9 @@ def _combined(item: Labelled, weight: float) -> Labelled:
 
 
 def search(labelled: list[Labelled], levels: list[int]) -> list[float]:
-    """The increasing thresholds with the best quadratic kappa on `labelled`; among equals
-    the ones closest to plain rounding (so thin data moves them as little as possible)."""
+    """The increasing thresholds, at least MIN_GAP apart, with the best quadratic kappa on
+    `labelled`; among equals the ones closest to plain rounding (so thin data moves them as
+    little as possible)."""
     read = [item for item in labelled if item.expected is not None]
     default = default_thresholds(levels)
     if not read:
@@ -149,6 +157,8 @@ def search(labelled: list[Labelled], levels: list[int]) -> list[float]:
     human = [item.human for item in labelled]
     best, best_key = default, None
     for candidate in itertools.combinations(cuts, len(levels) - 1):
+        if any(b - a < MIN_GAP for a, b in zip(candidate, candidate[1:])):
+            continue
         predicted = [_level(item, list(candidate), levels) for item in labelled]
         kappa = quadratic_kappa(confusion_matrix(human, predicted, levels))
         distance = sum(abs(a - b) for a, b in zip(candidate, default))

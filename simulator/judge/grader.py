@@ -27,6 +27,7 @@ from simulator.content.schema import Criterion, Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
 from simulator.judge import wording
+from simulator.judge.conduct import Conduct, cap_conduct, concrete_step, read_conduct
 from simulator.judge.evidence import address_only, distinct_quotes, invented_quotes, quote_choices, quote_in_reply
 from simulator.judge.fit import decide
 from simulator.judge.levels import LevelReader, LevelReading
@@ -111,7 +112,20 @@ class Judge:
     #: None: plain rounding of the expected level.
     fits: Any = None
 
-    def grade(
+    def grade(self, rubric: Rubric, reply: str, customer_message: str, *args,
+              on_levels: Callable[[Verdict], None] | None = None,
+              on_feedback: Callable[[str], None] | None = None, **options) -> Verdict:
+        """The levels (`grade_levels`, which takes the same arguments), then, when feedback
+        is on, the tip and better reply written after them. `on_levels(verdict)`: called
+        with the levels before the feedback is written; `on_feedback`: see `Followup.write`."""
+        verdict, followup = self.grade_levels(rubric, reply, customer_message, *args, **options)
+        if followup is None:
+            return verdict
+        if on_levels is not None:
+            on_levels(verdict)
+        return followup.write(on_feedback)
+
+    def grade_levels(
         self,
         rubric: Rubric,
         reply: str,
@@ -122,19 +136,16 @@ class Judge:
         feedback: bool | None = None,
         earlier: list[str] | None = None,
         channel: str = "chat",
-        on_levels: Callable[[Verdict], None] | None = None,
-        on_feedback: Callable[[str], None] | None = None,
-    ) -> Verdict:
+    ) -> tuple[Verdict, Followup | None]:
         """Grade `reply`. `only` limits grading to some criteria (calibration); such a
         partial verdict has levels but no overall score. `feedback=False` skips the tip.
         `earlier`: the trainee's earlier replies in the session (for the repetition signal).
         `channel`: chat | email | voice; criteria meant for other channels are left out.
         `language`: the reply's language (default: the rubric's); the rationale, tip and
         better reply are written in it (judge/wording.py).
-        `on_levels(verdict)`: called with the verdict as soon as its levels stand, before
-        the feedback is written (`feedback_state` "pending"), so a page can show them.
-        `on_feedback(tip)`: the tip so far, as it streams in (not yet checked: the verdict
-        returned carries the checked words)."""
+        Returns the verdict with its levels and, when feedback is to be written (its
+        `feedback_state` "pending"), the follow-up that writes it: a caller may store and
+        show the levels first, and write the feedback when the model is free."""
         full = rubric
         rubric = rubric.for_channel(channel)
         language = language or rubric.language
@@ -155,13 +166,12 @@ class Judge:
         signals = compute_signals(reply, language, earlier or [], cleaned=cleaned)
         text = cleaned.text or (MARKER if cleaned.removed or cleaned.padding else "")
         stock = find_stock(text, language, full)
-        verdict = grading.grade(rubric, own_sentences(text, stock), customer_message, context or [], language, stock)
+        verdict = grading.grade(rubric, own_sentences(text, stock), customer_message, context or [], language, stock,
+                                read_conduct(text))
         verdict = flag_for_review(verdict.model_copy(update={"signals": signals}), cleaned)
         if verdict.feedback_state != "pending":
-            return verdict
-        if on_levels is not None:
-            on_levels(verdict)
-        return grading.feedback_for(verdict, rubric, text, customer_message, language, on_feedback)
+            return verdict, None
+        return verdict, Followup(grading, verdict, rubric, text, customer_message, language)
 
     def _fit(self, rubric: Rubric):
         if self.fits is None or self.levels != "auto":
@@ -171,6 +181,25 @@ class Judge:
         except Exception as exc:  # noqa: BLE001 - a broken fit store costs the calibration, not the grade
             log.warning("judge fit of %s not readable (%s); rounding the expected levels", rubric.id, exc)
             return None
+
+
+@dataclass
+class Followup:
+    """The written feedback of a verdict whose levels stand: asked in the conversation
+    that read them, so the model has the turn in its cache."""
+
+    grading: _Grading
+    verdict: Verdict
+    rubric: Rubric
+    reply: str
+    customer_message: str
+    language: str
+
+    def write(self, on_feedback: Callable[[str], None] | None = None) -> Verdict:
+        """The verdict with its tip and better reply. `on_feedback(tip)`: the tip so far,
+        as it streams in (not yet checked: the verdict returned carries the checked words)."""
+        return self.grading.feedback_for(self.verdict, self.rubric, self.reply, self.customer_message,
+                                         self.language, on_feedback)
 
 
 @dataclass
@@ -197,7 +226,8 @@ class _Grading:
     def samples(self) -> int:
         return self.judge.samples
 
-    def grade(self, rubric, reply, customer_message, context, language, stock: StockFinding) -> Verdict:
+    def grade(self, rubric, reply, customer_message, context, language, stock: StockFinding,
+              conduct: Conduct | None = None) -> Verdict:
         """The verdict with its levels; with feedback on and levels standing, its
         `feedback_state` is "pending" and `feedback_for` writes the words."""
         stamp = {
@@ -219,6 +249,7 @@ class _Grading:
             return Verdict(status="unscored", reason=f"model unavailable: {exc}", feedback_state="none",
                            **self._usage(), **stamp)
         criteria = cap_stock(rubric, criteria, stock, self.language)
+        criteria = cap_conduct(rubric, criteria, conduct or Conduct(), self.language)
         verdict = self._verdict(rubric, criteria, tip, better, stamp)
         pending = self.feedback and self.mode != "joint" and verdict.status == "scored"
         return verdict.model_copy(update={
@@ -586,7 +617,8 @@ def criterion_signal(criterion: Criterion, reply: str, language: str, customer_m
     """The criterion's signal computed in code, 0..1, that a fit may add to the expected
     level (judge/fit.py): "feeling", the share of sentences with words of feeling;
     "question", whether the reply asks an open question; "reflection", how much of the
-    customer's situation the reply says back (judge/signals.reflection)."""
+    customer's situation the reply says back (judge/signals.reflection); "step", whether the
+    agent commits to an action or a time (judge/conduct.concrete_step)."""
     kind = criterion.signal or criterion.requires
     if kind == "feeling":
         sentences = split_sentences(reply)
@@ -595,6 +627,8 @@ def criterion_signal(criterion: Criterion, reply: str, language: str, customer_m
         return 1.0 if any(is_open(q, language) for q in asking_sentences(reply)) else 0.0
     if kind == "reflection":
         return reflection(reply, customer_message)
+    if kind == "step":
+        return 1.0 if concrete_step(reply) else 0.0
     return 0.0
 
 
@@ -635,7 +669,15 @@ def tip_problem(tip: str, reply: str, customer_message: str) -> str:
     """Why a tip is no tip, or '': it repeats the trainee's reply or the customer's message."""
     if tip.strip() and (echoes(tip, reply) or echoes(tip, customer_message)):
         return "the tip repeats the conversation; say in one sentence what the trainee should do better"
-    return ""
+    return _conduct_problem(tip, "tip")
+
+
+def _conduct_problem(text: str, what: str) -> str:
+    """A tip or better reply that itself threatens or brushes off ("Bitte beruhigen Sie
+    sich" was a tip the 1.5B model wrote) teaches the opposite of the rubric."""
+    conduct = read_conduct(text)
+    phrase = conduct.threat or conduct.dismissal
+    return f"the {what} brushes the customer off or pressures them ({phrase!r}); coach warmth instead" if phrase else ""
 
 
 def better_reply_problem(better: str, reply: str, language: str, wants_question: bool,
@@ -654,7 +696,7 @@ def better_reply_problem(better: str, reply: str, language: str, wants_question:
         return f"the better reply uses stock phrases ({stock.sentences[0]!r}); say it in plain own words"
     if wants_question and not asking_sentences(better):
         return "the better reply must ask the customer one open question about their situation"
-    return ""
+    return _conduct_problem(better, "better reply")
 
 
 def _method(criteria: dict[str, CriterionVerdict]) -> str:

@@ -13,83 +13,19 @@ customer reacts before the verdict exists.
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from simulator.content.schema import Scenario
 from simulator.judge.sanitise import split_sentences
+from simulator.judge.conduct import PATTERNS, concrete_step, first_match
 from simulator.judge.signals import asking_sentences, feeling_sentences
 from simulator.judge.stock import find_stock
 from simulator.roleplay.mood import MoodState, matched_triggers
 
 Move = Literal["threatened", "unheard", "heard", "neutral"]
 Beat = Literal["threatened", "unheard", "heard", "pressing", "relieved"]
-
-# Pressure and consequences: a reminder of a debt with a deadline, a cut-off "as
-# announced", collectors and courts. Written from the issue's examples and contact-centre
-# practice, not fitted to any data.
-THREATS = [
-    r"\b(?:otherwise|or else|failing (?:that|which|payment))\b",
-    r"\bif (?:you|the (?:amount|balance|payment)) (?:don'?t|do not|doesn'?t|does not|can'?t|cannot|isn'?t|is not) "
-    r"(?:pay|paid|settle|received|arrive)",
-    r"\bwe (?:will|'ll|shall|may) (?:have (?:no choice but )?to |be forced to )?(?:cut (?:you )?off|disconnect|"
-    r"close your|cancel your|terminate|suspend|pass (?:this|your \w+) (?:on|to)|refer (?:this|you)|take (?:legal )?action)",
-    r"\b(?:legal action|debt collect\w*|collection agenc\w*|bailiffs?|court order|final (?:notice|warning|demand))\b",
-    r"\bas (?:announced|stated in (?:our|the) letter)\b",
-    r"\b(?:you (?:must|have to|need to) pay|pay (?:the (?:full|outstanding) )?(?:amount|balance) by)\b",
-    r"\b(?:andernfalls|ansonsten|sonst (?:müssen|werden) wir)\b",
-    r"\b(?:inkasso\w*|mahnverfahren\w*|gerichtlich\w*|rechtliche schritte|rechtsanwalt|gerichtsvollzieher|"
-    r"letzte mahnung)\b",
-    r"\bwie (?:angekündigt|angedroht|in unserem schreiben)\b",
-    r"\b(?:müssen|werden) wir (?:\w+ ){0,4}(?:sperren|abstellen|kündigen|einstellen|durchführen|abschalten|"
-    r"weitergeben|übergeben)\b",
-    r"\bbitte (?:begleichen|zahlen|überweisen) sie (?:\w+ ){0,4}bis\b",
-]
-# Dismissal, blame and brush-offs.
-DISMISSALS = [
-    r"\bnot (?:our|my) (?:problem|responsibility|fault|department|job)\b",
-    r"\b(?:there(?:'s| is) )?nothing (?:i|we) can do\b",
-    r"\b(?:that(?:'s| is)|it(?:'s| is)) (?:just )?(?:the|our|company) (?:policy|procedure|rules?)\b",
-    r"\bcalm down\b",
-    r"\byou should have\b",
-    r"\byour own fault\b",
-    r"\bas i (?:already )?(?:said|told you|explained)\b",
-    r"\bi can(?:'t|not) help you\b",
-    r"\b(?:wait|queue) like every(?:one|body) else\b",
-    r"\b(?:it(?:'s| is)|that(?:'s| is)) (?:only|just) a (?:small|minor|little) (?:problem|issue|thing)\b",
-    r"\bwarten wie alle anderen\b",
-    r"\b(?:das sind|so sind) (?:nun mal |eben )?unsere (?:richtlinien|regeln|vorgaben)\b",
-    r"\b(?:das ist )?(?:doch )?nur eine kleinigkeit\b",
-    r"\b(?:nicht (?:zuständig|unser problem|unsere schuld)|selbst schuld)\b",
-    r"\bda (?:kann|können) (?:man|ich|wir) nichts (?:machen|tun)\b",
-    r"\bberuhigen sie sich\b",
-    r"\bhätten sie (?:\w+ ){0,4}(?:müssen|sollen)\b",
-    r"\bwie (?:bereits |schon )?gesagt\b",
-    r"\b(?:das ist|so sind) (?:nun mal |eben )?(?:die )?(?:vorschrift|richtlinie|regeln)\b",
-    r"\bich kann ihnen (?:da )?nicht helfen\b",
-    r"\bwenden sie sich (?:bitte )?an\b",
-    r"\b(?:please )?contact (?:the|your) (?:courier|bank|carrier|provider|other)\b",
-]
-# A concrete step the agent takes or has taken: first person, a commitment, an action or
-# a time. "I'll look into it" is no step; "I have lifted the block" and "I'll call you
-# back by 5 pm today" are.
-_FIRST = r"\b(?:i|we|ich|wir)\b"
-_COMMIT = (r"(?:'ve|'ll|'m| have| will| am| can| habe| hab| werde| kann| können| haben| werden|"
-           r" buche| storniere| setze| schicke| sende| rufe| veranlasse| erstatte| hebe| verschiebe| trage| stoppe| melde|"
-           r" schreibe| kläre| gebe)")
-_ACTION = (r"\b(?:lift\w*|remov\w*|cancel\w*|refund\w*|book\w*|arrang\w*|paus\w*|set up|sent|send|rais\w*|"
-           r"escalat\w*|fix\w*|reset|revers\w*|credit\w*|extend\w*|mov\w*|unblock\w*|reactivat\w*|restor\w*|"
-           r"waiv\w*|stop\w*|call you|ring you|freez\w*|postpon\w*|deferr?\w*|aufgehoben|aufheben|storniert|"
-           r"erstattet|gutgeschrieben|verschoben|verschieben|ausgesetzt|aussetzen|gestoppt|stoppen|zurückrufen|"
-           r"rufe sie|gebucht|veranlasst|eingetragen|geschickt|gesendet|freigegeben|freigeben|gesperrt|entsperrt|"
-           r"vereinbar\w*|ratenzahlung|stunden|gestundet)\b")
-_TIME = (r"\b(?:today|now|right away|straight away|immediately|tomorrow|tonight|this (?:morning|afternoon|evening)|"
-         r"by \d|within \d+|before \d|at \d|heute|jetzt|sofort|gleich|morgen|bis \d|bis morgen|bis heute|"
-         r"innerhalb von|um \d|noch heute)\b")
-PATTERNS = {name: [re.compile(p, re.I) for p in group] for name, group in
-             {"threat": THREATS, "dismissal": DISMISSALS}.items()}
 
 MAX_TELL = 2  # facts told in one message; more wait for the next one
 
@@ -121,14 +57,14 @@ def read_move(scenario: Scenario, reply: str) -> tuple[Move, list[str]]:
     """What the trainee's reply did to the customer, read in code: a threat, a dismissal,
     a script (unheard), a named feeling or a concrete step (heard), else neutral."""
     escalate = matched_triggers(scenario.triggers.escalate, reply)
-    threat = _first(PATTERNS["threat"], reply)
+    threat = first_match(PATTERNS["threat"], reply)
     if threat:
         return "threatened", [f"threat: {threat}"] + [f"trigger: {t.when}" for t in escalate]
     stock = find_stock(reply, scenario.language, similar=None)
     own = " ".join(s for s in split_sentences(reply) if s not in stock.sentences)
     felt = feeling_sentences(own)
     step = concrete_step(reply)
-    dismissal = _first(PATTERNS["dismissal"], reply)
+    dismissal = first_match(PATTERNS["dismissal"], reply)
     if dismissal or escalate or (stock.mostly and not felt and not step):
         why = [f"dismissal: {dismissal}"] if dismissal else []
         why += [f"trigger: {t.when}" for t in escalate] + (["stock"] if stock.mostly else [])
@@ -138,23 +74,6 @@ def read_move(scenario: Scenario, reply: str) -> tuple[Move, list[str]]:
         why = (["feeling"] if felt else []) + (["step"] if step else []) + [f"trigger: {t.when}" for t in deescalate]
         return "heard", why
     return "neutral", []
-
-
-def concrete_step(reply: str) -> str | None:
-    """The first sentence in which the agent commits to an action or a time."""
-    for sentence in split_sentences(reply):
-        if re.search(_FIRST + _COMMIT, sentence, re.I) and (re.search(_ACTION, sentence, re.I)
-                                                          or re.search(_TIME, sentence, re.I)):
-            return sentence
-    return None
-
-
-def _first(patterns: list[re.Pattern], text: str) -> str | None:
-    for pattern in patterns:
-        match = pattern.search(text)
-        if match:
-            return match.group(0)
-    return None
 
 
 # Mood steps (anger, anxiety, trust) for a move no scenario trigger already answered:

@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 
 def rubric_key(rubric: Rubric) -> str:
     """What a fit must match: the rubric's content as the model reads it. A new version
-    with the same text keeps its fit, and so does a change to the stock phrases (they cap
-    levels in code; the model never reads them)."""
-    return content_hash(rubric.model_dump(mode="json", exclude={"version", "stock_phrases"}))
+    with the same text keeps its fit, and so does a change to the stock phrases or to the
+    caps (they hold levels down in code; the model never reads them)."""
+    caps = {"__all__": {"stock_cap", "threat_cap", "dismissal_cap"}}
+    return content_hash(rubric.model_dump(mode="json", exclude={"version": True, "stock_phrases": True,
+                                                                "criteria": caps}))
 
 
 def save_fit(db: Database, fit: LevelFit) -> None:

@@ -53,12 +53,18 @@ def test_rubric_form_round_trip_keeps_the_grading_content(rubric_id):
     from simulator.content.forms import form_to_rubric, rubric_to_form
 
     rubric = LIBRARY.rubric(rubric_id)
+    # The organisation's own phrases ride along (they were lost on "Apply the form" once).
+    rubric = rubric.model_copy(update={"stock_phrases": {"de": ["gemäß Ziffer 7 unserer AGB"]}})
     again, problems = form_to_rubric(rubric_to_form(rubric))
     assert problems == []
     assert rubric_to_form(again) == rubric_to_form(rubric)
+    assert again.stock_phrases == rubric.stock_phrases
     for before, after in zip(rubric.criteria, again.criteria):
         assert after.examples == before.examples and after.coach == before.coach
         assert after.requires == before.requires and after.channels == before.channels
+        # What code holds the levels to, and the signal a fit weighs (lost on apply before)
+        assert (after.stock_cap, after.threat_cap, after.dismissal_cap, after.signal) == \
+            (before.stock_cap, before.threat_cap, before.dismissal_cap, before.signal)
         assert {k: " ".join(v.split()) for k, v in before.levels.items()} == after.levels
 
 

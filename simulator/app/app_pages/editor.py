@@ -10,7 +10,7 @@ from simulator.app.text import N_, _
 from simulator.catalog import ContentRejected
 from simulator.content.drafting import draft_scenario
 from simulator.content.editing import diff, parse, to_yaml
-from simulator.content.forms import form_to_rubric, form_to_scenario, rubric_to_form, scenario_to_form
+from simulator.content.forms import CAPS, form_to_rubric, parse_levels, form_to_scenario, rubric_to_form, scenario_to_form
 from simulator.content.schema import MOOD_LABELS
 from simulator.hashing import content_hash
 from simulator.judge.calibration import FitRefused, example_items, fit_levels
@@ -65,6 +65,29 @@ def apply_form(updated, problems: list[str]) -> None:
     st.rerun()
 
 
+def cap_fields(values: dict, criterion: dict, i: int) -> None:
+    """The highest level code lets this criterion reach after stock phrases, a threat or a
+    brush-off (judge/stock.py, judge/conduct.py)."""
+    levels = sorted(parse_levels(criterion["levels"])) or [0]
+    choices = [None, *levels]
+    labels = {"stock_cap": _("Highest level of a mostly stock reply"),
+              "threat_cap": _("Highest level of a threatening reply"),
+              "dismissal_cap": _("Highest level of a reply that brushes off")}
+    for column, cap in zip(st.columns(len(CAPS)), CAPS):
+        current = criterion.get(cap)
+        values[cap] = column.selectbox(labels[cap], choices, index=choices.index(current) if current in choices else 0,
+                                       format_func=lambda v: _("no cap") if v is None else str(v), key=f"c{i}_{cap}")
+
+
+def stock_phrase_fields(phrases: dict[str, str]) -> dict[str, str]:
+    """The organisation's own stock phrases per language, added to the built-in bank."""
+    st.markdown(_("**Your organisation's stock phrases**: a reply made mostly of these is held to each "
+                  "criterion's cap, as the built-in ones are. One per line."))
+    left, right = st.columns(2)
+    return {"en": left.text_area(_("English"), phrases.get("en", ""), key="stock_en", height=120),
+            "de": right.text_area(_("German"), phrases.get("de", ""), key="stock_de", height=120)}
+
+
 def rubric_form(rubric, key: str) -> None:
     """Common rubric fields and each criterion with its levels and worked examples; adding
     or removing a criterion is done in the YAML tab."""
@@ -95,11 +118,13 @@ def rubric_form(rubric, key: str) -> None:
                 c["coach_need"] = st.text_input(_("Coach: what the customer lacks when this is weak"),
                                                 criterion["coach_need"], key=f"c{i}_need")
                 c["coach_do"] = st.text_input(_("Coach: one thing to try"), criterion["coach_do"], key=f"c{i}_do")
+                cap_fields(c, criterion, i)
                 c["examples"] = st.data_editor(criterion["examples"], num_rows="dynamic", width="stretch",
                                                key=f"c{i}_examples", column_order=["level", "context", "reply", "why"],
                                                column_config=headings(EXAMPLE_COLUMNS))
                 criteria.append(c)
         values["criteria"] = criteria
+        values["stock_phrases"] = stock_phrase_fields(form["stock_phrases"])
         if st.form_submit_button(_("Apply the form"), type="primary", icon=":material/sync:"):
             apply_form(*form_to_rubric(values))
 
