@@ -41,7 +41,9 @@ from simulator.judge.stock import warm_encoder
 from simulator.store.fits import StoredFits
 from simulator.judge.verdict import Verdict
 from simulator.llm.base import ChatModel, ChatRequest, Completion, recording_calls
-from simulator.llm.priority import Priority, Prioritised
+from simulator.judge.levels import warm_request as levels_warm_request
+from simulator.llm.priority import FEEDBACK, IDLE, Priority, Prioritised, in_place
+from simulator.llm.priority import ticket as queue_ticket
 from simulator.llm.registry import get_model
 from simulator.roleplay import facts as fact_checks
 from simulator.roleplay.coach import CoachNote, Debrief, coach_note, debrief
@@ -190,6 +192,15 @@ class Services:
         request = request.model_copy(update={"max_tokens": 1})
         _judge_pool.submit(_quietly, self.warm_model.complete, request)
 
+    def warm_judge(self, rubric: Rubric) -> None:
+        """Have a local judge read the rubric's levels prompt into its cache when the model
+        is idle (its first verdict would otherwise read it cold)."""
+        judge = self.judge
+        reads_levels = judge.levels == "auto" and judge.mode != "joint" and judge.model.logprobs is not False
+        if self.warm_model is None or not reads_levels:
+            return
+        _judge_pool.submit(_quietly, _idle_call, judge.model, levels_warm_request(rubric))
+
 
 def shared_local_roles(customer: ChatModel, judge: ChatModel) -> dict[str, ChatModel | None]:
     """The models each role uses. When customer and judge share one local model, the
@@ -219,6 +230,13 @@ def call_role(request: ChatRequest) -> str:
     if name == "feedback":
         return "feedback"
     return "customer"
+
+
+def _idle_call(model: ChatModel, request: ChatRequest) -> None:
+    """`request` only when the model has nothing else to do (llm/priority.IDLE): a warm-up
+    that held the queue made the first verdicts of a session wait minutes."""
+    with in_place(queue_ticket(), IDLE):
+        model.complete(request)
 
 
 def _quietly(fn, *args) -> None:
@@ -285,8 +303,10 @@ class TrainingSession:
         turn_id = repo.add_turn(db, session_id, 0, None)
         repo.update_turn(db, turn_id, customer_text=scenario.opening.strip(), customer_status="complete",
                          customer_model="scenario", **opening.model_dump())
-        # The persona and opening are read into a local model's cache while the trainee reads them.
+        # The persona and opening are read into a local model's cache while the trainee reads
+        # them, and then the judge's rubric, so the first verdict does not start cold.
         services.warm(scenario, [("customer", scenario.opening.strip())], opening, [])
+        services.warm_judge(rubric.for_channel(scenario.channel))
         return cls(services, repo.get_session(db, session_id))
 
     @classmethod
@@ -577,6 +597,7 @@ class PendingTurn:
         self._grading: Future[Verdict] | None = None
         self._verdict: Verdict | None = None
         self._settle_lock = threading.Lock()
+        self._ticket: int | None = None
         self._claimed = False
         self._settled = threading.Event()
         self._result: TurnResult | None = None
@@ -592,6 +613,7 @@ class PendingTurn:
                 # may wait minutes behind the customer, and must not look abandoned.
                 store = self.session.services.store
                 self._claimed = claims.claim(store, self.turn_id, self.session.id)
+                self._place()  # graded in the order the replies came
                 self._grading = _judge_pool.submit(self._grade_job)
 
     @property
@@ -699,7 +721,9 @@ class PendingTurn:
         try:
             with recording_calls(calls):
                 try:
-                    if self._check_facts_late():
+                    with in_place(self._place()):
+                        late = self._check_facts_late()
+                    if late:
                         # What the customer may tell changed: its next prompt starts differently.
                         # The grading may run turns behind the conversation, so warm what it is now.
                         self.session.warm_latest()
@@ -766,47 +790,55 @@ class PendingTurn:
             pass
 
     def _grade(self) -> Verdict:
-        """Grade, store the levels as soon as they stand (the mood moves with them), then
-        the written feedback when it arrives."""
+        """Grade: store the levels as soon as they stand (the mood moves with them), then
+        write the feedback, which on a shared local model waits until no turn's levels do
+        (llm/priority.py)."""
         session = self.session
-        stored: dict[str, int] = {}
+        judge = session.services.judge
+        with in_place(self._place()):
+            try:
+                verdict, followup = judge.grade_levels(
+                    session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
+                    earlier=self.earlier_replies, channel=session.scenario.channel)
+            except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
+                verdict, followup = Verdict(status="unscored", reason=f"judge failed: {exc}",
+                                            rubric_id=session.rubric.id, model=judge.model.spec), None
+        with db_errors(session.services.store.path):
+            verdict_id = repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
+        self._verdict = verdict
+        self._settle()
+        if followup is None:
+            return verdict
+        with in_place(self._place(), FEEDBACK):
+            verdict = self._write_feedback(followup, verdict_id)
+        with db_errors(session.services.store.path):
+            repo.save_feedback(session.services.store.db, verdict_id, verdict.tip, verdict.better_reply,
+                               verdict.feedback_state)
+        return verdict
 
-        def levels_in(verdict: Verdict) -> None:
-            with db_errors(session.services.store.path):
-                stored["id"] = repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
-            self._verdict = verdict
-            self._settle()
-
+    def _write_feedback(self, followup, verdict_id: int) -> Verdict:
+        """The verdict with its feedback; the tip is stored as it streams, so the page
+        reads along (storing twice a second is enough for a page that polls every few)."""
+        store = self.session.services.store
         shown = {"at": 0.0}
 
         def tip_so_far(tip: str) -> None:
-            # The page polls every few seconds: storing the growing tip twice a second is
-            # enough for it to read along, and keeps the writes few.
             now = time.monotonic()
-            if "id" in stored and now - shown["at"] >= TIP_SAVE_SECONDS:
+            if now - shown["at"] >= TIP_SAVE_SECONDS:
                 shown["at"] = now
-                with db_errors(session.services.store.path):
-                    repo.save_feedback(session.services.store.db, stored["id"], tip, "", "pending")
+                with db_errors(store.path):
+                    repo.save_feedback(store.db, verdict_id, tip, "", "pending")
 
         try:
-            verdict = session.services.judge.grade(
-                session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
-                earlier=self.earlier_replies, channel=session.scenario.channel, on_levels=levels_in,
-                on_feedback=tip_so_far,
-            )
-        except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
-            if "id" in stored:  # the levels are stored: only the feedback is lost
-                verdict = self._verdict.model_copy(update={"feedback_state": "failed"})
-            else:
-                verdict = Verdict(status="unscored", reason=f"judge failed: {exc}", rubric_id=session.rubric.id,
-                                  model=session.services.judge.model.spec)
-        with db_errors(session.services.store.path):
-            if "id" in stored:
-                repo.save_feedback(session.services.store.db, stored["id"], verdict.tip, verdict.better_reply,
-                                   verdict.feedback_state)
-            else:
-                repo.save_verdict(session.services.store.db, self.turn_id, session.id, verdict)
-        return verdict
+            return followup.write(tip_so_far)
+        except Exception:  # noqa: BLE001 - the levels are stored: only the feedback is lost
+            return followup.verdict.model_copy(update={"feedback_state": "failed"})
+
+    def _place(self) -> int:
+        """This turn's place in the shared model's queue: taken when its grading was queued."""
+        if self._ticket is None:
+            self._ticket = queue_ticket()
+        return self._ticket
 
     def settled(self, timeout: float | None = None) -> bool:
         """Wait up to `timeout` seconds for the verdict, the mood and the end check (the

@@ -193,7 +193,7 @@ FEELING_STEMS = {
         "nicht allein", "danke, dass sie", "muss sehr", "klingt",
     ],
 }
-_FEELING = re.compile(
+FEELING = re.compile(
     # "leider" (unfortunately) is the stem "leid" but carries no feeling of its own.
     r"(?<!\w)(?!leider\b)(?:" + "|".join(sorted((re.escape(s) for b in FEELING_STEMS.values() for s in b), key=len, reverse=True)) + ")",
     re.I,
@@ -202,7 +202,7 @@ _FEELING = re.compile(
 
 def feeling_sentences(reply: str) -> list[str]:
     """Sentences that contain a word of feeling, warmth or concern."""
-    return [s for s in split_sentences(reply) if _FEELING.search(s)]
+    return [s for s in split_sentences(reply) if FEELING.search(s)]
 
 
 # Frames that say back what the reply understood, tentatively where it infers: the

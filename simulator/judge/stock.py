@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from simulator.content.schema import Rubric
 from simulator.judge import similarity
 from simulator.judge.sanitise import normalise, split_sentences
-from simulator.judge.signals import CLICHES
+from simulator.judge.signals import CLICHES, FEELING
 
 # Longer script phrases and the fillers of letters from an organisation; written from how
 # contact-centre scripts read, not from any evaluation data.
@@ -108,6 +108,13 @@ FILLER = {
         keine ja hallo liebe lieber sehr geehrte geehrter danke dank vielen herzlichen entstanden entstandene
         entstandenen etwaige etwaigen angelegenheit sache situation zeit heute bald herr frau""".split()),
 }
+# Nouns that service templates carry routinely: they are no detail of this customer's.
+GENERIC = set("""account order request card payment contract bill invoice service team customer konto bestellung
+    anfrage auftrag karte zahlung vertrag rechnung service team kunde kunden""".split())
+# The frame words of a stock sympathy ("that must have been stressful", "ich höre, dass
+# Ihnen das gerade schwerfällt"): no detail either.
+FRAMES = {normalise(w) for w in """must been being have feel feels felt sounds seems know understand really
+    so such muss gewesen sein fühlt klingt höre hören verstehe gerade wirklich""".split()}
 # At most this many words of its own in a sentence that holds a stock phrase.
 OWN_WORDS_MAX = 3
 # A reply whose stock sentences hold at least this share of its words is mostly stock.
@@ -154,10 +161,28 @@ def own_words(sentence: str, phrases: list[str]) -> list[str] | None:
     return [w for w in re.findall(r"\w+", text) if w not in filler]
 
 
+def paraphrases(sentences: list[str], phrases: list[str]) -> list[str | None]:
+    """Per sentence the bank phrase the encoder places it near (judge/similarity.py), or None."""
+    return [phrase if score >= similarity.THRESHOLD else None
+            for score, phrase in similarity.closest(sentences, phrases)]
+
+
+def felt_detail(sentence: str, phrases: list[str]) -> bool:
+    """Whether the sentence adds to its stock phrases a word of feeling that is tied to
+    this customer: a question about how they are ("Is there anything else worrying you
+    about this?") or a feeling with a detail ("that must have been awful at the till").
+    A stock phrase cannot know either; "sorry for any frustration caused" adds neither."""
+    covered = {w for p in phrases for w in re.findall(r"\w+", _folded(p))}
+    filler = FILLER["en"] | FILLER["de"]
+    own = [w for w in re.findall(r"\w+", sentence) if _folded(w) not in covered | filler | GENERIC | FRAMES]
+    felt = [w for w in own if FEELING.search(w)]
+    return bool(felt) and (sentence.rstrip().endswith("?") or len(own) > len(felt) + 1)
+
+
 def find_stock(reply: str, language: str, rubric: Rubric | None = None,
-               similar=similarity.similar) -> StockFinding:
-    """The stock sentences of `reply`. `similar(sentences, phrases)` -> per sentence a
-    bool adds the paraphrases the encoder finds (judge/similarity.py); None: the bank alone."""
+               similar=paraphrases) -> StockFinding:
+    """The stock sentences of `reply`. `similar(sentences, phrases)` -> per sentence the
+    near phrase (or a bool) adds the paraphrases the encoder finds; None: the bank alone."""
     phrases = bank(language, rubric)
     sentences = split_sentences(reply)
     if not sentences:
@@ -165,13 +190,15 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     stock = []
     for sentence in sentences:
         own = own_words(sentence, phrases)
-        stock.append(own is not None and len(own) <= OWN_WORDS_MAX)
+        held = [p for p in phrases if f" {_folded(p)} " in f" {_folded(sentence)} "]
+        stock.append(own is not None and len(own) <= OWN_WORDS_MAX and not felt_detail(sentence, held))
     if similar is not None:
         unsure = [i for i, s in enumerate(stock) if not s]
         if unsure:
             hits = similar([sentences[i] for i in unsure], phrases)
             for i, hit in zip(unsure, hits):
-                stock[i] = bool(hit)
+                near = [hit] if isinstance(hit, str) else []
+                stock[i] = bool(hit) and not felt_detail(sentences[i], near)
     words = [len(s.split()) for s in sentences]
     total = sum(words) or 1
     found = [s for s, is_stock in zip(sentences, stock) if is_stock]

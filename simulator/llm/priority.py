@@ -20,15 +20,29 @@ the warm-up is reading the customer's own prompt, and llama.cpp gives a request 
 idle slot, so a customer call sent alongside would land on another slot and read its
 whole prompt again.
 
+Queued calls take their turn by place, not by who grabs a lock first: a turn's grading
+holds one ticket for all its calls (`in_place`), so its level readings run back to back
+(each extends the conversation the last one left in the model's cache; interleaved with
+another turn's, each re-read a few hundred tokens) and turns are graded in the order they
+were sent. Levels go before feedback (rank LEVELS before FEEDBACK), and a feedback call in
+flight is stopped when a turn's levels are asked for (and asked again from its place, with
+what it had read still cached): a trainee who replies every 15 s sees each verdict's
+levels within seconds, while the written feedback, which takes the model longest, follows
+when nothing more urgent waits. Measured before this
+order (bench/turn_latency.py --think-s 15): levels a median 117 s after their reply,
+graded in random order behind earlier turns' feedback.
+
 Background answers are held back until complete; their callers only use whole answers.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 
 from simulator.llm.base import ChatModel, ChatRequest, Delta
 from simulator.llm.cancel import Cancelled, CancelScope, cancel_scope
@@ -37,6 +51,66 @@ from simulator.llm.cancel import Cancelled, CancelScope, cancel_scope
 #: starvation: a customer stream left unread by a closed page, or many sessions on one
 #: model, must not hold the grading back forever).
 MAX_WAIT_SECONDS = 120.0
+
+
+#: Ranks of queued work: levels (and the fact check) before the written feedback, and
+#: cache warming of the judge's prompt only when nothing else waits (it gives up then).
+LEVELS, FEEDBACK, IDLE = 0, 1, 2
+
+_tickets = itertools.count()
+#: The place of the queued calls made in this context: (rank, ticket); None: by arrival.
+_place: ContextVar[tuple[int, int] | None] = ContextVar("queue_place", default=None)
+
+
+def current_rank() -> int:
+    return (_place.get() or (LEVELS, 0))[0]
+
+
+def ticket() -> int:
+    """A place in the queue, taken when work is sent (a turn's grading when its reply is)."""
+    return next(_tickets)
+
+
+@contextmanager
+def in_place(number: int, rank: int = LEVELS) -> Iterator[None]:
+    """Queued calls made inside take the place (rank, number) instead of their arrival."""
+    token = _place.set((rank, number))
+    try:
+        yield
+    finally:
+        _place.reset(token)
+
+
+class RankedQueue:
+    """One queued call at a time, the waiting one with the lowest (rank, ticket) next."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._waiting: list[tuple[int, int, int]] = []  # (rank, ticket, arrival)
+        self._busy = False
+        #: Calls that came so far, per rank: a call of a lower rank overtakes one in flight.
+        self.arrived = [0, 0, 0]
+
+    def ahead(self, rank: int) -> int:
+        """Calls of a rank before `rank` that came so far."""
+        return sum(self.arrived[:rank])
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        place = _place.get() or (LEVELS, ticket())
+        entry = (*place, ticket())
+        with self._cond:
+            self._waiting.append(entry)
+            self.arrived[entry[0]] += 1
+            self._cond.wait_for(lambda: not self._busy and min(self._waiting) == entry)
+            self._waiting.remove(entry)
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
 
 
 class Priority:
@@ -52,7 +126,7 @@ class Priority:
         self._foreground_started = 0
         self._unqueued_started = 0
         self._background: dict[CancelScope, bool] = {}  # background calls in flight: queued?
-        self._queue = threading.Lock()  # held by the queued background call running now
+        self._queue = RankedQueue()  # the queued background calls, one at a time
 
     @contextmanager
     def foreground(self) -> Iterator[None]:
@@ -71,21 +145,24 @@ class Priority:
                 self._foreground -= 1
                 self._cond.notify_all()
 
-    def _mark(self, queued: bool) -> tuple[int, int]:
+    def _mark(self, queued: bool) -> tuple[int, int, int]:
         # Unqueued calls are never overtaken once started: they are short, and a customer
-        # call waits for them.
-        return (self._foreground_started, self._unqueued_started) if queued else (0, 0)
+        # call waits for them. A feedback call is overtaken by any turn's levels too, and
+        # an idle warm-up by anything queued.
+        if not queued:
+            return (0, 0, 0)
+        return (self._foreground_started, self._unqueued_started, self._queue.ahead(current_rank()))
 
     def _idle(self, queued: bool) -> bool:
         return self._foreground == 0 and not (queued and self._unqueued)
 
-    def wait_idle(self, timeout: float, queued: bool = True) -> tuple[int, int]:
+    def wait_idle(self, timeout: float, queued: bool = True) -> tuple[int, int, int]:
         """Block until nothing this call yields to is in flight; return a mark for `overtaken`."""
         with self._cond:
             self._cond.wait_for(lambda: self._idle(queued), max(timeout, 0.0))
             return self._mark(queued)
 
-    def overtaken(self, mark: tuple[int, int], queued: bool = True) -> bool:
+    def overtaken(self, mark: tuple[int, int, int], queued: bool = True) -> bool:
         return self._mark(queued) != mark
 
     @contextmanager
@@ -111,8 +188,8 @@ class Priority:
                     self._cond.notify_all()
 
     def queued(self):
-        """The queue's turn: one queued background call at a time."""
-        return self._queue
+        """The queue's turn: one queued background call at a time, by place."""
+        return self._queue.turn()
 
 
 class Prioritised(ChatModel):
@@ -144,9 +221,21 @@ class Prioritised(ChatModel):
             with self.priority.foreground():
                 yield from self.inner._execute(request)
             return
-        with self.priority.queued() if self.queued else nullcontext():
-            deltas = self._yielding(request)
-        yield from deltas
+        yield from self._queued(request) if self.queued else self._yielding(request)
+
+    def _queued(self, request: ChatRequest) -> list[Delta]:
+        """The whole answer. Each time it is overtaken (a customer call, a warm-up, or, for
+        feedback, a turn's levels) it is stopped, leaves the queue and takes its place in it
+        again, until `max_wait` has passed; then it runs to its end regardless."""
+        deadline = time.monotonic() + self.priority.max_wait
+        while True:
+            with self.priority.queued():
+                left = deadline - time.monotonic()
+                if left <= 0:  # waited long enough: run to the end, unless it only warms a cache
+                    return [] if current_rank() == IDLE else list(self.inner._execute(request))
+                deltas = self._collect(request, self.priority.wait_idle(left))
+                if deltas is not None:
+                    return deltas
 
     def _yielding(self, request: ChatRequest) -> list[Delta]:
         """The whole answer, asked again each time a foreground call overtakes it, until
@@ -159,7 +248,7 @@ class Prioritised(ChatModel):
                 return deltas
         return list(self.inner._execute(request))
 
-    def _collect(self, request: ChatRequest, mark: tuple[int, int]) -> list[Delta] | None:
+    def _collect(self, request: ChatRequest, mark: tuple[int, int, int]) -> list[Delta] | None:
         """The whole answer, or None when a foreground call overtook it (then stopped)."""
         scope = CancelScope()
         with self.priority.background(scope, self.queued), cancel_scope(scope):

@@ -106,3 +106,16 @@ def test_a_mostly_stock_reply_says_why_on_every_capped_criterion_whatever_its_le
     # a cap of 0 leaves one level: decided in code even where the model gave no answer
     assert verdict.criteria["authenticity"].level == 0 and verdict.criteria["authenticity"].status == "scored"
     assert verdict.stock
+
+
+def test_a_feeling_tied_to_this_customer_is_not_stock_though_it_opens_like_a_phrase():
+    """Seen in a session: a warm first reply read as 56 % stock and was capped. A stock
+    phrase cannot ask how this customer is, or tie a feeling to what happened to them."""
+    for sentence, language in (("I'm sorry, that must have been awful at the till.", "en"),
+                               ("Is there anything else worrying you about this?", "en"),
+                               ("Gibt es noch etwas, das Ihnen gerade Sorgen macht?", "de")):
+        assert find_stock(sentence, language).sentences == [], sentence
+    # Generic sympathy and closing scripts stay stock.
+    for sentence in ("Is there anything else I can help you with?", "We're sorry for any frustration this may have caused.",
+                     "I'm so sorry, that must have been stressful."):
+        assert find_stock(sentence, "en").sentences == [sentence], sentence

@@ -132,3 +132,73 @@ def test_a_customer_call_waits_for_a_warm_up_in_flight_instead_of_stopping_it():
     customer_done = time.perf_counter()
     worker.join(5)
     assert warm_model.calls == 1 and done["warm"] <= customer_done  # whole, once, first
+
+
+def test_queued_calls_go_by_place_levels_before_feedback_and_a_turn_keeps_its_place():
+    """While one call holds the model, the rest wait; they then run by (rank, ticket):
+    every turn's levels before any feedback, the earlier turn first, and a turn's second
+    reading before the next turn's first."""
+    from simulator.llm.priority import FEEDBACK, LEVELS, in_place, ticket
+
+    priority, model = Priority(), Slow(words=5, delay=0.02)
+    judge = Prioritised(model, priority, False)
+    order: list[str] = []
+    first, second = ticket(), ticket()
+
+    def call(name, place, rank):
+        with in_place(place, rank):
+            judge.complete(REQUEST)
+        order.append(name)
+
+    holder = threading.Thread(target=call, args=("hold", ticket(), LEVELS))
+    holder.start()
+    time.sleep(0.05)  # the holder has the model: everything below waits
+    waiting = [("feedback 1", first, FEEDBACK), ("levels 2", second, LEVELS), ("levels 1b", first, LEVELS)]
+    threads = [threading.Thread(target=call, args=args) for args in waiting]
+    for thread in threads:
+        thread.start()
+        time.sleep(0.01)  # arrival order: feedback first, then the later turn, then the earlier
+    for thread in [holder, *threads]:
+        thread.join(5)
+    assert order == ["hold", "levels 1b", "levels 2", "feedback 1"]
+
+
+def test_a_turns_levels_stop_a_feedback_call_in_flight_which_is_asked_again_after():
+    from simulator.llm.priority import FEEDBACK, in_place, ticket
+
+    priority, model = Priority(), Slow(words=20, delay=0.02)
+    judge = Prioritised(model, priority, False)
+    done: dict[str, float] = {}
+
+    def call(name, rank):
+        with in_place(ticket(), rank):
+            judge.complete(REQUEST)
+        done[name] = time.perf_counter()
+
+    feedback = threading.Thread(target=call, args=("feedback", FEEDBACK))
+    feedback.start()
+    time.sleep(0.1)  # the feedback is generating
+    call("levels", 0)
+    feedback.join(5)
+    assert model.calls == 3  # feedback stopped once, levels, feedback again
+    assert done["feedback"] - done["levels"] > 0.3  # all 20 words again, after the levels
+
+
+def test_an_idle_warm_up_is_stopped_by_any_queued_call_and_runs_again_once_the_model_is_free():
+    from simulator.llm.priority import IDLE, in_place, ticket
+
+    priority, model = Priority(), Slow(words=20, delay=0.02)
+    judge = Prioritised(model, priority, False)
+    done: dict[str, float] = {}
+
+    def warm():
+        with in_place(ticket(), IDLE):
+            done["warm_words"] = len(judge.complete(REQUEST).text.split())
+
+    idle = threading.Thread(target=warm)
+    idle.start()
+    time.sleep(0.1)  # the warm-up is reading
+    judge.complete(REQUEST)  # a turn's levels: first
+    done["levels"] = time.perf_counter()
+    idle.join(5)
+    assert model.calls == 3 and done["warm_words"] == 20  # stopped once, levels, then the whole warm-up
