@@ -155,7 +155,8 @@ def cap_conduct(rubric: Rubric, criteria: dict[str, CriterionVerdict], conduct: 
             continue
         note = CONDUCT_NOTE[kind].get(language, CONDUCT_NOTE[kind]["en"]).format(phrase=phrase, cap=cap)
         capped[criterion.id] = verdict.model_copy(update={
-            "level": cap, "status": "scored", "reason": None, "method": "code", "rationale": note,
+            # Decided in code: the model's probability of the level it read is no confidence in this one.
+            "level": cap, "status": "scored", "reason": None, "method": "code", "confidence": 1.0, "rationale": note,
             "evidence": [conduct.sentences.get(kind, phrase)]})
     return capped
 

@@ -585,7 +585,8 @@ def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: Stoc
         if verdict.level is None:
             if cap != 0:
                 continue  # the model's failure is no level; only a cap of 0 leaves one level
-            verdict = verdict.model_copy(update={"level": 0, "status": "scored", "reason": None, "method": "code"})
+            verdict = verdict.model_copy(update={"level": 0, "status": "scored", "reason": None, "method": "code",
+                                                 "confidence": 1.0})
         if verdict.level <= cap and not stock.mostly:
             continue
         # A mostly stock reply was read without its stock sentences (own_sentences): its
@@ -594,7 +595,7 @@ def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: Stoc
         note = notes.get(language, notes["en"]).format(share=f"{stock.share:.0%}", cap=cap)
         update = {"rationale": note, "evidence": stock.sentences[:2]}
         if verdict.level > cap:
-            update |= {"level": cap, "method": "code"}
+            update |= {"level": cap, "method": "code", "confidence": 1.0}  # decided in code
         capped[criterion.id] = verdict.model_copy(update=update)
     return capped
 

@@ -55,6 +55,7 @@ def test_a_threat_scores_low_however_lenient_the_model(reply, language):
         CORE, reply, CUSTOMER, language=language, feedback=False)
     for cid in ("emotional_reaction", "interpretation", "ownership_next_step"):
         assert verdict.criteria[cid].level == 0 and verdict.criteria[cid].method == "code"
+        assert verdict.criteria[cid].confidence == 1.0  # not the model's probability of the level it read
     assert verdict.criteria["authenticity"].level <= 1
     assert verdict.score <= 25
     note = verdict.criteria["emotional_reaction"]
