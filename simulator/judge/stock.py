@@ -110,11 +110,12 @@ FILLER = {
 }
 # Nouns that service templates carry routinely: they are no detail of this customer's.
 GENERIC = set("""account order request card payment contract bill invoice service team customer konto bestellung
-    anfrage auftrag karte zahlung vertrag rechnung service team kunde kunden""".split())
+    anfrage auftrag karte zahlung vertrag rechnung kunde kunden""".split())
 # The frame words of a stock sympathy ("that must have been stressful", "ich höre, dass
 # Ihnen das gerade schwerfällt"): no detail either.
 FRAMES = {normalise(w) for w in """must been being have feel feels felt sounds seems know understand really
     so such muss gewesen sein fühlt klingt höre hören verstehe gerade wirklich""".split()}
+ANY_FILLER = FILLER["en"] | FILLER["de"]
 # At most this many words of its own in a sentence that holds a stock phrase.
 OWN_WORDS_MAX = 3
 # A reply whose stock sentences hold at least this share of its words is mostly stock.
@@ -157,8 +158,7 @@ def own_words(sentence: str, phrases: list[str]) -> list[str] | None:
             text = text.replace(f" {phrase} ", " | ")
     if not found:
         return None
-    filler = FILLER["en"] | FILLER["de"]
-    return [w for w in re.findall(r"\w+", text) if w not in filler]
+    return [w for w in re.findall(r"\w+", text) if w not in ANY_FILLER]
 
 
 def paraphrases(sentences: list[str], phrases: list[str]) -> list[str | None]:
@@ -172,11 +172,16 @@ def felt_detail(sentence: str, phrases: list[str]) -> bool:
     this customer: a question about how they are ("Is there anything else worrying you
     about this?") or a feeling with a detail ("that must have been awful at the till").
     A stock phrase cannot know either; "sorry for any frustration caused" adds neither."""
-    covered = {w for p in phrases for w in re.findall(r"\w+", _folded(p))}
-    filler = FILLER["en"] | FILLER["de"]
-    own = [w for w in re.findall(r"\w+", sentence) if _folded(w) not in covered | filler | GENERIC | FRAMES]
+    ignored = {w for p in phrases for w in re.findall(r"\w+", _folded(p))} | ANY_FILLER | GENERIC | FRAMES
+    own = [w for w in re.findall(r"\w+", sentence) if _folded(w) not in ignored]
     felt = [w for w in own if FEELING.search(w)]
     return bool(felt) and (sentence.rstrip().endswith("?") or len(own) > len(felt) + 1)
+
+
+def held(sentence: str, phrases: list[str]) -> list[str]:
+    """The bank phrases the sentence holds word for word."""
+    text = f" {_folded(sentence)} "
+    return [p for p in phrases if f" {_folded(p)} " in text]
 
 
 def find_stock(reply: str, language: str, rubric: Rubric | None = None,
@@ -190,8 +195,7 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     stock = []
     for sentence in sentences:
         own = own_words(sentence, phrases)
-        held = [p for p in phrases if f" {_folded(p)} " in f" {_folded(sentence)} "]
-        stock.append(own is not None and len(own) <= OWN_WORDS_MAX and not felt_detail(sentence, held))
+        stock.append(own is not None and len(own) <= OWN_WORDS_MAX and not felt_detail(sentence, held(sentence, phrases)))
     if similar is not None:
         unsure = [i for i, s in enumerate(stock) if not s]
         if unsure:
