@@ -32,7 +32,11 @@ THREATS = [
     r"close your|cancel your|terminate|suspend|pass (?:this|your \w+) (?:on|to)|refer (?:this|you)|take (?:legal )?action)",
     r"\b(?:legal action|debt collect\w*|collection agenc\w*|bailiffs?|court order|final (?:notice|warning|demand))\b",
     r"\bas (?:announced|stated in (?:our|the) letter)\b",
-    r"\b(?:you (?:must|have to|need to) pay|pay (?:the (?:full|outstanding) )?(?:amount|balance) by)\b",
+    # A demand, not a question about it ("What did you need to pay for most urgently?",
+    # "tell me what you need to pay"): never before a question mark in the same sentence.
+    r"(?<!what )(?<!did )\b(?:you (?:must|have to|need to) pay|pay (?:the (?:full|outstanding) )?(?:amount|balance) by)"
+    r"\b(?![^.!?]*\?)",
+    r"\byou (?:must|have to|need to) pay (?:\w+ ){0,4}by\b",  # with a deadline, a question is a demand too
     r"\b(?:andernfalls|ansonsten|sonst),? (?:müssen|werden|wird|muss|bleibt|geht|geben|sperren|kündigen)\b",
     r"\b(?:inkasso\w*|mahnverfahren\w*|gerichtlich\w*|rechtliche schritte|rechtsanwalt|gerichtsvollzieher|"
     r"letzte mahnung)\b",

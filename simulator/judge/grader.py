@@ -18,7 +18,6 @@ import logging
 import statistics
 import threading
 from collections.abc import Callable
-from difflib import SequenceMatcher
 from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from simulator.content.schema import Criterion, Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
 from simulator.judge import wording
+from simulator.judge.coaching import better_reply_problem, salvage, tip_problem
 from simulator.judge.conduct import Conduct, cap_conduct, concrete_step, read_conduct
 from simulator.judge.evidence import address_only, distinct_quotes, invented_quotes, quote_choices, quote_in_reply
 from simulator.judge.fit import decide
@@ -54,8 +54,6 @@ from simulator.llm.base import ChatModel, ChatRequest, Completion, InvalidOutput
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 2  # the first answer and one retry with the reason
-# A better reply at least this close to the trainee's own (word sequence) only repeats it.
-SAME_AS_REPLY = 0.6
 
 
 @dataclass(frozen=True)
@@ -464,16 +462,27 @@ class _Grading:
             if tip:
                 on_words(tip)
 
+        # A reply at the top of every criterion has no better reply: the model then writes
+        # a near copy, which is neither asked for again (a second call of 15 s) nor shown.
+        at_top = all(criteria[c.id].level == c.max_level for c in scored)
+
+        def no_better(answer: FeedbackAnswer) -> str:
+            return better_reply_problem(answer.better_reply, reply, language, wants_question, rubric, customer_message)
+
         # A better reply that is no better is asked for again; if the second one is not
         # better either, the tip stays and the better reply is withheld.
         answer = self._ask_checked(
             request, FeedbackAnswer, lambda a: "", on_text=streamed if on_words else None,
-            words=lambda a: self._feedback_words(
-                a, better_reply_problem(a.better_reply, reply, language, wants_question, rubric, customer_message),
-                tip_problem(a.tip, reply, customer_message)))
+            words=lambda a: self._feedback_words(a, "" if at_top else no_better(a),
+                                                 tip_problem(a.tip, reply, customer_message)))
         if isinstance(answer, str):
             return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
-        return wording.complete(answer.tip, TIP_MAX), wording.complete(answer.better_reply, BETTER_REPLY_MAX)
+        better = wording.complete(answer.better_reply, BETTER_REPLY_MAX)
+        if at_top and no_better(answer):
+            better = ""
+        # The reply as checked: a stock or copied sentence left out, the rest shown.
+        better = better and salvage(better, reply, language, rubric, customer_message)
+        return wording.complete(answer.tip, TIP_MAX), better
 
     def _feedback_words(self, answer: FeedbackAnswer, no_better: str = "", no_tip: str = "") -> tuple[str, FeedbackAnswer]:
         """The tip speaks to the trainee; the better reply to the customer. A faulty one is
@@ -657,47 +666,6 @@ def own_sentences(text: str, stock: StockFinding) -> str:
     felt = set(feeling_sentences(text))
     left = [s for s in split_sentences(text) if s not in stock.sentences or s in felt]
     return " ".join(left) or MARKER
-
-
-def echoes(text: str, source: str) -> bool:
-    """Whether `text` is mostly `source` again (a weak model copies what it was shown)."""
-    mine, theirs = normalise(text).split(), normalise(source).split()
-    return bool(theirs) and (SequenceMatcher(None, mine, theirs, autojunk=False).ratio() >= SAME_AS_REPLY
-                             or " ".join(theirs) in " ".join(mine))
-
-
-def tip_problem(tip: str, reply: str, customer_message: str) -> str:
-    """Why a tip is no tip, or '': it repeats the trainee's reply or the customer's message."""
-    if tip.strip() and (echoes(tip, reply) or echoes(tip, customer_message)):
-        return "the tip repeats the conversation; say in one sentence what the trainee should do better"
-    return _conduct_problem(tip, "tip")
-
-
-def _conduct_problem(text: str, what: str) -> str:
-    """A tip or better reply that itself threatens or brushes off ("Bitte beruhigen Sie
-    sich" was a tip the 1.5B model wrote) teaches the opposite of the rubric."""
-    conduct = read_conduct(text)
-    phrase = conduct.threat or conduct.dismissal
-    return f"the {what} brushes the customer off or pressures them ({phrase!r}); coach warmth instead" if phrase else ""
-
-
-def better_reply_problem(better: str, reply: str, language: str, wants_question: bool,
-                         rubric: Rubric | None = None, customer_message: str = "") -> str:
-    """Why a better reply is no better, or '': it repeats the trainee's reply or the
-    customer's message, recites stock phrases, or asks nothing where the reply failed to
-    explore."""
-    if not better.strip():
-        return ""  # withheld words are handled by the wording check
-    if echoes(better, reply):
-        return "the better reply repeats the trainee's reply; write a new one that does what it missed"
-    if echoes(better, customer_message):
-        return "the better reply repeats the customer's message; write the agent's answer to it"
-    stock = find_stock(better, language, rubric)
-    if stock.sentences:
-        return f"the better reply uses stock phrases ({stock.sentences[0]!r}); say it in plain own words"
-    if wants_question and not asking_sentences(better):
-        return "the better reply must ask the customer one open question about their situation"
-    return _conduct_problem(better, "better reply")
 
 
 def _method(criteria: dict[str, CriterionVerdict]) -> str:

@@ -8,7 +8,8 @@ import pytest
 
 from simulator.content.library import default_content_dirs, load_library
 from simulator.judge.conduct import read_conduct
-from simulator.judge.grader import Judge, better_reply_problem, tip_problem
+from simulator.judge.coaching import better_reply_problem, tip_problem
+from simulator.judge.grader import Judge
 from simulator.llm.scripted import ScriptedModel
 
 LIBRARY, _ = load_library(*default_content_dirs())
@@ -39,6 +40,11 @@ def lenient(request):
     ("It is hard to calm down when your card fails in front of everyone.", None, None),
     ("Wenden Sie sich gern an mich, wenn noch etwas ist.", None, None),
     ("Ansonsten ist Ihr Konto in Ordnung.", None, None),
+    # A question about what the customer needs to pay is no demand; a deadline makes one.
+    ("I'm lifting the freeze right now. What did you need to pay for most urgently?", None, None),
+    ("Tell me what you need to pay this month, and we will find a plan.", None, None),
+    ("You need to pay by Friday, is that clear?", "You need to pay by", None),
+    ("You must pay the balance by Friday.", "You must pay", None),
 ])
 def test_threats_and_brush_offs_are_read_in_code_and_their_look_alikes_are_not(reply, threat, dismissal):
     conduct = read_conduct(reply)

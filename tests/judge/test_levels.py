@@ -1,6 +1,7 @@
 """Levels read from the model's probabilities (judge/levels.py), thresholds from a fit,
 the fallback to constrained answers, and levels stored before the feedback."""
 
+import json
 import math
 import threading
 
@@ -185,3 +186,37 @@ def test_a_feedback_failure_leaves_the_levels_and_says_failed():
     verdict = Judge(model, max_workers=1).grade(RUBRIC, REPLY, CUSTOMER)
     assert verdict.status == "scored" and verdict.score == 50.0
     assert verdict.feedback_state == "failed" and verdict.tip == "" and verdict.better_reply == ""
+
+
+def test_the_levels_prompt_shows_every_criterion_one_example_per_level():
+    """With examples of levels 0 and 1 only, the model read good replies as 1."""
+    from simulator.content.library import default_content_dirs, load_library
+    from simulator.judge.levels import levels_system
+
+    library, _ = load_library(*default_content_dirs())
+    core = library.rubric("empathy-core")
+    system = levels_system(core)
+    for criterion in core.criteria:
+        section = system.split(f"Criterion {criterion.id}:")[1].split("\nCriterion ")[0]
+        shown = {level for level in criterion.levels if f"-> level {level}:" in section}
+        assert shown == {e.level for e in criterion.examples} == set(criterion.levels), criterion.id
+
+
+def test_a_reply_at_the_top_gets_its_tip_but_no_copy_of_itself_as_a_better_reply():
+    copy = REPLY + " Anything else?"
+    model = ScriptedModel([json.dumps({"tip": "Keep naming the date.", "better_reply": copy})],
+                          readings=reading_of({"warmth": tops(p2=1.0), "steps": tops(p2=1.0)}))
+    verdict = Judge(model, max_workers=1).grade(RUBRIC, REPLY, CUSTOMER)
+    assert verdict.score == 100.0 and verdict.feedback_state == "done"
+    assert verdict.tip == "Keep naming the date." and verdict.better_reply == ""
+    assert [r.schema_name for r in model.requests].count("feedback") == 1  # not asked again
+
+
+def test_a_weaker_reply_is_asked_again_for_a_better_reply_that_copies_it():
+    copy = REPLY + " Anything else?"
+    model = ScriptedModel([json.dumps({"tip": "Name the date.", "better_reply": copy}),
+                           json.dumps({"tip": "Name the date.", "better_reply": copy})],
+                          readings=reading_of({"warmth": tops(p1=1.0), "steps": tops(p1=1.0)}))
+    verdict = Judge(model, max_workers=1).grade(RUBRIC, REPLY, CUSTOMER)
+    assert verdict.tip == "Name the date." and verdict.better_reply == ""
+    assert [r.schema_name for r in model.requests].count("feedback") == 2

@@ -4,7 +4,8 @@ the verdict, and a better reply may not use them."""
 import math
 
 from simulator.content.library import default_content_dirs, load_library
-from simulator.judge.grader import Judge, better_reply_problem
+from simulator.judge.coaching import better_reply_problem
+from simulator.judge.grader import Judge
 from simulator.judge.stock import find_stock
 from simulator.llm.scripted import ScriptedModel
 
@@ -72,14 +73,63 @@ def test_a_better_reply_must_be_new_free_of_stock_phrases_and_ask_where_the_repl
         reply, "en", True) == ""
 
 
+def test_one_stock_or_pressing_sentence_costs_that_sentence_not_the_better_reply():
+    from simulator.judge.coaching import salvage
+    reply = "I will look into it."
+    customer = "My card was declined at the till with a queue watching."
+    better = ("We apologise for any inconvenience caused. Being turned away at the till with people watching "
+              "is awful. I have lifted the block, so your card works again now. What did you need to buy today?")
+    assert better_reply_problem(better, reply, "en", True, customer_message=customer) == ""
+    assert salvage(better, reply, "en", customer_message=customer) == (
+        "Being turned away at the till with people watching is awful. I have lifted the block, so your card "
+        "works again now. What did you need to buy today?")
+    # A copy of the customer's own sentence goes too; a calm-down goes with it.
+    assert salvage(customer + " Please calm down. I have lifted the block now. What did you need today?",
+                   reply, "en", customer_message=customer) == "I have lifted the block now. What did you need today?"
+    # Left with one sentence of three, it is no reply: asked again, and why is said.
+    assert salvage("We apologise for any inconvenience. Thank you for your patience. I have lifted the block.",
+                   reply, "en") == ""
+    assert "stock phrases" in better_reply_problem(
+        "We apologise for any inconvenience. Thank you for your patience. I have lifted the block.", reply, "en", False)
+    # Left without the question the reply needed: asked again.
+    assert "open question" in better_reply_problem(
+        "Being refused at the till is awful. I have lifted the block now. Is there anything else I can help with?",
+        reply, "en", True)
+
+
+def test_a_better_reply_that_opens_with_the_customers_words_or_loops_keeps_its_own_sentences():
+    from simulator.judge.coaching import salvage
+    customer = "Ich bin alleinerziehend und weiß nicht mehr, wie ich die Stromrechnung bezahlen soll."
+    reply = "Das klingt belastend."
+    # Written so by the 1.5B model: the customer's message first, then its own sentences, then a loop.
+    better = (customer + " Ich setze die Sperre für 30 Tage aus, damit Sie Luft haben. Was könnten Sie im Monat "
+              "zahlen? Ich rufe Sie morgen um 10 Uhr an. Ich rufe Sie morgen um 10 Uhr an. Ich rufe Sie morgen um 10 Uhr an.")
+    assert better_reply_problem(better, reply, "de", True, customer_message=customer) == ""
+    assert salvage(better, reply, "de", customer_message=customer) == (
+        "Ich setze die Sperre für 30 Tage aus, damit Sie Luft haben. Was könnten Sie im Monat zahlen? "
+        "Ich rufe Sie morgen um 10 Uhr an.")
+    assert "customer's message" in better_reply_problem(customer, reply, "de", False, customer_message=customer)
+
+
 def test_feedback_that_echoes_the_conversation_is_no_feedback():
-    from simulator.judge.grader import tip_problem
+    from simulator.judge.coaching import tip_problem
     customer = "Ich schäme mich so, dass ich hier schreiben muss. Ich kann die Rate diesen Monat nicht bezahlen."
     reply = "Dafür müssen Sie sich nicht schämen. Ich kann die Rate für diesen Monat aussetzen."
     assert "customer's message" in better_reply_problem(
         customer + " Ich melde mich.", reply, "de", False, customer_message=customer)
     assert "repeats the conversation" in tip_problem("Sie sollten sich nicht schämen. " + reply, reply, customer)
     assert tip_problem("Fragen Sie, was sich bei der Kundin verändert hat.", reply, customer) == ""
+
+
+def test_a_tip_written_to_the_customer_is_no_tip_but_a_quoted_example_is():
+    from simulator.judge.coaching import tip_problem
+    # Written by the 1.5B model as a "tip" in a browser walk: the agent speaking to the customer.
+    assert "speaks to the customer" in tip_problem("Bitte geben Sie mir mehr Details über Ihre Situation.", "x", "y")
+    assert "speaks to the customer" in tip_problem("I will look into your account right now.", "x", "y")
+    assert "speaks to the customer" in tip_problem("Bitte nennen Sie den Betrag, und wir werden Ihnen helfen.", "x", "y")
+    assert tip_problem('Sagen Sie zuerst „Ich sehe, wie sehr Sie das belastet“, dann den Schritt.', "x", "y") == ""
+    assert tip_problem('Open with "I can hear how frightening this is" before any process.', "x", "y") == ""
+    assert tip_problem("Fragen Sie nach ihrer Meinung zum Ratenplan.", "x", "y") == ""
 
 
 def test_a_reply_that_is_mostly_stock_is_read_without_its_stock_sentences():

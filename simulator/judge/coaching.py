@@ -1,0 +1,110 @@
+"""The judge's coaching checked in code: is the tip a tip, is the better reply better.
+
+The 1.5B model writes a tip that speaks to the customer ("Bitte geben Sie mir mehr Details
+über Ihre Situation"), a better reply that copies the trainee's, one stock sentence in an
+otherwise good reply, or a "calm down" of its own. A fault that sits in one sentence of
+the better reply costs that sentence, not the reply (`salvage`): the whole reply was
+withheld for one stock sentence in nearly every turn of a bench session. What cannot be
+mended by leaving sentences out (a copy of the trainee's reply, no question where the
+reply failed to explore) is a reason to ask again (`better_reply_problem`).
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from simulator.content.schema import Rubric
+from simulator.judge.conduct import read_conduct
+from simulator.judge.sanitise import normalise, split_sentences
+from simulator.judge.signals import asking_sentences
+from simulator.judge.stock import find_stock
+
+# A better reply at least this close to the trainee's own (word sequence) only repeats it.
+SAME_AS_REPLY = 0.6
+# Fewer sentences than this left after salvage (or than the answer had), and what is left
+# is no reply.
+MIN_SENTENCES = 2
+
+# A tip is coaching: the agent's own "I", "me" or "we" outside a quoted example means the
+# model wrote to the customer ("Bitte geben Sie Ihre Stromrechnung an, und wir werden Ihnen
+# helfen" was a tip). German "Sie" cannot tell trainee from customer; the first person can.
+AGENT_VOICE = re.compile(r"\b(?:I|I'm|I'll|I've|me|my|we will|we'll|ich|mir|mich|mein|meine|meinen|meinem|meiner|"
+                         r"meines|wir|uns|unser|unsere|unseren|unserem|unserer)\b", re.IGNORECASE)
+QUOTED = re.compile(r'"[^"]*"|“[^”]*”|„[^“”]*[“”]|»[^«]*«|«[^»]*»|\'[^\']{6,}\'|‘[^’]*’')
+
+
+def echoes(text: str, source: str) -> bool:
+    """Whether `text` is mostly `source` again (a weak model copies what it was shown)."""
+    mine, theirs = normalise(text).split(), normalise(source).split()
+    return bool(theirs) and (SequenceMatcher(None, mine, theirs, autojunk=False).ratio() >= SAME_AS_REPLY
+                             or f" {' '.join(theirs)} " in f" {' '.join(mine)} ")
+
+
+def tip_problem(tip: str, reply: str, customer_message: str) -> str:
+    """Why a tip is no tip, or '': it repeats the trainee's reply or the customer's
+    message, speaks to the customer instead of the trainee, or itself brushes off."""
+    if tip.strip() and (echoes(tip, reply) or echoes(tip, customer_message)):
+        return "the tip repeats the conversation; say in one sentence what the trainee should do better"
+    speaker = AGENT_VOICE.search(QUOTED.sub(" ", tip))
+    if speaker:
+        return (f"the tip speaks to the customer as the agent ({speaker.group(0)!r}); "
+                "write one sentence to the trainee on what to do better")
+    return conduct_problem(tip, "tip")
+
+
+def conduct_problem(text: str, what: str) -> str:
+    """A tip or better reply that itself threatens or brushes off ("Bitte beruhigen Sie
+    sich" was a tip the 1.5B model wrote) teaches the opposite of the rubric."""
+    conduct = read_conduct(text)
+    phrase = conduct.threat or conduct.dismissal
+    return f"the {what} brushes the customer off or pressures them ({phrase!r}); coach warmth instead" if phrase else ""
+
+
+def salvage(better: str, reply: str, language: str, rubric: Rubric | None = None,
+            customer_message: str = "") -> str:
+    """`better` without its sentences that cannot stand in a model answer: stock phrases,
+    pressure or brush-offs, and copies of a sentence of the customer's message. A sentence
+    kept from the trainee's reply may stay (a good step is worth keeping); the whole must
+    still differ (`better_reply_problem`). '' when fewer than MIN_SENTENCES are left (a
+    one-sentence answer may stay one sentence)."""
+    said = split_sentences(customer_message)
+    stock = set(find_stock(better, language, rubric).sentences)
+    sentences = split_sentences(better)
+    kept: list[str] = []
+    for sentence in sentences:
+        # A sentence said before in the same answer is the model looping, not a reply.
+        if sentence in stock or conduct_problem(sentence, "sentence") or any(echoes(sentence, t) for t in said) \
+                or any(echoes(sentence, k) for k in kept):
+            continue
+        kept.append(sentence)
+    return " ".join(kept) if kept and len(kept) >= min(MIN_SENTENCES, len(set(sentences))) else ""
+
+
+def better_reply_problem(better: str, reply: str, language: str, wants_question: bool,
+                         rubric: Rubric | None = None, customer_message: str = "") -> str:
+    """Why a better reply is no better even after `salvage`, or '': it repeats the
+    trainee's reply or the customer's message, is mostly stock, pressure or copies, or asks
+    nothing where the reply failed to explore."""
+    if not better.strip():
+        return ""  # withheld words are handled by the wording check
+    # Checked as it would be shown: the model often opens by copying the customer's
+    # message, which salvage leaves out, and what is left may still be the trainee's reply.
+    kept = salvage(better, reply, language, rubric, customer_message)
+    if echoes(kept or better, reply):
+        return "the better reply repeats the trainee's reply; write a new one that does what it missed"
+    if not kept:
+        if echoes(better, customer_message):
+            return "the better reply repeats the customer's message; write the agent's answer to it"
+        return _why_nothing_left(better, language, rubric)
+    if wants_question and not asking_sentences(kept):
+        return "the better reply must ask the customer one open question about their situation"
+    return ""
+
+
+def _why_nothing_left(better: str, language: str, rubric: Rubric | None) -> str:
+    stock = find_stock(better, language, rubric).sentences
+    if stock:
+        return f"the better reply uses stock phrases ({stock[0]!r}); say it in plain own words"
+    return (conduct_problem(better, "better reply")
+            or "the better reply copies the conversation; write two to four new sentences")
