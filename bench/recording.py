@@ -1,8 +1,7 @@
 """A model wrapper for the benchmarks: records every call's role, prompt size and time.
 
-Not part of the app. The role is read off the request: a JSON schema named `facts` is the
-fact check, `grade_*` a judge criterion, `feedback` the judge's tip, a one-token request
-a cache warm-up, anything else the customer.
+Not part of the app. The role is the one the request names (`ChatRequest.role`); a
+one-token request without log-probabilities is a cache warm-up.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ class Call:
 
 def role_of(request: ChatRequest) -> str:
     """The session's own role names, plus `warm` for a one-token cache warm-up."""
-    return "warm" if request.max_tokens == 1 else call_role(request)
+    return "warm" if request.max_tokens == 1 and not request.logprobs else call_role(request)
 
 
 class Recording(ChatModel):
@@ -35,7 +34,7 @@ class Recording(ChatModel):
     def __init__(self, inner: ChatModel, count: bool = False):
         self.inner, self.count = inner, count
         self.spec = inner.spec
-        self.local = getattr(inner, "local", False)
+        self.local = inner.local
         self.calls: list[Call] = []
         self._lock = threading.Lock()
 

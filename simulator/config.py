@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import warnings
 from pathlib import Path
 from typing import Literal
 
@@ -15,13 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from simulator.i18n import N_
 
-ROLES = ("customer", "judge", "coach")
+#: The model settings: the customer, the judge (levels and feedback), and drafting (the
+#: studio's "Draft from a brief"). The live coach is computed in code and has no model.
+ROLES = ("customer", "judge", "drafting")
 
 ENV = {
     "db": "EMPATHY_SIM_DB",
     "customer_model": "EMPATHY_SIM_CUSTOMER_MODEL",
     "judge_model": "EMPATHY_SIM_JUDGE_MODEL",
-    "coach_model": "EMPATHY_SIM_COACH_MODEL",
+    "drafting_model": "EMPATHY_SIM_DRAFTING_MODEL",
     "judge_mode": "EMPATHY_SIM_JUDGE_MODE",
     "judge_samples": "EMPATHY_SIM_JUDGE_SAMPLES",
     "support_note": "EMPATHY_SIM_SUPPORT_NOTE",
@@ -30,6 +33,9 @@ ENV = {
     "prices": "EMPATHY_SIM_PRICES",
     "customer_mode": "EMPATHY_SIM_CUSTOMER_MODE",
 }
+# Old names that still work, with a deprecation warning: the "coach" model only ever drafted
+# scenarios in the studio (the live coach makes no model call).
+DEPRECATED = {"coach_model": ("drafting_model", "EMPATHY_SIM_COACH_MODEL", "EMPATHY_SIM_DRAFTING_MODEL")}
 #: How the customer's words are made where a scenario does not say (roleplay/plan.py);
 #: chosen from the figures of bench/customer_coherence.py (README).
 DEFAULT_CUSTOMER_MODE = "hybrid"
@@ -48,7 +54,8 @@ class Settings(BaseModel):
     db: Path = Path("data/empathy-sim.db")
     customer_model: str = "embedded"
     judge_model: str = "embedded"
-    coach_model: str = "embedded"
+    # Drafts scenarios and rubrics from a brief in the studio (content/drafting.py).
+    drafting_model: str = "embedded"
     # "per_criterion": one focused call per rubric criterion (what a weak model needs);
     # "joint": one call for all criteria (cheaper on strong models).
     judge_mode: Literal["per_criterion", "joint"] = "per_criterion"
@@ -92,8 +99,25 @@ def load_settings(**overrides) -> Settings:
             values.update(tomllib.loads(path.read_text(encoding="utf-8")))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ValueError(f"Cannot read the config file {path}: {exc}. Fix it or unset EMPATHY_SIM_CONFIG.") from exc
+    _renamed(values, from_file=True)
+    for old, (new, old_var, new_var) in DEPRECATED.items():
+        if os.environ.get(old_var) and not os.environ.get(new_var):
+            warnings.warn(f"{old_var} is deprecated: use {new_var}.", DeprecationWarning, stacklevel=2)
+            values[new] = os.environ[old_var]
     for key, var in ENV.items():
         if os.environ.get(var):
             values[key] = os.environ[var]
-    values.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    _renamed(given, from_file=False)
+    values.update(given)
     return Settings.model_validate(values)
+
+
+def _renamed(values: dict, from_file: bool) -> None:
+    """Old keys moved to their new names (a new key given as well wins)."""
+    for old, (new, *_) in DEPRECATED.items():
+        if old in values:
+            where = "in the config file " if from_file else ""
+            warnings.warn(f"the setting {old!r} {where}is deprecated: use {new!r}.", DeprecationWarning, stacklevel=3)
+            value = values.pop(old)
+            values.setdefault(new, value)

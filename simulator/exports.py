@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from simulator.content.schema import Rubric, Scenario
 from simulator.store import assignments, audit, usage
 from simulator.store import content as versions
-from simulator.store.labels import turn_record
+from simulator.score_of_record import turn_record
 from simulator.store.repository import get_turns
 
 if TYPE_CHECKING:
@@ -165,11 +165,6 @@ def _judged_criteria(rubric: Rubric | None, turn: dict[str, Any]) -> Rubric | No
     return rubric.model_copy(update={"criteria": kept}) if kept and len(kept) < len(rubric.criteria) else rubric
 
 
-def _score_of_record(turn: dict[str, Any], rubric: Rubric | None) -> tuple[dict[str, dict[str, Any]], float | None]:
-    """The rule `simulator.session.summarise` uses too (see labels.turn_record)."""
-    return turn_record(turn, rubric)
-
-
 def _teams_of(db: Database) -> dict[str, str]:
     """trainee -> their teams, comma-joined."""
     found: dict[str, list[str]] = {}
@@ -242,7 +237,7 @@ def _collect(db: Database, filter: ExportFilter, catalog: Catalog | None, includ
             verdict, labels = turn["verdict"], turn.get("labels") or {}
             if verdict is None and not labels:
                 continue  # not graded (yet): neither a row nor a count
-            record, score = _score_of_record(turn, rubric if channel_known else _judged_criteria(rubric, turn))
+            record, score = turn_record(turn, rubric if channel_known else _judged_criteria(rubric, turn))
             labelled += bool(labels)
             if score is None:
                 unscored += 1

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from simulator.session import UNCLAIMED_GRACE_SECONDS, GradingBusy, Services, TrainingSession
 from simulator.store.grading import LIVE_SECONDS
-from simulator.store.repository import now
+from simulator.store.database import now
 
 QUERY = """
     select t.id as turn_id, t.session_id, t.idx, v.status, v.reason

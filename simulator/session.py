@@ -53,6 +53,7 @@ from simulator.roleplay.facts import earned_in_order, told_turns
 from simulator.roleplay.customer import CustomerMessage, CustomerStream, customer_request
 from simulator.roleplay.mood import MoodState
 from simulator.prices import PriceTable, load_prices
+from simulator.score_of_record import turn_record
 from simulator.store import repository as repo
 from simulator.store import usage
 from simulator.store.database import db_errors
@@ -118,7 +119,7 @@ class Services:
     #: Where a trainee finds support after a distressing scenario (debrief).
     support_note: str = DEFAULT_SUPPORT_NOTE
     #: Drafts scenarios from a trainer's brief (the customer model when not set).
-    coach_model: ChatModel | None = None
+    drafting_model: ChatModel | None = None
     #: Checks a reply against the hidden facts (the judge's model when not set).
     fact_model: ChatModel | None = None
     #: Reads a conversation into the customer's KV cache ahead of the next reply (a local
@@ -161,14 +162,14 @@ class Services:
         # The stock-phrase encoder loads in a few seconds: not during a trainee's first verdict.
         threading.Thread(target=warm_encoder, name="stock-encoder-warm", daemon=True).start()
         return cls(store, library, roles["customer"], judge, problems,
-                   support_note=settings.support_note, coach_model=get_model(settings.coach_model),
+                   support_note=settings.support_note, drafting_model=get_model(settings.drafting_model),
                    fact_model=roles["facts"], warm_model=roles["warm"], prices=load_prices(settings.prices),
                    customer_mode=settings.customer_mode)
 
     @property
     def grade_alongside(self) -> bool:
         """Grade while the customer streams, unless both roles share the local CPU model."""
-        shared_local = getattr(self.customer_model, "local", False) and getattr(self.judge.model, "local", False)
+        shared_local = self.customer_model.local and self.judge.model.local
         return not shared_local
 
     @property
@@ -207,7 +208,7 @@ def shared_local_roles(customer: ChatModel, judge: ChatModel) -> dict[str, ChatM
     customer goes first and everything else yields to it (see `simulator.llm.priority`):
     the judge, the fact check (which there runs after the customer, see `facts_first`)
     and the warming of the customer's cache between replies."""
-    if not (getattr(customer, "local", False) and getattr(judge, "local", False)):
+    if not (customer.local and judge.local):
         return {"customer": customer, "judge": judge, "facts": None, "warm": None}
     priority = Priority()
     return {
@@ -219,17 +220,8 @@ def shared_local_roles(customer: ChatModel, judge: ChatModel) -> dict[str, ChatM
 
 
 def call_role(request: ChatRequest) -> str:
-    """Which role a model call served, read off its request (stored with its tokens)."""
-    name = request.schema_name if request.json_schema is not None else ""
-    if request.logprobs:
-        return "judge"  # a level read from probabilities (judge/levels.py): no schema, one token
-    if name == "facts":
-        return "fact_check"
-    if name.startswith("grade"):
-        return "judge"
-    if name == "feedback":
-        return "feedback"
-    return "customer"
+    """Which role a model call served (stored with its tokens): the role its builder named."""
+    return request.role or "unknown"
 
 
 def _idle_call(model: ChatModel, request: ChatRequest) -> None:
@@ -869,8 +861,6 @@ def summarise(row: dict[str, Any], turns: list[dict[str, Any]], rubric: Rubric,
               scenario: Scenario | None = None) -> dict[str, Any]:
     """Scores of record (a trainer's label where one exists, else the judge's level),
     averaged over graded replies only; unscored ones are counted, never zeros."""
-    from simulator.store.labels import turn_record
-
     replies = [t for t in turns if t["idx"] > 0]
     records, scores, unscored, labelled = [], [], 0, 0
     for turn in replies:

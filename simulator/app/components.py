@@ -28,7 +28,7 @@ from simulator.judge.verdict import Verdict
 from simulator.roleplay.coach import CoachNote, Debrief
 from simulator.roleplay.mood import MoodState
 from simulator.session import grade_state
-from simulator.store.labels import combine_levels, record_score
+from simulator.score_of_record import combine_levels, record_score
 
 TRAINEE_AVATAR = ":material/support_agent:"
 CUSTOMER_AVATAR = ":material/person:"

@@ -440,6 +440,7 @@ def _draft(
         temperature=TEMPERATURE,
         json_schema=DraftAnswer.model_json_schema(),
         schema_name="scenario_draft",
+        role="drafting",
     )
     raw: dict[str, Any] | None = None
     problems: list[str] = []

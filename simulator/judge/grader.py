@@ -365,6 +365,7 @@ class _Grading:
             json_schema=criterion_answer_schema(criterion, evidence_choices(criterion, reply)),
             schema_name=f"grade_{criterion.id}",
             seed=sample,
+            role="judge",
         )
         return self._ask_checked(request, CriterionAnswer, lambda a: check_answer(criterion, a, reply),
                                  words=lambda a: self._rationale_words(a))
@@ -414,6 +415,7 @@ class _Grading:
             temperature=0.0,
             json_schema=joint_answer_schema(rubric, {c.id: evidence_choices(c, reply) for c in rubric.criteria}),
             schema_name="grade",
+            role="judge",
         )
         schema = joint_answer_model(rubric)
 
@@ -452,6 +454,7 @@ class _Grading:
             temperature=0.3,
             json_schema=FeedbackAnswer.model_json_schema(),
             schema_name="feedback",
+            role="feedback",
         )
         wants_question = any(c.requires == "question" and criteria[c.id].level is not None
                              and criteria[c.id].level < c.max_level for c in rubric.criteria)

@@ -98,7 +98,8 @@ def warm_request(rubric: Rubric) -> ChatRequest:
     (about 2,200 tokens for empathy-core, about 40 s on two cores) before the first
     reply of a session needs it. `rubric`: as the session's channel reads it."""
     return ChatRequest(messages=[Message(role="system", content=levels_system(rubric)),
-                                 Message(role="user", content="Ready?")], max_tokens=1, temperature=0.0)
+                                 Message(role="user", content="Ready?")], max_tokens=1, temperature=0.0,
+                       role="judge")
 
 
 def question(criterion: Criterion) -> str:
@@ -127,7 +128,8 @@ class LevelReader:
         if decided is not None:
             self._answer(decided)
             return None
-        request = ChatRequest(messages=self.messages, max_tokens=1, temperature=0.0, logprobs=TOP_TOKENS)
+        request = ChatRequest(messages=self.messages, max_tokens=1, temperature=0.0, logprobs=TOP_TOKENS,
+                              role="judge")
         try:
             completion = self.model.complete(request)
         except ModelUnavailable:

@@ -27,8 +27,15 @@ class Message(BaseModel):
     content: str
 
 
+#: What a model call is for; stored with its tokens (store/usage.py) and used to order
+#: calls on a shared local model. Set by whoever builds the request, never inferred.
+CallRole = Literal["customer", "fact_check", "judge", "feedback", "drafting"]
+
+
 class ChatRequest(BaseModel):
     messages: list[Message]
+    #: None only for ad-hoc calls (tests, probes); every call the product makes names its role.
+    role: CallRole | None = None
     max_tokens: int = 256
     temperature: float = 0.7
     stop: list[str] = Field(default_factory=list)
@@ -106,6 +113,9 @@ class ChatModel(ABC):
     #: Whether the backend returns top log-probabilities: None until a call tells
     #: (judge/levels.py sets it), False for backends known to return none.
     logprobs: bool | None = None
+    #: Runs on this machine's CPU (the embedded model): roles that share it take turns by
+    #: priority (llm/priority.py) and the session grades after the customer, not alongside.
+    local: bool = False
 
     @abstractmethod
     def _execute(self, request: ChatRequest) -> Iterator[Delta]:

@@ -202,7 +202,7 @@ class Prioritised(ChatModel):
         self.foreground = foreground
         self.queued = queued
         self.spec = inner.spec
-        self.local = getattr(inner, "local", False)
+        self.local = inner.local
 
     def count_tokens(self, text: str) -> tuple[int, str]:
         return self.inner.count_tokens(text)

@@ -4,6 +4,9 @@
     openai:<model>                       api.openai.com, key from OPENAI_API_KEY
     openai-compatible:<model>@<base_url> any OpenAI-compatible server; key (optional)
                                          from EMPATHY_SIM_COMPAT_API_KEY, never OPENAI_API_KEY
+    langchain:<provider>:<model>         any provider LangChain's init_chat_model knows
+                                         (anthropic, bedrock, google_vertexai, mistralai,
+                                         ollama, azure_openai, ...), set up from the environment
     scripted                             deterministic answers for tests and demos
 """
 
@@ -16,8 +19,9 @@ from simulator.llm.base import ChatModel, ModelUnavailable
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 SPEC_HELP = (
-    "Use one of: embedded, openai:<model>, openai-compatible:<model>@<base_url>, scripted "
-    "(e.g. openai-compatible:qwen2.5@http://127.0.0.1:11434/v1)."
+    "Use one of: embedded, openai:<model>, openai-compatible:<model>@<base_url>, "
+    "langchain:<provider>:<model>, scripted "
+    "(e.g. openai-compatible:qwen2.5@http://127.0.0.1:11434/v1 or langchain:anthropic:claude-sonnet-4-5)."
 )
 
 _cache: dict[str, ChatModel] = {}
@@ -59,6 +63,13 @@ def build_model(spec: str) -> ChatModel:
         return _openai(spec, rest)
     if kind == "openai-compatible":
         return _compatible(spec, rest)
+    if kind == "langchain":
+        from simulator.llm.langchain_backend import build
+
+        try:
+            return build(spec, rest)
+        except ValueError as exc:
+            raise SpecError(f"{exc} {SPEC_HELP}") from exc
     raise SpecError(f"Unknown model spec {spec!r}. {SPEC_HELP}")
 
 

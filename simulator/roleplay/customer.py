@@ -65,6 +65,7 @@ def customer_request(scenario: Scenario, transcript: list[tuple[str, str]], mood
         max_tokens=prompts.MAX_TOKENS[scenario.channel],
         temperature=0.8,
         stop=prompts.stop_sequences(scenario),
+        role="customer",
     )
 
 

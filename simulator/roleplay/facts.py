@@ -122,6 +122,7 @@ def _ask(model: ChatModel, facts: list[HiddenFact], reply: str, customer_said: s
         temperature=0.0,
         json_schema=schema.model_json_schema(),
         schema_name="facts",
+        role="fact_check",
     )
     answer, _ = model.complete_json(request, schema)
     values: dict[str, Any] = answer.model_dump()

@@ -14,7 +14,7 @@ from sqlite_utils import Database
 
 from simulator.i18n import N_, Translatable
 from simulator.store.database import write_transaction
-from simulator.store.repository import now
+from simulator.store.database import now
 
 # Outcomes that count as having done the exercise; "left" never counts against anyone.
 DONE = ("resolved", "abandoned", "turn_limit", "ended")

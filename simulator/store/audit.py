@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from simulator.store.repository import now
+from simulator.store.database import now
 
 
 def record(db: Database, actor: str, action: str, detail: dict[str, Any], rows: int) -> int:

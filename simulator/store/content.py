@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from simulator.content.schema import Rubric, Scenario
 from simulator.hashing import content_hash
 from simulator.store.database import write_transaction
-from simulator.store.repository import now
+from simulator.store.database import now
 
 Kind = Literal["scenario", "rubric"]
 MODELS: dict[str, type[BaseModel]] = {"scenario": Scenario, "rubric": Rubric}

@@ -6,6 +6,7 @@ Open one `Database` per thread or script run; never share a connection across th
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,11 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from simulator.store import migrations
+
+
+def now() -> str:
+    """The time stored in every `created_at` column: UTC, milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 # Long enough for 50 sessions writing at once on a busy machine (bench/load.py saw 2 s waits).
 BUSY_TIMEOUT_MS = 10000

@@ -17,9 +17,9 @@ from sqlite_utils import Database
 from simulator.content.schema import Rubric
 from simulator.judge.agreement import Agreement, agreement
 from simulator.judge.calibration import GoldItem
-from simulator.judge.verdict import CriterionVerdict, Verdict, weighted_score
-from simulator.store.database import write_transaction
-from simulator.store.repository import now
+from simulator.judge.verdict import Verdict
+from simulator.score_of_record import combine_levels
+from simulator.store.database import now, write_transaction
 
 
 class NotLabellable(ValueError):
@@ -213,37 +213,6 @@ def record_levels(db: Database, turn_id: int, verdict: Verdict | None) -> dict[s
     return combine_levels(verdict, labels_for_turn(db, turn_id))
 
 
-def combine_levels(verdict: Verdict | None, labels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """`record_levels` for labels already read (criterion -> newest label row)."""
-    judged = verdict.criteria if verdict is not None else {}
-    result = {}
-    for criterion in [*judged, *(c for c in labels if c not in judged)]:
-        found = judged.get(criterion)
-        judge_level = found.level if found is not None and found.status == "scored" else None
-        label = labels.get(criterion)
-        human_level = label["level"] if label else None
-        result[criterion] = {
-            "judge": judge_level,
-            "human": human_level,
-            "record": human_level if label else judge_level,
-            "source": "human" if label else "judge",
-        }
-    return result
-
-
-def record_score(rubric: Rubric, record: dict[str, dict[str, Any]]) -> float | None:
-    """The 0-100 score from the record levels (human where labelled); None if any is missing."""
-    criteria = {
-        c.id: CriterionVerdict(
-            level=record[c.id]["record"], max_level=c.max_level,
-            status="scored" if record[c.id]["record"] is not None else "unscored",
-        )
-        for c in rubric.criteria
-        if c.id in record
-    }
-    return weighted_score(rubric, criteria)
-
-
 def stored_agreement(db: Database, rubric: Rubric) -> dict[str, Agreement]:
     """Agreement of the stored judge levels with the newest human labels, per criterion.
 
@@ -277,15 +246,3 @@ def stored_agreement(db: Database, rubric: Rubric) -> dict[str, Agreement]:
         kept = [(h, j) for h, j in zip(*pairs[criterion.id]) if h in levels and (j is None or j in levels)]
         result[criterion.id] = agreement([h for h, _ in kept], [j for _, j in kept], levels)
     return result
-
-
-def turn_record(turn: dict[str, Any], rubric) -> tuple[dict[str, dict[str, Any]], float | None]:
-    """(levels of record per criterion, the 0-100 score of record or None) of one turn
-    from `get_turns`: with trainers' labels the score comes from the record levels and
-    the rubric's weights (no rubric: no score rather than a guessed one); otherwise it is
-    the judge's score, and an unscored verdict has none (never 0)."""
-    verdict, labels = turn["verdict"], turn.get("labels") or {}
-    record = combine_levels(verdict, labels)
-    if labels:
-        return record, record_score(rubric, record) if rubric is not None else None
-    return record, verdict.score if verdict is not None and verdict.status == "scored" else None

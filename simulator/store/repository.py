@@ -6,19 +6,14 @@ import json
 import sqlite3
 import threading
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
 from simulator.judge.verdict import CriterionVerdict, Verdict
-from simulator.store.database import open_db, write_transaction
+from simulator.store.database import now, open_db, write_transaction
 from simulator.store.grading import live_turns
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class DuplicateTurn(Exception):

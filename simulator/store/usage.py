@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
 
-from simulator.store.database import write_transaction
-from simulator.store.repository import now
+from simulator.store.database import now, write_transaction
 
 if TYPE_CHECKING:
     from simulator.llm.base import Completion

@@ -17,7 +17,7 @@ def db(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("EMPATHY_SIM_DB", str(path))
     monkeypatch.setenv("EMPATHY_SIM_CUSTOMER_MODEL", "scripted")
     monkeypatch.setenv("EMPATHY_SIM_JUDGE_MODEL", "scripted")
-    monkeypatch.setenv("EMPATHY_SIM_COACH_MODEL", "scripted")  # drafting must never load a real model here
+    monkeypatch.setenv("EMPATHY_SIM_DRAFTING_MODEL", "scripted")  # drafting must never load a real model here
     monkeypatch.setenv("EMPATHY_SIM_SCENARIOS", str(FIXTURES / "scenarios"))
     monkeypatch.setenv("EMPATHY_SIM_RUBRICS", str(FIXTURES / "rubrics"))
     return path

@@ -31,7 +31,7 @@ VIEWPORT = {"width": 1280, "height": 1200}
 # Generous: Streamlit's first run of a page imports the core and loads the library.
 WAIT_MS = 30_000
 SCRIPTED = {"EMPATHY_SIM_CUSTOMER_MODEL": "scripted", "EMPATHY_SIM_JUDGE_MODEL": "scripted",
-            "EMPATHY_SIM_COACH_MODEL": "scripted"}
+            "EMPATHY_SIM_DRAFTING_MODEL": "scripted"}
 SCREENSHOTS_ENV = "EMPATHY_SIM_SCREENSHOTS"
 MAX_SHOT_HEIGHT = 12_000  # pixels: a long transcript is cut there
 

@@ -88,7 +88,7 @@ def seed_other_session(db: Path) -> str:
     from simulator.content.library import default_content_dirs, load_library
     from simulator.session import Services, TrainingSession
 
-    settings = load_settings(db=db, customer_model="scripted", judge_model="scripted", coach_model="scripted")
+    settings = load_settings(db=db, customer_model="scripted", judge_model="scripted", drafting_model="scripted")
     library, _ = load_library(*default_content_dirs())
     services = Services.from_settings(settings, library=library)
     session = TrainingSession.start(services, OTHER_SCENARIO, trainee=OTHER)

@@ -58,11 +58,21 @@ def test_a_priced_openai_model_gets_an_estimated_cost(services, customer_model, 
     assert customer[0]["model"] == "openai:gpt-4o-mini" and customer[0]["cost_usd"] > 0
 
 
-def test_a_level_read_from_probabilities_is_a_judge_call():
+def test_every_request_names_its_role_and_nothing_is_inferred():
+    """The role comes from whoever built the request: a level read from probabilities, a
+    constrained grade and the feedback are told apart without reading schema names."""
+    import math
+
+    from simulator.content.library import default_content_dirs, load_library
+    from simulator.judge.grader import Judge
     from simulator.llm.base import ChatRequest, Message
+    from simulator.llm.scripted import ScriptedModel
     from simulator.session import call_role
 
-    level = ChatRequest(messages=[Message(role="user", content="Level of warmth? The digit only.")],
-                        max_tokens=1, logprobs=5)
-    assert call_role(level) == "judge"
-    assert call_role(ChatRequest(messages=[Message(role="user", content="Sam:")])) == "customer"
+    rubric = load_library(*default_content_dirs())[0].rubric("empathy-core")
+    model = ScriptedModel(readings=lambda request: {"1": math.log(0.6), "2": math.log(0.4)})
+    Judge(model, max_workers=1).grade(rubric, "That sounds awful. What happened at the till?", "My card failed.")
+    roles = [call_role(r) for r in model.requests]
+    assert set(roles) == {"judge", "feedback"} and roles[-1] == "feedback"
+    assert all(r.role == "judge" for r in model.requests if r.logprobs)
+    assert call_role(ChatRequest(messages=[Message(role="user", content="Sam:")])) == "unknown"

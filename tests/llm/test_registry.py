@@ -72,3 +72,21 @@ def test_only_a_rejected_response_format_switches_to_json_object():
 
     assert _rejects_response_format(Exception("Error code: 400 - 'response_format' json_schema is not supported"))
     assert not _rejects_response_format(Exception("Error code: 400 - the prompt is longer than the context"))
+
+
+def test_the_drafting_model_keeps_its_old_names_with_a_deprecation_warning(tmp_path, monkeypatch):
+    monkeypatch.delenv("EMPATHY_SIM_DRAFTING_MODEL", raising=False)
+    monkeypatch.setenv("EMPATHY_SIM_COACH_MODEL", "scripted")
+    with pytest.warns(DeprecationWarning, match="EMPATHY_SIM_DRAFTING_MODEL"):
+        assert load_settings().drafting_model == "scripted"
+    monkeypatch.setenv("EMPATHY_SIM_DRAFTING_MODEL", "openai:gpt-4o-mini")  # the new name wins
+    assert load_settings().drafting_model == "openai:gpt-4o-mini"
+    monkeypatch.delenv("EMPATHY_SIM_COACH_MODEL")
+    monkeypatch.delenv("EMPATHY_SIM_DRAFTING_MODEL")
+    config = tmp_path / "sim.toml"
+    config.write_text('coach_model = "scripted"\n')
+    monkeypatch.setenv("EMPATHY_SIM_CONFIG", str(config))
+    with pytest.warns(DeprecationWarning, match="'drafting_model'"):
+        assert load_settings().drafting_model == "scripted"
+    with pytest.warns(DeprecationWarning):
+        assert load_settings(coach_model="embedded").drafting_model == "embedded"

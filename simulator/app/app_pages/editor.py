@@ -147,7 +147,7 @@ with st.expander(_("Start something new"), expanded=not text):
                                        "parent, German."))
     if st.button(_("Draft from the brief"), icon=":material/auto_awesome:", disabled=not brief.strip()):
         with st.spinner(_("Drafting… (a minute or more on the embedded model)")):
-            result = draft_scenario(services.coach_model or services.customer_model, brief,
+            result = draft_scenario(services.drafting_model or services.customer_model, brief,
                                     library.rubrics, set(library.scenarios))
         if result.scenario is not None:
             state.open_in_editor("scenario", to_yaml(result.scenario), None)
