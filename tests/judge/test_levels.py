@@ -7,23 +7,15 @@ import threading
 
 import pytest
 
-from simulator.content.schema import Rubric
 from simulator.judge.fit import CriterionFit, LevelFit
 from simulator.judge.grader import Judge
 from simulator.judge.levels import LevelReader, level_probs
 from simulator.llm.openai_backend import OpenAIChatModel
 from simulator.llm.scripted import ScriptedModel
 from tests.support.openai_test_server import OpenAITestServer
+from tests.support.rubrics import CUSTOMER, REPLY, TWO_CRITERIA
 
-RUBRIC = Rubric.model_validate({
-    "id": "lv", "version": 1, "title": "Levels",
-    "criteria": [
-        {"id": "warmth", "title": "Warmth", "description": "Warm?", "levels": {0: "cold", 1: "generic", 2: "warm"}},
-        {"id": "steps", "title": "Next step", "description": "A step?", "levels": {0: "none", 1: "vague", 2: "clear"}},
-    ],
-})
-REPLY = "That sounds exhausting. I have moved your payment date to the 15th."
-CUSTOMER = "My salary comes on the 15th and you took the money on the 1st."
+RUBRIC = TWO_CRITERIA
 
 
 def tops(**probs):

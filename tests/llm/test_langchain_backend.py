@@ -11,22 +11,14 @@ from langchain_core.messages import AIMessage
 from langchain_openai import ChatOpenAI
 from pydantic import BaseModel
 
-from simulator.content.schema import Rubric
 from simulator.judge.grader import Judge
 from simulator.llm.base import ChatRequest, Message, ModelUnavailable
 from simulator.llm.langchain_backend import LangChainChatModel
 from simulator.llm.registry import SpecError, build_model
 from tests.support.openai_test_server import OpenAITestServer, closed_port
+from tests.support.rubrics import CUSTOMER, REPLY, TWO_CRITERIA
 
-RUBRIC = Rubric.model_validate({
-    "id": "lc", "version": 1, "title": "LangChain",
-    "criteria": [
-        {"id": "warmth", "title": "Warmth", "description": "Warm?", "levels": {0: "cold", 1: "generic", 2: "warm"}},
-        {"id": "steps", "title": "Next step", "description": "A step?", "levels": {0: "none", 1: "vague", 2: "clear"}},
-    ],
-})
-REPLY = "That sounds exhausting. I have moved your payment date to the 15th."
-CUSTOMER = "My salary comes on the 15th and you took the money on the 1st."
+RUBRIC = TWO_CRITERIA
 
 
 class Mood(BaseModel):
