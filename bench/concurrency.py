@@ -42,7 +42,7 @@ from turn_latency import SCRIPTS  # noqa: E402
 
 class SequentialServices(Services):
     """The judge starts only once the customer's message is stored. The fact check stays
-    before the customer, as in the concurrent run (session.py moves it after the customer
+    before the customer, as in the concurrent run (simulator/session moves it after the customer
     whenever `grade_alongside` is False, via `facts_first`), so that the two runs do the
     same work and differ only in when the judge starts."""
 

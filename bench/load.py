@@ -22,7 +22,7 @@ One line per phase, then one JSON object as the last line with turns, lost, db_e
 p50_added_ms, p95_added_ms, sessions, latency_ms, model_calls, wall_s, journal_mode (and
 a breakdown of the added time). Goal at 50 sessions and 500 ms: 0 lost, 0 errors, p95
 added < 50 ms. Experiments (they change this run only, never the app): `--judge-pool N`
-replaces session.py's shared judge pool (8 workers) with one of N workers;
+replaces the session package's shared judge pool (8 workers) with one of N workers;
 `--what-if-sync-normal` sets PRAGMA synchronous=NORMAL on each connection;
 `--what-if-write-lock` queues the repository's writes on one in-process lock;
 `--what-if-shared-criteria-pool` runs the Judge's criteria on one long-lived pool.
@@ -61,6 +61,7 @@ from tests.support.openai_test_server import OpenAITestServer, closed_port  # no
 from turn_latency import SCRIPTS  # noqa: E402
 
 import simulator.session as session_module  # noqa: E402
+from simulator.session import services as session_services, turn as session_turn  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
 
 SCENARIOS = ("frozen-account-en", "zahlungsschwierigkeiten-de")
@@ -74,7 +75,7 @@ TURN: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar("t
 
 def carry_context_into_pools() -> None:
     """Make every ThreadPoolExecutor run its jobs in the submitter's context, so the turn
-    tag follows the work into session.py's judge pool and the Judge's own pool."""
+    tag follows the work into the session package's judge pool and the Judge's own pool."""
     original = ThreadPoolExecutor.submit
     if getattr(original, "_carries_context", False):
         return
@@ -139,7 +140,7 @@ class TimedModel(ChatModel):
 
 
 def time_repository(recorder: Recorder) -> None:
-    """Time the store functions session.py calls (it looks them up on their modules)."""
+    """Time the store functions the session package calls (it looks them up on their modules)."""
     try:
         from simulator.store import usage
     except ImportError:  # an older tree without usage records
@@ -164,7 +165,7 @@ def time_repository(recorder: Recorder) -> None:
 
 
 def time_judge_queue(recorder: Recorder) -> None:
-    """How long a turn's grading waited for a worker of session.py's judge pool."""
+    """How long a turn's grading waited for a worker of the session package's judge pool."""
     pending = session_module.PendingTurn
     original, start_grading = pending._grade_job, pending._start_grading
     if getattr(original, "_timed", False):
@@ -371,7 +372,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=500.0)
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--judge-pool", type=int, default=0,
-                        help="replace session.py's judge pool with one of this many workers (0: keep it)")
+                        help="replace the session package's judge pool with one of this many workers (0: keep it)")
     parser.add_argument("--in-process", action="store_true", help="run the test server in this process")
     parser.add_argument("--what-if-sync-normal", action="store_true",
                         help="experiment: PRAGMA synchronous=NORMAL on every connection (not the app's setting)")
@@ -397,8 +398,9 @@ def main() -> None:
     time_repository(recorder)
     time_judge_queue(recorder)
     if args.judge_pool:
-        session_module._judge_pool = ThreadPoolExecutor(max_workers=args.judge_pool, thread_name_prefix="judge")
-    pool_workers = session_module._judge_pool._max_workers
+        pool = ThreadPoolExecutor(max_workers=args.judge_pool, thread_name_prefix="judge")
+        session_services.judge_pool = session_turn.judge_pool = pool
+    pool_workers = session_turn.judge_pool._max_workers
 
     server = (ServerThread if args.in_process else ServerProcess)(args.latency_ms)
     print(f"server: {server.base_url}, {args.latency_ms:g} ms per call, "

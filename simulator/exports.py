@@ -27,7 +27,7 @@ from sqlite_utils import Database
 from simulator.content.schema import Rubric, Scenario
 from simulator.store import assignments, audit, usage
 from simulator.store import content as versions
-from simulator.score_of_record import turn_record
+from simulator.score_of_record import SessionScores
 from simulator.store.repository import get_turns
 
 if TYPE_CHECKING:
@@ -228,22 +228,13 @@ def _collect(db: Database, filter: ExportFilter, catalog: Catalog | None, includ
             "mode": session["mode"],
         }
         customer_before = {t["idx"]: t["customer_text"] or "" for t in turns}
-        scores: list[float] = []
-        records: list[dict[str, dict[str, Any]]] = []
-        unscored = labelled = 0
+        tally = SessionScores()
         for turn in turns:
-            if turn["idx"] <= 0:
-                continue
+            counted = tally.add(turn, rubric if channel_known else _judged_criteria(rubric, turn))
+            if counted is None:
+                continue  # the opening, or not graded (yet): neither a row nor a count
+            record, score = counted
             verdict, labels = turn["verdict"], turn.get("labels") or {}
-            if verdict is None and not labels:
-                continue  # not graded (yet): neither a row nor a count
-            record, score = turn_record(turn, rubric if channel_known else _judged_criteria(rubric, turn))
-            labelled += bool(labels)
-            if score is None:
-                unscored += 1
-            else:
-                scores.append(score)
-                records.append(record)
             if verdict is None:
                 continue  # a label without a verdict counts for the session, but is no graded reply
             row = {
@@ -277,17 +268,16 @@ def _collect(db: Database, filter: ExportFilter, catalog: Catalog | None, includ
             "started_at": session["started_at"],
             "ended_at": session["ended_at"],
             "replies": sum(1 for t in turns if t["idx"] > 0),
-            "scored": len(scores),
-            "unscored": unscored,
-            "labelled_by_trainer": labelled,
-            "mean_score": round(sum(scores) / len(scores), 1) if scores else None,
+            "scored": len(tally.scores),
+            "unscored": tally.unscored,
+            "labelled_by_trainer": tally.labelled,
+            "mean_score": tally.mean_score,
             "customer_model": session["customer_model"],
             "judge_model": session["judge_model"],
             "language": session["language"],
         }
         for cid in _criterion_ids(rubric, {}):
-            levels = [r[cid]["record"] for r in records if r.get(cid, {}).get("record") is not None]
-            row[f"mean_level:{cid}"] = round(sum(levels) / len(levels), 2) if levels else None
+            row[f"mean_level:{cid}"] = tally.mean_level(cid)
         sessions.append(row)
     if include_tokens:
         _add_tokens(db, sessions)

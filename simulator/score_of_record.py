@@ -9,6 +9,7 @@ left the criterion unscored, never 0).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.content.schema import Rubric
@@ -57,3 +58,36 @@ def turn_record(turn: dict[str, Any], rubric) -> tuple[dict[str, dict[str, Any]]
     if labels:
         return record, record_score(rubric, record) if rubric is not None else None
     return record, verdict.score if verdict is not None and verdict.status == "scored" else None
+
+
+@dataclass
+class SessionScores:
+    """A session's scores of record, reply by reply (`add`): summaries and exports count
+    the same way. A reply with neither a verdict nor a label is not counted at all."""
+
+    records: list[dict[str, dict[str, Any]]] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    unscored: int = 0
+    labelled: int = 0
+
+    def add(self, turn: dict[str, Any], rubric: Rubric | None) -> tuple[dict[str, dict[str, Any]], float | None] | None:
+        """Count one turn from `get_turns`; its (record, score), or None if it is not counted."""
+        labels = turn.get("labels") or {}
+        if turn["idx"] <= 0 or (turn["verdict"] is None and not labels):
+            return None  # the opening, or not graded (yet)
+        record, score = turn_record(turn, rubric)
+        self.labelled += bool(labels)
+        if score is None:
+            self.unscored += 1
+        else:
+            self.scores.append(score)
+            self.records.append(record)
+        return record, score
+
+    @property
+    def mean_score(self) -> float | None:
+        return round(sum(self.scores) / len(self.scores), 1) if self.scores else None
+
+    def mean_level(self, criterion_id: str) -> float | None:
+        levels = [r[criterion_id]["record"] for r in self.records if r.get(criterion_id, {}).get("record") is not None]
+        return round(sum(levels) / len(levels), 2) if levels else None

@@ -11,7 +11,7 @@ from simulator.store import repository as repo
 
 def test_regrade_grades_unscored_replies_and_reports_the_change(tmp_path, monkeypatch):
     db = tmp_path / "sim.db"
-    for role in ("CUSTOMER", "JUDGE", "COACH"):
+    for role in ("CUSTOMER", "JUDGE", "DRAFTING"):
         monkeypatch.setenv(f"EMPATHY_SIM_{role}_MODEL", "scripted")
     services = Services.from_settings(load_settings(db=str(db)))
     session = TrainingSession.start(services, "frozen-account-en", trainee="ana")

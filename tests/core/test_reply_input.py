@@ -1,6 +1,6 @@
 """Bad replies: empty, huge, control characters, right-to-left text, emoji, HTML, fake verdicts.
 
-What `check_reply` does with a reply before anything is stored (simulator/session.py):
+What `check_reply` does with a reply before anything is stored (simulator/session/reply.py):
 * control characters are removed, except line breaks and tabs; so are Unicode format
   characters (category Cf), which include the bidi overrides U+202A-U+202E and U+2066-U+2069:
   an override would make the transcript a trainer reads show the letters in another

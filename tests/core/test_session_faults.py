@@ -255,7 +255,7 @@ def test_a_missing_or_corrupt_embedded_model_file_is_a_clear_failure(services, p
 
 def test_a_reply_after_a_customer_message_that_never_came_keeps_the_mood(services, customer_model, judge_model,
                                                                          monkeypatch):
-    from simulator import session as session_module
+    from simulator.session import state as session_module
     from simulator.store import repository as repo
 
     session = TrainingSession.start(services, "mini-en")
