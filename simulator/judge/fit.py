@@ -41,7 +41,7 @@ CANDIDATES = 24
 # differently).
 MIN_GAP = 0.15
 
-# Weights tried for the criterion's signal computed in code (judge/grader.criterion_signal).
+# Weights tried for the criterion's signal computed in code (judge/requirements.criterion_signal).
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 

@@ -15,65 +15,32 @@ from __future__ import annotations
 
 import contextvars
 import logging
-import statistics
 import threading
 from collections.abc import Callable
-from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
-from simulator.content.schema import Criterion, Rubric
+from simulator.content.schema import Rubric
 from simulator.hashing import content_hash
 from simulator.judge import prompt as prompts
 from simulator.judge import wording
-from simulator.judge.coaching import better_reply_problem, salvage, tip_problem
-from simulator.judge.conduct import Conduct, cap_conduct, concrete_step, read_conduct
-from simulator.judge.evidence import address_only, distinct_quotes, invented_quotes, quote_choices, quote_in_reply
+from simulator.judge.answers import ask_checked, check_answer, combine, evidence_choices, flag_for_review
+from simulator.judge.caps import cap_stock
+from simulator.judge.conduct import Conduct, cap_conduct, read_conduct
+from simulator.judge.feedback import feedback_words, write_feedback
 from simulator.judge.fit import decide
 from simulator.judge.levels import LevelReader, LevelReading
-from simulator.judge.sanitise import MARKER, PADDING_COPIES, Sanitised, normalise, sanitise, split_sentences
-from simulator.judge.partial import partial_strings
-from simulator.judge.signals import asking_sentences, compute_signals, feeling_sentences, is_open, reflection
+from simulator.judge.requirements import criterion_signal, decided_in_code, evidence_in_code, own_sentences
+from simulator.judge.sanitise import MARKER, sanitise
+from simulator.judge.signals import compute_signals
 from simulator.judge.stock import StockFinding, find_stock
-from simulator.judge.verdict import (
-    BETTER_REPLY_MAX,
-    RATIONALE_MAX,
-    TIP_MAX,
-    CriterionAnswer,
-    CriterionVerdict,
-    FeedbackAnswer,
-    FitSummary,
-    Verdict,
-    criterion_answer_schema,
-    joint_answer_model,
-    joint_answer_schema,
-    weighted_score,
-)
-from simulator.llm.base import ChatModel, ChatRequest, Completion, InvalidOutput, LLMError, Message, ModelUnavailable
+from simulator.judge.verdict import (BETTER_REPLY_MAX, RATIONALE_MAX, TIP_MAX, CriterionAnswer, CriterionVerdict,
+                                     FitSummary, Verdict, criterion_answer_schema, joint_answer_model,
+                                     joint_answer_schema, weighted_score)
+from simulator.llm.base import ChatModel, ChatRequest, Completion, ModelUnavailable
 
 log = logging.getLogger(__name__)
-
-ATTEMPTS = 2  # the first answer and one retry with the reason
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """A rubric rule checked in code: levels above 0 rest on sentences of one kind."""
-
-    sentences: Callable[[str], list[str]]
-    quote: str  # what the evidence must quote, for the retry message
-    absent: str  # the rationale of the level 0 given in code
-
-
-REQUIREMENTS = {
-    "question": Requirement(asking_sentences, "what the reply asks (a question or an invitation to tell more)",
-                            "The reply asks the customer nothing (checked in code)."),
-    "feeling": Requirement(feeling_sentences, "a sentence that expresses feeling, warmth or concern",
-                           "The reply has no word of feeling, warmth or concern (checked in code)."),
-}
-# Below two samples in three agreeing, a level is a coin toss: a person should look.
-REVIEW_CONFIDENCE = 0.67
-
 
 # One long-lived pool for the criteria of every grade in the process: a pool per grade
 # started its threads under a process-wide lock, which serialised 50 concurrent sessions
@@ -260,7 +227,7 @@ class _Grading:
         """`verdict` with its tip and better reply. Feedback is a help, not a grade: a
         failure here leaves the levels standing and says "failed"."""
         try:
-            tip, better = self._feedback(rubric, verdict.criteria, reply, customer_message, language,
+            tip, better = write_feedback(self, rubric, verdict.criteria, reply, customer_message, language,
                                          verdict.stock, on_words)
         except Exception as exc:  # noqa: BLE001 - the levels are stored already; never lose them
             log.warning("feedback for a verdict failed: %s", exc)
@@ -367,7 +334,7 @@ class _Grading:
             seed=sample,
             role="judge",
         )
-        return self._ask_checked(request, CriterionAnswer, lambda a: check_answer(criterion, a, reply),
+        return ask_checked(self.model, self.tally, request, CriterionAnswer, lambda a: check_answer(criterion, a, reply),
                                  words=lambda a: self._rationale_words(a))
 
     def _rationale_words(self, answer: CriterionAnswer) -> tuple[str, CriterionAnswer]:
@@ -375,36 +342,6 @@ class _Grading:
         if reason:
             reason = f"the rationale is not usable: {reason}"
         return reason, answer.model_copy(update={"rationale": wording.withheld(self.language)})
-
-    def _ask_checked(self, request: ChatRequest, schema, check, words=None, on_text=None):
-        """Ask, check in code, retry once with the reason; return the answer or the reason.
-
-        `words(answer)` -> (reason, fallback) checks the text written for the trainee
-        (language, script, voice): a fault there is asked again like any other, but an
-        answer whose grade passed keeps its grade, with the words withheld (`fallback`),
-        when no later answer is better."""
-        reason = ""
-        kept = None
-        for _ in range(ATTEMPTS):
-            try:
-                answer, completion = self.model.complete_json(request, schema, on_text=on_text)
-                self.tally.add(completion)
-                reason = check(answer)
-                if not reason and words is not None:
-                    reason, fallback = words(answer)
-                    kept = kept or (fallback if reason else None)
-            except ModelUnavailable:
-                raise
-            except InvalidOutput as exc:
-                reason = str(exc)
-            except LLMError as exc:
-                reason = f"model call failed: {exc}"
-                continue
-            if not reason:
-                return answer
-            hint = Message(role="user", content=f"Your answer was rejected: {reason}. Answer again, correctly.")
-            request = request.model_copy(update={"messages": [*request.messages, hint]})
-        return kept if kept is not None else reason
 
     # -- joint ------------------------------------------------------------------
 
@@ -423,252 +360,13 @@ class _Grading:
             problems = [check_answer(c, getattr(answer, c.id), reply) for c in rubric.criteria]
             return "; ".join(f"{c.id}: {p}" for c, p in zip(rubric.criteria, problems) if p)
 
-        answer = self._ask_checked(request, schema, check)
+        answer = ask_checked(self.model, self.tally, request, schema, check)
         if isinstance(answer, str):
             failed = CriterionVerdict(level=None, max_level=0, status="unscored", reason=answer)
             return {c.id: failed.model_copy(update={"max_level": c.max_level}) for c in rubric.criteria}, "", ""
         criteria = {c.id: combine(c, [getattr(answer, c.id)]) for c in rubric.criteria}
-        _, shown = self._feedback_words(answer)  # one call for everything: no second try for the words
+        _, shown = feedback_words(answer, self.language)  # one call for everything: no second try for the words
         return criteria, wording.complete(shown.tip, TIP_MAX), wording.complete(shown.better_reply, BETTER_REPLY_MAX)
-
-    # -- feedback ---------------------------------------------------------------
-
-    def _feedback(self, rubric, criteria, reply, customer_message, language, stock: list[str],
-                  on_words=None) -> tuple[str, str]:
-        """`stock`: the reply's stock sentences, as the grade found them."""
-        scored = [c for c in rubric.criteria if criteria[c.id].level is not None]
-        if not scored:
-            return "", ""  # nothing was graded, so there is nothing to coach on
-        weakest = sorted(scored, key=lambda c: criteria[c.id].level / c.max_level)[:2] or rubric.criteria[:2]
-        if self.reader is not None:
-            # Go on in the conversation that read the levels: the turn is in the server's
-            # cache already, so the first word of the feedback comes within a second or two.
-            decided = {c.id: criteria[c.id].level for c in scored}
-            messages = [*self.reader.messages,
-                        prompts.feedback_followup(language, weakest, decided, stock)]
-        else:
-            messages = prompts.feedback_messages(reply, customer_message, language, weakest, self.channel, stock=stock)
-        request = ChatRequest(
-            messages=messages,
-            max_tokens=420,
-            temperature=0.3,
-            json_schema=FeedbackAnswer.model_json_schema(),
-            schema_name="feedback",
-            role="feedback",
-        )
-        wants_question = any(c.requires == "question" and criteria[c.id].level is not None
-                             and criteria[c.id].level < c.max_level for c in rubric.criteria)
-        def streamed(text: str) -> None:
-            # Only the tip is shown while it is written: the better reply is shown once it
-            # passed its checks (a copy of the trainee's reply must never appear, even briefly).
-            tip = partial_strings(text, ("tip",)).get("tip")
-            if tip:
-                on_words(tip)
-
-        # A reply at the top of every criterion has no better reply: the model then writes
-        # a near copy, which is neither asked for again (a second call of 15 s) nor shown.
-        at_top = all(criteria[c.id].level == c.max_level for c in scored)
-
-        def no_better(answer: FeedbackAnswer) -> str:
-            return better_reply_problem(answer.better_reply, reply, language, wants_question, rubric, customer_message)
-
-        # A better reply that is no better is asked for again; if the second one is not
-        # better either, the tip stays and the better reply is withheld.
-        answer = self._ask_checked(
-            request, FeedbackAnswer, lambda a: "", on_text=streamed if on_words else None,
-            words=lambda a: self._feedback_words(a, "" if at_top else no_better(a),
-                                                 tip_problem(a.tip, reply, customer_message)))
-        if isinstance(answer, str):
-            return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
-        better = wording.complete(answer.better_reply, BETTER_REPLY_MAX)
-        if at_top and no_better(answer):
-            better = ""
-        # The reply as checked: a stock or copied sentence left out, the rest shown.
-        better = better and salvage(better, reply, language, rubric, customer_message)
-        return wording.complete(answer.tip, TIP_MAX), better
-
-    def _feedback_words(self, answer: FeedbackAnswer, no_better: str = "", no_tip: str = "") -> tuple[str, FeedbackAnswer]:
-        """The tip speaks to the trainee; the better reply to the customer. A faulty one is
-        withheld (empty: the page shows nothing rather than the wrong words). `no_better`:
-        why the better reply is no better than the trainee's (better_reply_problem);
-        `no_tip`: why the tip is no tip (tip_problem)."""
-        tip = wording.problem(answer.tip, self.language) or no_tip
-        better = wording.problem(answer.better_reply, self.language, addressed=False) or no_better
-        reason = "; ".join(f"{field}: {why}" for field, why in (("tip", tip), ("better_reply", better)) if why)
-        fallback = answer.model_copy(update={"tip": "" if tip else answer.tip,
-                                             "better_reply": "" if better else answer.better_reply})
-        return reason, fallback
-
-
-def flag_for_review(verdict: Verdict, cleaned: Sanitised) -> Verdict:
-    """The verdict with needs_review and the reasons a person should look at it."""
-    reasons = []
-    if cleaned.removed:
-        shown = "; ".join(repr(_shorten(text)) for text in cleaned.removed[:3])
-        reasons.append(f"text addressed to the grader was removed before grading: {shown}")
-    for sentence in cleaned.padding:
-        reasons.append(f"a sentence repeated {PADDING_COPIES} or more times was left out as padding: "
-                       f"{_shorten(sentence)!r}")
-    for cid, criterion in verdict.criteria.items():
-        if criterion.status == "scored" and criterion.confidence < REVIEW_CONFIDENCE:
-            reasons.append(f"the judge's samples disagreed on {cid} (confidence {criterion.confidence:.2f})")
-    if verdict.status == "unscored":
-        reasons.append(f"unscored: {verdict.reason}")
-    return verdict.model_copy(update={"needs_review": bool(reasons), "review_reasons": reasons})
-
-
-def _shorten(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def usable_evidence(quotes: list[str]) -> list[str]:
-    """The quotes worth showing: each once, and never a bare salutation or name ("Dana,")."""
-    return [q for q in distinct_quotes(quotes) if not address_only(q)]
-
-
-def check_answer(criterion: Criterion, answer: CriterionAnswer, reply: str) -> str:
-    """Why the answer cannot stand, or '' if it can. `reply` is the sanitised text."""
-    if answer.level not in criterion.levels:
-        return f"level {answer.level} is not one of {sorted(criterion.levels)}"
-    # The removal marker is ours, not the trainee's: a quote of it (or across it) is invented.
-    invented = invented_quotes(answer.evidence, reply.replace(MARKER, " ¦ "))
-    if invented:
-        return f"evidence not found in the reply: {invented[0]!r}"
-    if answer.level > 0 and not usable_evidence(answer.evidence):
-        return (f"level {answer.level} needs at least one exact quote from the reply as evidence "
-                "(a greeting or a name alone is no evidence)")
-    required = REQUIREMENTS.get(criterion.requires)
-    if answer.level > 0 and required is not None:
-        found = required.sentences(reply)
-        if not any(quote_in_reply(q, s) or quote_in_reply(s, q) for q in answer.evidence for s in found):
-            return f"level {answer.level} needs a quote of {required.quote}"
-    return ""
-
-
-def evidence_choices(criterion: Criterion, reply: str) -> list[str]:
-    """What the model may quote for `criterion`: pieces of the (sanitised) reply, never
-    the removal marker, and for a criterion with a requirement only the sentences that meet it."""
-    required = REQUIREMENTS.get(criterion.requires)
-    source = "\n".join(required.sentences(reply)) if required else reply
-    return [piece for piece in quote_choices(source) if MARKER not in piece and not address_only(piece)]
-
-
-def decided_in_code(criterion: Criterion, reply: str) -> CriterionVerdict | None:
-    """A criterion whose rule leaves only level 0 for this reply, without a model call."""
-    required = REQUIREMENTS.get(criterion.requires)
-    if required is not None and not required.sentences(reply):
-        return CriterionVerdict(level=0, max_level=criterion.max_level, rationale=required.absent)
-    return None
-
-
-def combine(criterion: Criterion, answers: list[CriterionAnswer | str]) -> CriterionVerdict:
-    """Median level over the valid samples; agreement with it is the confidence."""
-    valid = [a for a in answers if isinstance(a, CriterionAnswer)]
-    if not valid:
-        reason = next((a for a in answers if isinstance(a, str)), "no answer")
-        return CriterionVerdict(level=None, max_level=criterion.max_level, status="unscored", reason=reason)
-    level = int(statistics.median_low(a.level for a in valid))
-    chosen = next(a for a in valid if a.level == level)
-    agreeing = sum(1 for a in valid if a.level == level)
-    return CriterionVerdict(
-        level=level,
-        max_level=criterion.max_level,
-        rationale=wording.complete(chosen.rationale, RATIONALE_MAX),
-        evidence=usable_evidence(chosen.evidence),
-        confidence=round(agreeing / len(answers), 2),
-    )
-
-
-def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: StockFinding,
-              language: str) -> dict[str, CriterionVerdict]:
-    """Levels lowered for stock phrases (judge/stock.py), with the reason in the rationale:
-    a reply that is mostly stock stays at a criterion's `stock_cap`; one that leans on a
-    stock sentence or two stays one level above it (the rubrics' own wording: "mostly
-    natural, but leans on stock phrases" is the level below the top)."""
-    if not stock.sentences:
-        return criteria
-    capped = dict(criteria)
-    for criterion in rubric.criteria:
-        verdict = criteria.get(criterion.id)
-        if criterion.stock_cap is None or verdict is None:
-            continue
-        cap = criterion.stock_cap if stock.mostly else criterion.stock_cap + 1
-        if verdict.level is None:
-            if cap != 0:
-                continue  # the model's failure is no level; only a cap of 0 leaves one level
-            verdict = verdict.model_copy(update={"level": 0, "status": "scored", "reason": None, "method": "code",
-                                                 "confidence": 1.0})
-        if verdict.level <= cap and not stock.mostly:
-            continue
-        # A mostly stock reply was read without its stock sentences (own_sentences): its
-        # rationale says so even where that left the level at or below the cap.
-        notes = STOCK_NOTE if stock.mostly else STOCK_SOME_NOTE
-        note = notes.get(language, notes["en"]).format(share=f"{stock.share:.0%}", cap=cap)
-        update = {"rationale": note, "evidence": stock.sentences[:2]}
-        if verdict.level > cap:
-            update |= {"level": cap, "method": "code", "confidence": 1.0}  # decided in code
-        capped[criterion.id] = verdict.model_copy(update=update)
-    return capped
-
-
-STOCK_NOTE = {
-    "en": "{share} of the reply is stock service phrases: they earn nothing, and this criterion stays at "
-          "{cap} or below (checked in code). Say it in your own words, about this customer.",
-    "de": "{share} der Antwort sind Standardfloskeln: sie zählen nicht, und dieses Kriterium bleibt bei "
-          "höchstens {cap} (im Code geprüft). Sagen Sie es mit eigenen Worten, zu diesem Kunden.",
-}
-STOCK_SOME_NOTE = {
-    "en": "The reply leans on a stock service phrase, so this criterion stays at {cap} "
-          "(checked in code): replace it with your own words.",
-    "de": "Die Antwort stützt sich auf eine Standardfloskel, daher bleibt dieses Kriterium bei {cap} "
-          "(im Code geprüft): Ersetzen Sie sie durch eigene Worte.",
-}
-
-
-def criterion_signal(criterion: Criterion, reply: str, language: str, customer_message: str = "") -> float:
-    """The criterion's signal computed in code, 0..1, that a fit may add to the expected
-    level (judge/fit.py): "feeling", the share of sentences with words of feeling;
-    "question", whether the reply asks an open question; "reflection", how much of the
-    customer's situation the reply says back (judge/signals.reflection); "step", whether the
-    agent commits to an action or a time (judge/conduct.concrete_step)."""
-    kind = criterion.signal or criterion.requires
-    if kind == "feeling":
-        sentences = split_sentences(reply)
-        return round(len(feeling_sentences(reply)) / len(sentences), 3) if sentences else 0.0
-    if kind == "question":
-        return 1.0 if any(is_open(q, language) for q in asking_sentences(reply)) else 0.0
-    if kind == "reflection":
-        return reflection(reply, customer_message)
-    if kind == "step":
-        return 1.0 if concrete_step(reply) else 0.0
-    return 0.0
-
-
-def evidence_in_code(criterion: Criterion, reply: str, customer_message: str) -> list[str]:
-    """The sentences a level read from probabilities rests on: those that carry the
-    criterion's signal (what it asks, its words of feeling), else those that share the
-    most words with the customer's message (what the reply picked up)."""
-    required = REQUIREMENTS.get(criterion.requires)
-    if required is not None:
-        return usable_evidence(required.sentences(reply))[:2]
-    said = {w for w in normalise(customer_message).split() if len(w) > 3}
-    ranked = sorted(((len(said & set(normalise(s).split())), i, s) for i, s in enumerate(split_sentences(reply))),
-                    key=lambda t: (-t[0], t[1]))
-    return usable_evidence([s for shared, _, s in ranked if shared > 0])[:2]
-
-
-def own_sentences(text: str, stock: StockFinding) -> str:
-    """What the model reads of a reply: a reply that is mostly stock is read without its
-    stock sentences that hold no word of feeling, so corporate filler or a pasted script
-    around a weak reply earns nothing. A generic but felt sentence ("I'm so sorry, that
-    must have been stressful") is still read: the caps keep it low. Nothing left: the
-    removal marker."""
-    if not stock.mostly:
-        return text
-    felt = set(feeling_sentences(text))
-    left = [s for s in split_sentences(text) if s not in stock.sentences or s in felt]
-    return " ".join(left) or MARKER
 
 
 def _method(criteria: dict[str, CriterionVerdict]) -> str:

@@ -88,7 +88,7 @@ class CriterionVerdict(BaseModel):
     # The model's expected level and distribution over the levels (method "logprobs").
     expected: float | None = None
     probs: dict[int, float] | None = None
-    # The criterion's signal computed in code (grader.criterion_signal), as the fit used it.
+    # The criterion's signal computed in code (requirements.criterion_signal), as the fit used it.
     signal: float | None = None
 
 

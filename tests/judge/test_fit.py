@@ -154,7 +154,7 @@ def test_the_shipped_fits_match_the_seed_rubrics_and_the_levels_prompt():
 
 def test_interpretation_offers_the_fit_its_reflection_signal():
     from simulator.content.library import default_content_dirs, load_library
-    from simulator.judge.grader import criterion_signal
+    from simulator.judge.requirements import criterion_signal
     core = load_library(*default_content_dirs())[0].rubric("empathy-core")
     understanding = next(c for c in core.criteria if c.id == "interpretation")
     customer = "My internet has been down for four days and I work from home."

@@ -88,7 +88,7 @@ def test_feeling_words_in_english_and_german():
 
 
 def test_every_seed_example_above_level_zero_meets_its_rule():
-    from simulator.judge.grader import REQUIREMENTS
+    from simulator.judge.requirements import REQUIREMENTS
 
     library, _ = load_library(*default_content_dirs())
     for rubric in library.rubrics.values():

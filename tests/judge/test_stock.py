@@ -133,7 +133,7 @@ def test_a_tip_written_to_the_customer_is_no_tip_but_a_quoted_example_is():
 
 
 def test_a_reply_that_is_mostly_stock_is_read_without_its_stock_sentences():
-    from simulator.judge.grader import own_sentences
+    from simulator.judge.requirements import own_sentences
     weak = "Your account has a restriction."
     padded = (weak + " At our company, customer satisfaction is our highest priority. "
               "We always strive to exceed your expectations. Thank you for contacting us.")

@@ -7,7 +7,9 @@ import pytest
 
 from simulator.judge import wording
 from simulator.judge.evidence import address_only
-from simulator.judge.grader import Judge, evidence_choices, usable_evidence
+from simulator.judge.answers import evidence_choices
+from simulator.judge.grader import Judge
+from simulator.judge.requirements import usable_evidence
 from simulator.llm.scripted import ScriptedModel
 
 REPLY_EN = "Dana, I understand your frustration. I will lift the block now and call you back by 5 pm."
