@@ -105,7 +105,9 @@ class Judge:
         """Grade `reply`. `only` limits grading to some criteria (calibration); such a
         partial verdict has levels but no overall score. `feedback=False` skips the tip.
         `earlier`: the trainee's earlier replies in the session (for the repetition signal).
-        `channel`: chat | email | voice; criteria meant for other channels are left out.
+        `channel`: chat | email | voice; criteria meant for other channels are left out
+        here. Pass the whole rubric: a fit is looked up for the rubric as given, and one
+        already cut to a channel matches no fit (the app graded without its fit that way).
         `language`: the reply's language (default: the rubric's); the rationale, tip and
         better reply are written in it (judge/wording.py).
         Returns the verdict with its levels and, when feedback is to be written (its

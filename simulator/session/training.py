@@ -32,9 +32,11 @@ class TrainingSession:
         self.id: str = row["id"]
         # The exact versions the session started with, whatever was edited since.
         self.scenario: Scenario = services.catalog.scenario_at(row["scenario_id"], row["scenario_hash"])
-        rubric = services.catalog.rubric_at(row["rubric_id"], row["rubric_hash"])
+        #: The whole rubric, as stored: the judge takes it with the channel and leaves out the
+        #: criteria of other channels itself, so its fit (made for the whole rubric) applies.
+        self.full_rubric: Rubric = services.catalog.rubric_at(row["rubric_id"], row["rubric_hash"])
         # Only the criteria for this channel: an e-mail's structure is not graded in a chat.
-        self.rubric: Rubric = rubric.for_channel(self.scenario.channel)
+        self.rubric: Rubric = self.full_rubric.for_channel(self.scenario.channel)
         self._lock = threading.Lock()
 
     # -- lifecycle --------------------------------------------------------------

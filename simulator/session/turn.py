@@ -289,7 +289,7 @@ class PendingTurn:
         with in_place(self._place()):
             try:
                 verdict, followup = judge.grade_levels(
-                    session.rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
+                    session.full_rubric, self.reply, self.customer_said, self.judge_context, session.scenario.language,
                     earlier=self.earlier_replies, channel=session.scenario.channel)
             except Exception as exc:  # a judge failure is an unscored verdict, never a lost turn or a 0
                 verdict, followup = Verdict(status="unscored", reason=f"judge failed: {exc}",

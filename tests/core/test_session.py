@@ -116,3 +116,38 @@ def test_a_trainer_label_is_the_score_of_record_in_the_summary(services, judge_m
     assert summary["labelled_by_trainer"] == 1
     assert summary["mean_score"] == 25.0  # (1 * 2/2 + 3 * 0/2) / 4
     assert summary["criteria"]["ownership_next_step"]["mean_level"] == 0
+
+
+def test_the_session_grades_with_the_fit_made_for_its_whole_rubric(tmp_path, scenario, rubric, customer_model,
+                                                                    judge_model):
+    """A rubric with a criterion for another channel: the judge gets the whole rubric and
+    the channel, so the fit made for the whole rubric applies (the app once passed the
+    rubric already cut to the chat, which matched no fit, and graded by plain rounding)."""
+    from simulator.content.library import Library
+    from simulator.content.schema import Criterion
+    from simulator.judge.fit import LevelFit
+    from simulator.judge.grader import Judge
+    from simulator.session import Services
+    from simulator.store.fits import rubric_key
+    from simulator.store.repository import Store
+
+    email_only = Criterion.model_validate({"id": "letter", "title": "Letter form", "description": "An e-mail?",
+                                           "channels": ["email"], "levels": {0: "no", 1: "some", 2: "yes"}})
+    whole = rubric.model_copy(update={"criteria": [*rubric.criteria, email_only]})
+    fit = LevelFit(rubric_id=whole.id, rubric_version=whole.version, rubric_hash=rubric_key(whole),
+                   model="scripted", prompt_version="p", sources={"rubric examples": 20})
+
+    class Fits:
+        def current(self, asked, model):
+            return fit if rubric_key(asked) == rubric_key(whole) else None
+
+    services = Services(Store(tmp_path / "sim.db"), Library(scenarios={scenario.id: scenario},
+                                                            rubrics={whole.id: whole}),
+                        customer_model, Judge(judge_model, fits=Fits()))
+    session = TrainingSession.start(services, scenario.id)
+    assert [c.id for c in session.rubric.criteria] == [c.id for c in rubric.criteria]  # chat: no letter form
+    customer_model.enqueue("Fine.")
+    judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    _, result = play(session, "I am sorry we declined your card: I will unblock it by 5 pm.")
+    assert result.verdict.status == "scored" and "letter" not in result.verdict.criteria
+    assert result.verdict.fit is not None and result.verdict.fit.sources == {"rubric examples": 20}
