@@ -22,6 +22,9 @@ from simulator.judge.stock import find_stock
 
 # A better reply at least this close to the trainee's own (word sequence) only repeats it.
 SAME_AS_REPLY = 0.6
+# A sentence of at least COPY_MIN_WORDS words with this share of them in one sentence of
+# the conversation is a copy of it, in any order.
+COPIED_SHARE, COPY_MIN_WORDS = 0.75, 5
 # Fewer sentences than this left after salvage (or than the answer had), and what is left
 # is no reply.
 MIN_SENTENCES = 2
@@ -41,10 +44,23 @@ def echoes(text: str, source: str) -> bool:
                              or f" {' '.join(theirs)} " in f" {' '.join(mine)} ")
 
 
+def copies(sentence: str, source: str) -> bool:
+    """Whether `sentence` is mostly words of one sentence of `source`: "Sie sollten den
+    offenen Betrag bis zum Monatsende begleichen" copies "Bitte begleichen Sie den offenen
+    Betrag bis zum Monatsende, andernfalls ..." though the order changed."""
+    mine = normalise(sentence).split()
+    if len(mine) < COPY_MIN_WORDS:
+        return False
+    return any(sum(w in set(normalise(s).split()) for w in mine) / len(mine) >= COPIED_SHARE
+               for s in split_sentences(source))
+
+
 def tip_problem(tip: str, reply: str, customer_message: str) -> str:
     """Why a tip is no tip, or '': it repeats the trainee's reply or the customer's
-    message, speaks to the customer instead of the trainee, or itself brushes off."""
-    if tip.strip() and (echoes(tip, reply) or echoes(tip, customer_message)):
+    message (`customer_message`: what the customer said, earlier turns included), speaks
+    to the customer instead of the trainee, or itself brushes off."""
+    if tip.strip() and (echoes(tip, reply) or echoes(tip, customer_message) or any(
+            copies(s, f"{reply}\n{customer_message}") for s in split_sentences(tip))):
         return "the tip repeats the conversation; say in one sentence what the trainee should do better"
     speaker = AGENT_VOICE.search(QUOTED.sub(" ", tip))
     if speaker:
@@ -64,7 +80,8 @@ def conduct_problem(text: str, what: str) -> str:
 def salvage(better: str, reply: str, language: str, rubric: Rubric | None = None,
             customer_message: str = "") -> str:
     """`better` without its sentences that cannot stand in a model answer: stock phrases,
-    pressure or brush-offs, and copies of a sentence of the customer's message. A sentence
+    pressure or brush-offs, and copies of a sentence the customer said (`customer_message`:
+    earlier turns included). A sentence
     kept from the trainee's reply may stay (a good step is worth keeping); the whole must
     still differ (`better_reply_problem`). '' when fewer than MIN_SENTENCES are left (a
     one-sentence answer may stay one sentence)."""
@@ -75,7 +92,7 @@ def salvage(better: str, reply: str, language: str, rubric: Rubric | None = None
     for sentence in sentences:
         # A sentence said before in the same answer is the model looping, not a reply.
         if sentence in stock or conduct_problem(sentence, "sentence") or any(echoes(sentence, t) for t in said) \
-                or any(echoes(sentence, k) for k in kept):
+                or copies(sentence, customer_message) or any(echoes(sentence, k) for k in kept):
             continue
         kept.append(sentence)
     return " ".join(kept) if kept and len(kept) >= min(MIN_SENTENCES, len(set(sentences))) else ""

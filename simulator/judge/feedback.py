@@ -37,8 +37,11 @@ def write_feedback(grading: Any, rubric: Rubric, criteria: dict[str, CriterionVe
     wants_question = any(c.requires == "question" and criteria[c.id].level is not None
                          and criteria[c.id].level < c.max_level for c in rubric.criteria)
 
+    # Everything said before: the model copies the customer's words and earlier replies.
+    said = " ".join([customer_message, *(text for _, text in getattr(grading, "context", []))])
+
     def no_better(answer: FeedbackAnswer) -> str:
-        return better_reply_problem(answer.better_reply, reply, language, wants_question, rubric, customer_message)
+        return better_reply_problem(answer.better_reply, reply, language, wants_question, rubric, said)
 
     # A better reply that is no better is asked for again; if the second one is not
     # better either, the tip stays and the better reply is withheld.
@@ -46,12 +49,12 @@ def write_feedback(grading: Any, rubric: Rubric, criteria: dict[str, CriterionVe
         grading.model, grading.tally, request, FeedbackAnswer, lambda a: "",
         on_text=_tip_as_written(on_words) if on_words else None,
         words=lambda a: feedback_words(a, language, "" if at_top else no_better(a),
-                                       tip_problem(a.tip, reply, customer_message)))
+                                       tip_problem(a.tip, reply, said)))
     if isinstance(answer, str):
         return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
     better = "" if at_top and no_better(answer) else wording.complete(answer.better_reply, BETTER_REPLY_MAX)
     # The reply as checked: a stock or copied sentence left out, the rest shown.
-    better = better and salvage(better, reply, language, rubric, customer_message)
+    better = better and salvage(better, reply, language, rubric, said)
     return wording.complete(answer.tip, TIP_MAX), better
 
 

@@ -180,6 +180,8 @@ class _Grading:
     fit: Any = None  # judge/fit.LevelFit, or None
     read_over: Rubric | None = None  # the criteria the level conversation goes through
     reader: LevelReader | None = None  # the level conversation, once read (the feedback goes on in it)
+    #: The conversation before the customer's message, as (speaker, text): feedback must not copy it.
+    context: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def model(self) -> ChatModel:
@@ -203,6 +205,7 @@ class _Grading:
             "prompt_hash": f"{self.mode}-{prompts.PROMPT_VERSION}",
             "model": self.model.spec,
         }
+        self.context = list(context)
         if not reply.strip():
             return Verdict(status="unscored", reason="empty reply: nothing to grade", feedback_state="none", **stamp)
         try:

@@ -198,3 +198,17 @@ def test_a_weaker_reply_is_asked_again_for_a_better_reply_that_copies_it():
     verdict = Judge(model, max_workers=1).grade(RUBRIC, REPLY, CUSTOMER)
     assert verdict.tip == "Name the date." and verdict.better_reply == ""
     assert [r.schema_name for r in model.requests].count("feedback") == 2
+
+
+def test_a_better_reply_that_copies_an_earlier_turn_is_asked_again():
+    earlier = [("Customer", "Hello, I got a reminder and a letter about a block on my account."),
+               ("Agent", "I have paused the block for 30 days so that you can breathe.")]
+    copy = ("Hello, I got a reminder and a letter about a block on my account. I have paused the block for 30 days "
+            "so that you can breathe.")
+    fresh = "Moving the date to the 15th takes the pressure off. What else is due before your salary comes?"
+    model = ScriptedModel([json.dumps({"tip": "Ask what else is due.", "better_reply": copy}),
+                           json.dumps({"tip": "Ask what else is due.", "better_reply": fresh})],
+                          readings=reading_of({"warmth": tops(p1=1.0), "steps": tops(p1=1.0)}))
+    verdict = Judge(model, max_workers=1).grade(RUBRIC, REPLY, CUSTOMER, earlier)
+    assert verdict.better_reply == fresh
+    assert [r.schema_name for r in model.requests].count("feedback") == 2

@@ -111,6 +111,17 @@ def test_a_better_reply_that_opens_with_the_customers_words_or_loops_keeps_its_o
     assert "customer's message" in better_reply_problem(customer, reply, "de", False, customer_message=customer)
 
 
+def test_a_tip_that_reorders_the_conversations_words_is_a_copy():
+    from simulator.judge.coaching import tip_problem
+    threat = ("Wir bedauern die entstandenen Unannehmlichkeiten. Bitte begleichen Sie den offenen Betrag bis zum "
+              "Monatsende, andernfalls müssen wir die Sperre leider wie angekündigt durchführen.")
+    # Both written by the 1.5B model as tips in a browser walk.
+    assert "repeats" in tip_problem("Sie sollten den offenen Betrag bis zum Monatsende begleichen.", threat, "x")
+    assert "repeats" in tip_problem("Bitte spezifisch antworten. Was könnten Sie im Monat realistisch zahlen?",
+                                    "Ich setze die Sperre aus. Was könnten Sie im Monat realistisch zahlen?", "x")
+    assert tip_problem("Fragen Sie, wer im Haushalt lebt.", "Wer lebt denn mit Ihnen im Haushalt?", "x") == ""
+
+
 def test_feedback_that_echoes_the_conversation_is_no_feedback():
     from simulator.judge.coaching import tip_problem
     customer = "Ich schäme mich so, dass ich hier schreiben muss. Ich kann die Rate diesen Monat nicht bezahlen."
