@@ -25,6 +25,8 @@ SAME_AS_REPLY = 0.6
 # A sentence of at least COPY_MIN_WORDS words with this share of them in one sentence of
 # the conversation is a copy of it, in any order.
 COPIED_SHARE, COPY_MIN_WORDS = 0.75, 5
+# ... and a sentence of at least GLUED_MIN_WORDS words with this share in the whole conversation.
+GLUED_SHARE, GLUED_MIN_WORDS = 0.85, 10
 # Fewer sentences than this left after salvage (or than the answer had), and what is left
 # is no reply.
 MIN_SENTENCES = 2
@@ -51,8 +53,14 @@ def copies(sentence: str, source: str) -> bool:
     mine = normalise(sentence).split()
     if len(mine) < COPY_MIN_WORDS:
         return False
-    return any(sum(w in set(normalise(s).split()) for w in mine) / len(mine) >= COPIED_SHARE
-               for s in split_sentences(source))
+    if any(sum(w in set(normalise(s).split()) for w in mine) / len(mine) >= COPIED_SHARE
+           for s in split_sentences(source)):
+        return True
+    # Pieces of two sentences glued together ("Sie sollten den offenen Betrag bis zum
+    # Monatsende begleichen und den Strom und warmes Wasser sicherstellen"): a long
+    # sentence made almost only of the conversation's words.
+    everything = set(normalise(source).split())
+    return len(mine) >= GLUED_MIN_WORDS and sum(w in everything for w in mine) / len(mine) >= GLUED_SHARE
 
 
 def tip_problem(tip: str, reply: str, customer_message: str) -> str:

@@ -120,6 +120,12 @@ def test_a_tip_that_reorders_the_conversations_words_is_a_copy():
     assert "repeats" in tip_problem("Bitte spezifisch antworten. Was könnten Sie im Monat realistisch zahlen?",
                                     "Ich setze die Sperre aus. Was könnten Sie im Monat realistisch zahlen?", "x")
     assert tip_problem("Fragen Sie, wer im Haushalt lebt.", "Wer lebt denn mit Ihnen im Haushalt?", "x") == ""
+    # Two sentences of the conversation glued into one.
+    assert "repeats" in tip_problem("Sie sollten den offenen Betrag bis zum Monatsende begleichen und den Strom und "
+                                    "warmes Wasser sicherstellen.", threat,
+                                    "Ich hab so Angst, dass die Kinder ohne Strom und warmes Wasser dasitzen.")
+    assert tip_problem("Nennen Sie zuerst die Angst der Kundin um die Kinder und bieten Sie dann eine Ratenzahlung "
+                       "an.", threat, "Ich hab so Angst, dass die Kinder ohne Strom und warmes Wasser dasitzen.") == ""
 
 
 def test_feedback_that_echoes_the_conversation_is_no_feedback():
