@@ -89,12 +89,16 @@ def salvage(better: str, reply: str, language: str, rubric: Rubric | None = None
             customer_message: str = "") -> str:
     """`better` without its sentences that cannot stand in a model answer: stock phrases,
     pressure or brush-offs, and copies of a sentence the customer said (`customer_message`:
-    earlier turns included). A sentence
-    kept from the trainee's reply may stay (a good step is worth keeping); the whole must
-    still differ (`better_reply_problem`). '' when fewer than MIN_SENTENCES are left (a
-    one-sentence answer may stay one sentence)."""
+    earlier turns included). A sentence kept from the trainee's reply may stay (a good step
+    is worth keeping); the whole must still differ (`better_reply_problem`). '' when fewer
+    than MIN_SENTENCES are left (a one-sentence answer may stay one sentence)."""
+    return _salvaged(better, language, rubric, customer_message)[0]
+
+
+def _salvaged(better: str, language: str, rubric: Rubric | None, customer_message: str) -> tuple[str, list[str]]:
+    """(what `salvage` keeps, the stock sentences found): the stock search runs once."""
     said = split_sentences(customer_message)
-    stock = set(find_stock(better, language, rubric).sentences)
+    stock = find_stock(better, language, rubric).sentences
     sentences = split_sentences(better)
     kept: list[str] = []
     for sentence in sentences:
@@ -103,7 +107,8 @@ def salvage(better: str, reply: str, language: str, rubric: Rubric | None = None
                 or copies(sentence, customer_message) or any(echoes(sentence, k) for k in kept):
             continue
         kept.append(sentence)
-    return " ".join(kept) if kept and len(kept) >= min(MIN_SENTENCES, len(set(sentences))) else ""
+    enough = kept and len(kept) >= min(MIN_SENTENCES, len(set(sentences)))
+    return (" ".join(kept) if enough else ""), stock
 
 
 def better_reply_problem(better: str, reply: str, language: str, wants_question: bool,
@@ -111,25 +116,27 @@ def better_reply_problem(better: str, reply: str, language: str, wants_question:
     """Why a better reply is no better even after `salvage`, or '': it repeats the
     trainee's reply or the customer's message, is mostly stock, pressure or copies, or asks
     nothing where the reply failed to explore."""
+    return review_better(better, reply, language, wants_question, rubric, customer_message)[0]
+
+
+def review_better(better: str, reply: str, language: str, wants_question: bool,
+                  rubric: Rubric | None = None, customer_message: str = "") -> tuple[str, str]:
+    """(why the better reply is no better or '', the reply as it would be shown after
+    `salvage`): one pass for the check and the text, so neither is worked out twice."""
     if not better.strip():
-        return ""  # withheld words are handled by the wording check
+        return "", ""  # withheld words are handled by the wording check
     # Checked as it would be shown: the model often opens by copying the customer's
     # message, which salvage leaves out, and what is left may still be the trainee's reply.
-    kept = salvage(better, reply, language, rubric, customer_message)
+    kept, stock = _salvaged(better, language, rubric, customer_message)
     if echoes(kept or better, reply):
-        return "the better reply repeats the trainee's reply; write a new one that does what it missed"
+        return "the better reply repeats the trainee's reply; write a new one that does what it missed", kept
     if not kept:
         if echoes(better, customer_message):
-            return "the better reply repeats the customer's message; write the agent's answer to it"
-        return _why_nothing_left(better, language, rubric)
+            return "the better reply repeats the customer's message; write the agent's answer to it", kept
+        if stock:
+            return f"the better reply uses stock phrases ({stock[0]!r}); say it in plain own words", kept
+        return (conduct_problem(better, "better reply")
+                or "the better reply copies the conversation; write two to four new sentences"), kept
     if wants_question and not asking_sentences(kept):
-        return "the better reply must ask the customer one open question about their situation"
-    return ""
-
-
-def _why_nothing_left(better: str, language: str, rubric: Rubric | None) -> str:
-    stock = find_stock(better, language, rubric).sentences
-    if stock:
-        return f"the better reply uses stock phrases ({stock[0]!r}); say it in plain own words"
-    return (conduct_problem(better, "better reply")
-            or "the better reply copies the conversation; write two to four new sentences")
+        return "the better reply must ask the customer one open question about their situation", kept
+    return "", kept

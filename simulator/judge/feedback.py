@@ -15,7 +15,7 @@ from simulator.content.schema import Criterion, Rubric
 from simulator.judge import prompt as prompts
 from simulator.judge import wording
 from simulator.judge.answers import ask_checked
-from simulator.judge.coaching import better_reply_problem, salvage, tip_problem
+from simulator.judge.coaching import review_better, salvage, tip_problem
 from simulator.judge.partial import partial_strings
 from simulator.judge.verdict import BETTER_REPLY_MAX, TIP_MAX, CriterionVerdict, FeedbackAnswer
 from simulator.llm.base import ChatRequest
@@ -38,23 +38,29 @@ def write_feedback(grading: Any, rubric: Rubric, criteria: dict[str, CriterionVe
                          and criteria[c.id].level < c.max_level for c in rubric.criteria)
 
     # Everything said before: the model copies the customer's words and earlier replies.
-    said = " ".join([customer_message, *(text for _, text in getattr(grading, "context", []))])
+    said = " ".join([customer_message, *(text for _, text in grading.context)])
+    reviewed: dict[str, tuple[str, str]] = {}  # better reply -> (problem, as shown): checked once
 
-    def no_better(answer: FeedbackAnswer) -> str:
-        return better_reply_problem(answer.better_reply, reply, language, wants_question, rubric, said)
+    def review(text: str) -> tuple[str, str]:
+        if text not in reviewed:
+            reviewed[text] = review_better(text, reply, language, wants_question, rubric, said)
+        return reviewed[text]
 
     # A better reply that is no better is asked for again; if the second one is not
     # better either, the tip stays and the better reply is withheld.
     answer = ask_checked(
         grading.model, grading.tally, request, FeedbackAnswer, lambda a: "",
         on_text=_tip_as_written(on_words) if on_words else None,
-        words=lambda a: feedback_words(a, language, "" if at_top else no_better(a),
+        words=lambda a: feedback_words(a, language, "" if at_top else review(a.better_reply)[0],
                                        tip_problem(a.tip, reply, said)))
     if isinstance(answer, str):
         return "", ""  # feedback is a help, not a grade: its failure leaves the grade standing
-    better = "" if at_top and no_better(answer) else wording.complete(answer.better_reply, BETTER_REPLY_MAX)
+    problem, shown = review(answer.better_reply)
+    complete = wording.complete(answer.better_reply, BETTER_REPLY_MAX)
+    if complete != answer.better_reply:  # cut at the length limit: the shortened text is the one shown
+        shown = salvage(complete, reply, language, rubric, said)
     # The reply as checked: a stock or copied sentence left out, the rest shown.
-    better = better and salvage(better, reply, language, rubric, said)
+    better = "" if at_top and problem else shown
     return wording.complete(answer.tip, TIP_MAX), better
 
 

@@ -124,7 +124,7 @@ class Judge:
             rubric = rubric.model_copy(update={"criteria": criteria})
         feedback = self.feedback if feedback is None else feedback
         grading = _Grading(self, Tally(), feedback=feedback, partial=bool(only), channel=channel,
-                           language=language, fit=self._fit(full), read_over=read_over)
+                           language=language, fit=self._fit(full), read_over=read_over, context=context or [])
         # Removed text vanishes without a marker: an appended injection then leaves the
         # judge exactly the prompt it would have had without it (a small model's levels
         # move with any change to its input). A reply that was nothing but such text is
@@ -205,7 +205,6 @@ class _Grading:
             "prompt_hash": f"{self.mode}-{prompts.PROMPT_VERSION}",
             "model": self.model.spec,
         }
-        self.context = list(context)
         if not reply.strip():
             return Verdict(status="unscored", reason="empty reply: nothing to grade", feedback_state="none", **stamp)
         try:
