@@ -332,7 +332,7 @@ def play(services: Services, scenario_id: str, mode: str, script: str, turns: in
         owed_late = late
         questions = asking_sentences(reply)
         told_by_reply = [f for f in earned_now if f in told]
-        earned_total = {f for t in session.turns() for f in t["facts_earned"]}
+        earned_total = {f for t in session.turns() for f in t.facts_earned}
         unknown = wordlist.unknown(text, names) if language == "de" and wordlist.words is not None else []
         messages.append({
             "reply": reply,
@@ -363,7 +363,7 @@ def play(services: Services, scenario_id: str, mode: str, script: str, turns: in
         if result.outcome:
             break
     return {"mode": mode, "scenario": scenario_id, "language": language, "script": script,
-            "would_have_abandoned": session.id in NEVER_ABANDON.sessions, "outcome": session.row["outcome"],
+            "would_have_abandoned": session.id in NEVER_ABANDON.sessions, "outcome": session.record.outcome,
             "messages": messages}
 
 

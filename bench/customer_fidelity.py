@@ -122,7 +122,7 @@ def play(services: Services, scenario_id: str, script: str, turns: int) -> dict:
         for _ in pending.stream_customer():
             pass
         result = pending.result()
-        earned = {f for t in session.turns() for f in t["facts_earned"]}
+        earned = {f for t in session.turns() for f in t.facts_earned}
         text = result.customer.text
         messages.append({
             "text": text,
@@ -135,7 +135,7 @@ def play(services: Services, scenario_id: str, script: str, turns: int) -> dict:
         if result.outcome:
             break
     mood = session.mood()
-    earned = sorted({f for t in session.turns() for f in t["facts_earned"]})
+    earned = sorted({f for t in session.turns() for f in t.facts_earned})
     return {"scenario": scenario_id, "script": script, "anger": mood.anger, "trust": mood.trust,
             "earned": earned, "messages": messages}
 

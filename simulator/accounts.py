@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from sqlite_utils import Database
 
 from simulator.i18n import LANGUAGES, N_, Translatable
-from simulator.store.database import write_transaction
+from simulator.store.database import fetch_rows, write_transaction
 
 Role = Literal["trainee", "trainer", "hr", "admin"]
 ROLES: tuple[str, ...] = ("trainee", "trainer", "hr", "admin")
@@ -130,8 +130,8 @@ def user_for_identity(db: Database, email: str | None) -> User | None:
 
 
 def get_user(db: Database, user_id: int) -> User | None:
-    rows = list(db["users"].rows_where("id = ?", [user_id]))
-    return _user(rows[0]) if rows else None
+    found = fetch_rows(db, "select * from users where id = ?", [user_id])
+    return _user(found[0]) if found else None
 
 
 def find_user(db: Database, username: str) -> User | None:
@@ -241,9 +241,9 @@ def may_see(db: Database, user: User, trainee: str) -> bool:
     return people is None or trainee in people
 
 
-def may_continue(user: User, session_row: dict[str, Any]) -> bool:
+def may_continue(user: User, trainee: str) -> bool:
     """Only the trainee who started a session may reply in it."""
-    return session_row["trainee"] == user.username
+    return trainee == user.username
 
 
 def may_edit_content(user: User) -> bool:

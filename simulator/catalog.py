@@ -30,6 +30,9 @@ class Catalog:
     seeds: Library
     store: Store
     _cache: tuple[Any, Library] | None = field(default=None, repr=False)
+    #: Stored versions by (kind, id, hash): a version never changes once stored, so a
+    #: session's content is read and validated once per process, not on every page poll.
+    _versions: dict[tuple[str, str, str], BaseModel] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     # -- the current library --------------------------------------------------------
@@ -82,9 +85,13 @@ class Catalog:
 
     def _at(self, kind: str, content_id: str, digest: str | None):
         if digest:
+            key = (kind, content_id, digest)
+            if key in self._versions:
+                return self._versions[key]
             row = versions.find(self.store.db, kind, content_id, digest)
             if row is not None:
-                return versions.load(row)
+                item = self._versions[key] = versions.load(row)
+                return item
         # Sessions from before versions were stored: the current content is all there is.
         library = self.library()
         return library.scenario(content_id) if kind == "scenario" else library.rubric(content_id)

@@ -10,22 +10,25 @@ left the criterion unscored, never 0).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simulator.content.schema import Rubric
 from simulator.judge.verdict import CriterionVerdict, Verdict, weighted_score
 
+if TYPE_CHECKING:  # the rule needs no store: it reads what the store loaded
+    from simulator.store.records import Label, Turn
 
-def combine_levels(verdict: Verdict | None, labels: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+
+def combine_levels(verdict: Verdict | None, labels: dict[str, Label]) -> dict[str, dict[str, Any]]:
     """Per criterion the judge's level, the human label and the record, from a verdict and
-    the newest label row per criterion (store/labels.labels_for_turns)."""
+    the newest label per criterion (`Turn.labels`)."""
     judged = verdict.criteria if verdict is not None else {}
     result = {}
     for criterion in [*judged, *(c for c in labels if c not in judged)]:
         found = judged.get(criterion)
         judge_level = found.level if found is not None and found.status == "scored" else None
         label = labels.get(criterion)
-        human_level = label["level"] if label else None
+        human_level = label.level if label else None
         result[criterion] = {
             "judge": judge_level,
             "human": human_level,
@@ -48,12 +51,12 @@ def record_score(rubric: Rubric, record: dict[str, dict[str, Any]]) -> float | N
     return weighted_score(rubric, criteria)
 
 
-def turn_record(turn: dict[str, Any], rubric) -> tuple[dict[str, dict[str, Any]], float | None]:
-    """(levels of record per criterion, the 0-100 score of record or None) of one turn
-    from `get_turns`: with trainers' labels the score comes from the record levels and
+def turn_record(turn: Turn, rubric: Rubric | None) -> tuple[dict[str, dict[str, Any]], float | None]:
+    """(levels of record per criterion, the 0-100 score of record or None) of one turn:
+    with trainers' labels the score comes from the record levels and
     the rubric's weights (no rubric: no score rather than a guessed one); otherwise it is
     the judge's score, and an unscored verdict has none (never 0)."""
-    verdict, labels = turn["verdict"], turn.get("labels") or {}
+    verdict, labels = turn.verdict, turn.labels
     record = combine_levels(verdict, labels)
     if labels:
         return record, record_score(rubric, record) if rubric is not None else None
@@ -70,10 +73,10 @@ class SessionScores:
     unscored: int = 0
     labelled: int = 0
 
-    def add(self, turn: dict[str, Any], rubric: Rubric | None) -> tuple[dict[str, dict[str, Any]], float | None] | None:
-        """Count one turn from `get_turns`; its (record, score), or None if it is not counted."""
-        labels = turn.get("labels") or {}
-        if turn["idx"] <= 0 or (turn["verdict"] is None and not labels):
+    def add(self, turn: Turn, rubric: Rubric | None) -> tuple[dict[str, dict[str, Any]], float | None] | None:
+        """Count one turn; its (record, score), or None if it is not counted."""
+        labels = turn.labels
+        if turn.idx <= 0 or (turn.verdict is None and not labels):
             return None  # the opening, or not graded (yet)
         record, score = turn_record(turn, rubric)
         self.labelled += bool(labels)

@@ -44,8 +44,8 @@ def test_one_turn_on_the_embedded_model(tmp_path):
     else:  # allowed, but then with a reason and never a number
         assert verdict.reason and verdict.score is None
     stored = session.turns()[1]
-    assert stored["trainee_text"] == REPLY
+    assert stored.trainee_text == REPLY
     # the hidden facts were checked before the customer answered (earned or not, never guessed)
-    assert stored["fact_check"] is not None and stored["fact_check"]["error"] is None
-    assert stored["verdict"].status == verdict.status
-    assert stored["customer_text"] == result.customer.text
+    assert stored.fact_check is not None and stored.fact_check.error is None
+    assert stored.verdict.status == verdict.status
+    assert stored.customer_text == result.customer.text

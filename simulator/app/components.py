@@ -29,6 +29,7 @@ from simulator.roleplay.coach import CoachNote, Debrief
 from simulator.roleplay.mood import MoodState
 from simulator.session import grade_state
 from simulator.score_of_record import combine_levels, record_score
+from simulator.store.records import GuardEvent, Label, Turn
 
 TRAINEE_AVATAR = ":material/support_agent:"
 CUSTOMER_AVATAR = ":material/person:"
@@ -142,75 +143,72 @@ def stream_text(chunks: Iterable[str]) -> str:
     return text
 
 
-def guard_summary(events: list[dict[str, Any]]) -> str:
-    return "; ".join(_("attempt {attempt}: {kind}").format(attempt=e.get("attempt"), kind=e.get("kind"))
-                     for e in events)
+def guard_summary(events: list[GuardEvent]) -> str:
+    return "; ".join(_("attempt {attempt}: {kind}").format(attempt=e.attempt, kind=e.kind) for e in events)
 
 
-def customer_checks(turn: dict[str, Any]) -> None:
+def customer_checks(turn: Turn) -> None:
     """For trainers: the customer's answer, its guard events and the facts the reply earned."""
-    st.text(turn.get("customer_text") or _("(no customer message stored)"))
-    events = turn.get("guard_events") or []
+    st.text(turn.customer_text or _("(no customer message stored)"))
     st.caption(_("Guard events: {events}").format(
-        events=escape_markdown(guard_summary(events)) if events else _("none")))
-    earned = turn.get("facts_earned") or []
-    check = turn.get("fact_check") or {}
-    facts = escape_markdown(", ".join(earned)) if earned else _("none")
-    if check.get("error"):
+        events=escape_markdown(guard_summary(turn.guard_events)) if turn.guard_events else _("none")))
+    facts = escape_markdown(", ".join(turn.facts_earned)) if turn.facts_earned else _("none")
+    error = turn.fact_check.error if turn.fact_check is not None else None
+    if error:
         line = _("Facts earned by this reply: {facts} (the model check failed: {error})").format(
-            facts=facts, error=escape_markdown(check["error"]))
+            facts=facts, error=escape_markdown(error))
     else:
         line = _("Facts earned by this reply: {facts}").format(facts=facts)
     st.caption(line)
-    plan = turn.get("customer_plan")
-    if plan:
+    plan = turn.customer_plan
+    if plan is not None:
         st.caption(_("Plan of this message: the reply read as {move}; beat {beat}; facts to tell: {tell}; "
                      "written by: {source}").format(
-            move=escape_markdown(plan["move"]), beat=escape_markdown(plan["beat"]),
-            tell=escape_markdown(", ".join(plan.get("tell") or [])) or _("none"),
-            source=escape_markdown(turn.get("customer_source") or "model")))
+            move=escape_markdown(plan.move), beat=escape_markdown(plan.beat),
+            tell=escape_markdown(", ".join(plan.tell)) or _("none"),
+            source=escape_markdown(turn.customer_source or "model")))
 
 
 def transcript(
-    turns: list[dict[str, Any]], rubric: Rubric, *, show_feedback: bool = True,
+    turns: list[Turn], rubric: Rubric, *, show_feedback: bool = True,
     subject: str | None = None, show_checks: bool = False,
 ) -> None:
     """The stored conversation: each reply with its verdict, each customer message.
 
-    Trainers' labels (`turn["labels"]`) are shown as the score of record next to the judge.
+    Trainers' labels (`Turn.labels`) are shown as the score of record next to the judge.
     """
-    last_reply = max((t["idx"] for t in turns if t["trainee_text"]), default=None)
+    last_reply = max((t.idx for t in turns if t.trainee_text), default=None)
     for turn in turns:
-        if turn["trainee_text"]:
+        if turn.trainee_text:
             with trainee_message():
-                st.text(turn["trainee_text"])
+                st.text(turn.trainee_text)
                 if show_feedback:
                     state = grade_state(turn)
-                    with st.expander(feedback_label(turn["verdict"], state), expanded=turn["idx"] == last_reply):
+                    with st.expander(feedback_label(turn.verdict, state), expanded=turn.idx == last_reply):
                         if state in ("grading", "missing"):
-                            pending_feedback(state, turn.get("labels"), rubric)
+                            pending_feedback(state, turn.labels, rubric)
                         else:
-                            verdict_card(turn["verdict"], rubric, turn.get("labels"))
+                            verdict_card(turn.verdict, rubric, turn.labels)
         customer_turn(turn, subject, show_checks)
 
 
-def customer_turn(turn: dict[str, Any], subject: str | None = None, show_checks: bool = False) -> None:
+def customer_turn(turn: Turn, subject: str | None = None, show_checks: bool = False) -> None:
     """`subject`: the e-mail subject for an e-mail scenario (shown above each e-mail).
     `show_checks`: list the guard events (for trainers reviewing the customer model)."""
-    if turn["customer_text"]:
+    if turn.customer_text:
         with customer_message():
             if subject:
                 # "Re: " is the mail convention in either language.
                 st.caption(_("Subject: {subject}").format(
-                    subject=("" if turn["idx"] == 0 else "Re: ") + escape_markdown(subject)))
-            st.text(turn["customer_text"])
-            note = CUSTOMER_NOTES.get(turn["customer_status"])
+                    subject=("" if turn.idx == 0 else "Re: ") + escape_markdown(subject)))
+            st.text(turn.customer_text)
+            note = CUSTOMER_NOTES.get(turn.customer_status)
             if note:
                 st.caption(_(note))
-            if show_checks and turn.get("guard_events"):
+            if show_checks and turn.guard_events:
                 st.caption(_("Checks on this message: {events}").format(
-                    events=escape_markdown(guard_summary(turn["guard_events"]))))
-    elif turn["idx"] > 0 and turn["customer_status"] in ("interrupted", "failed"):
+                    events=escape_markdown(guard_summary(turn.guard_events))))
+    elif turn.idx > 0 and turn.customer_status in ("interrupted", "failed"):
         with customer_message():
             st.caption(_("No answer from the customer was stored for this reply (it was interrupted)."))
 
@@ -230,7 +228,7 @@ def feedback_label(verdict: Verdict | None, state: str | None = None) -> str:
     return _("Feedback: {score}/100").format(score=f"{verdict.score:.0f}")
 
 
-def pending_feedback(state: str, labels: dict[str, dict[str, Any]] | None, rubric: Rubric) -> None:
+def pending_feedback(state: str, labels: dict[str, Label] | None, rubric: Rubric) -> None:
     """A reply without a verdict to show: on its way, or left without one."""
     if state == "grading":
         st.caption(_("The judge is grading this reply; the feedback appears here when it is ready. "
@@ -241,7 +239,7 @@ def pending_feedback(state: str, labels: dict[str, dict[str, Any]] | None, rubri
     trainer_levels(labels or {}, rubric)
 
 
-def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, dict[str, Any]] | None = None) -> None:
+def verdict_card(verdict: Verdict | None, rubric: Rubric, labels: dict[str, Label] | None = None) -> None:
     """Score, per-criterion level with rationale and evidence, tip and better reply.
 
     An unscored verdict says "Unscored" and why; it is never shown as a zero. Where a
@@ -319,15 +317,15 @@ def _criterion(title: str, criterion, record: dict[str, Any] | None = None) -> N
             quotes=" · ".join(f"“{escape_markdown(q)}”" for q in criterion.evidence)))
 
 
-def trainer_levels(labels: dict[str, dict[str, Any]], rubric: Rubric) -> None:
+def trainer_levels(labels: dict[str, Label], rubric: Rubric) -> None:
     """Trainers' levels where the judge has none to show them next to."""
     if not labels:
         return
     maxima = {c.id: c.max_level for c in rubric.criteria}
     titles = {c.id: c.title for c in rubric.criteria}
     parts = [
-        f"{escape_markdown(titles.get(cid, cid))} {row['level']}/{maxima.get(cid, '?')}"
-        for cid, row in labels.items()
+        f"{escape_markdown(titles.get(cid, cid))} {label.level}/{maxima.get(cid, '?')}"
+        for cid, label in labels.items()
     ]
     st.markdown(_("**Trainer's levels (score of record):** {levels}").format(levels=" · ".join(parts)))
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from simulator.judge.verdict import Verdict
 from simulator.llm.base import ChatRequest, Completion, recording_calls
@@ -26,6 +26,7 @@ from simulator.store import repository as repo
 from simulator.store import usage
 from simulator.store.database import db_errors
 from simulator.store.grading import claims
+from simulator.store.records import Turn
 
 if TYPE_CHECKING:
     from simulator.session.training import TrainingSession
@@ -50,8 +51,8 @@ class TurnResult:
 class PendingTurn:
     """A stored reply whose customer message and verdict are on their way."""
 
-    def __init__(self, session: TrainingSession, turn_id: int, index: int, reply: str, before: list[dict],
-                 stored: dict[str, Any] | None = None, grade: bool = True):
+    def __init__(self, session: TrainingSession, turn_id: int, index: int, reply: str, before: list[Turn],
+                 stored: Turn | None = None, grade: bool = True):
         """`stored`: the turn as already stored (a regeneration or a regrade): its fact
         check and verdict are kept. `grade=False`: no grading starts on its own."""
         self.session = session
@@ -59,7 +60,7 @@ class PendingTurn:
         self.index = index
         self.reply = reply
         # The trainee's own earlier replies: the judge reports when a reply repeats them.
-        self.earlier_replies = [t["trainee_text"] for t in before if t["trainee_text"]]
+        self.earlier_replies = [t.trainee_text for t in before if t.trainee_text]
         scenario = session.scenario
         # The last stored mood: a turn whose customer never answered (interrupted) has none.
         previous = session.mood(before)
@@ -81,8 +82,8 @@ class PendingTurn:
         self._late_facts = False
         #: (request, completion) of the model calls on the customer's path, stored with it.
         self._calls: list[tuple[ChatRequest, Completion]] = []
-        if stored and stored.get("fact_check") is not None:
-            self.fact_check = fact_checks.FactCheck(**stored["fact_check"])
+        if stored is not None and stored.fact_check is not None:
+            self.fact_check = stored.fact_check
         self._customer: CustomerStream | None = None
         self._customer_done = threading.Event()
         self._grading: Future[Verdict] | None = None
@@ -92,8 +93,8 @@ class PendingTurn:
         self._claimed = False
         self._settled = threading.Event()
         self._result: TurnResult | None = None
-        if stored and stored.get("verdict") is not None:
-            self._verdict = stored["verdict"]  # regenerating the customer keeps the grade
+        if stored is not None and stored.verdict is not None:
+            self._verdict = stored.verdict  # regenerating the customer keeps the grade
         if grade and session.services.grade_alongside:
             self._start_grading()
 
@@ -204,7 +205,7 @@ class PendingTurn:
             first_token_ms=None if message.first_token_seconds is None else round(message.first_token_seconds * 1000, 1),
             customer_source=message.source,
             customer_plan=self.plan.model_dump() if self.plan else None,
-            **self.mood_before_verdict.model_dump(),
+            **self.mood_before_verdict.model_dump(), mood_step="reaction",
         )
 
     def _grade_job(self) -> Verdict:
@@ -225,9 +226,10 @@ class PendingTurn:
                     if self._result is not None:
                         self._result = replace(self._result, verdict=self._verdict)
         finally:
+            # Counted before the claim goes: once nobody is grading a reply, its calls are stored.
+            self._record_quietly(calls)
             if self._claimed:  # the verdict is stored (or the grading failed): nobody is grading it
                 claims.release(self.session.services.store, self.turn_id)
-        self._record_quietly(calls)
         self._settle()
         return self._verdict
 
@@ -240,7 +242,7 @@ class PendingTurn:
                 return
             session = self.session
             mood = moods.after_verdict(self.mood_before_verdict, session.scenario, self._verdict)
-            repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump())
+            repo.update_turn(session.services.store.db, self.turn_id, **mood.model_dump(), mood_step="verdict")
             text = self.customer.message.text
             outcome = moods.outcome(mood, session.scenario, self.index, self._told_now(text), text,
                                     still_open=self.plan is not None and self.plan.still_open)

@@ -15,8 +15,7 @@ from sqlite_utils import Database
 
 from simulator.content.schema import Rubric, Scenario
 from simulator.hashing import content_hash
-from simulator.store.database import write_transaction
-from simulator.store.database import now
+from simulator.store.database import fetch_rows, now, write_transaction
 
 Kind = Literal["scenario", "rubric"]
 MODELS: dict[str, type[BaseModel]] = {"scenario": Scenario, "rubric": Rubric}
@@ -62,9 +61,9 @@ def save_new_version(db: Database, kind: Kind, item: BaseModel, yaml_text: str |
 
 
 def find(db: Database, kind: Kind, content_id: str, digest: str) -> dict[str, Any] | None:
-    rows = list(db["content_versions"].rows_where(
-        "kind = ? and content_id = ? and content_hash = ?", [kind, content_id, digest], limit=1))
-    return rows[0] if rows else None
+    found = fetch_rows(db, "select * from content_versions where kind = ? and content_id = ? and content_hash = ? limit 1",
+                       [kind, content_id, digest])
+    return found[0] if found else None
 
 
 def versions(db: Database, kind: Kind, content_id: str) -> list[dict[str, Any]]:
@@ -104,6 +103,6 @@ def archived_ids(db: Database, kind: Kind) -> set[str]:
 
 def generation(db: Database) -> tuple[int, str]:
     """Changes whenever a version is stored or an id is (un)archived: a cheap cache key."""
-    newest = db.execute("select coalesce(max(id), 0) from content_versions").fetchone()[0]
-    state = db.execute("select coalesce(max(updated_at), '') from content_state").fetchone()[0]
+    newest, state = db.execute("""select (select coalesce(max(id), 0) from content_versions),
+                                         (select coalesce(max(updated_at), '') from content_state)""").fetchone()
     return newest, state

@@ -77,6 +77,14 @@ def open_db(path: Path | str, migrate: bool = True) -> Database:
     return db
 
 
+def fetch_rows(db: Database, sql: str, params: list | dict = ()) -> list[dict]:
+    """The rows of one query as dicts. Plain SQL: sqlite-utils' table helpers look the
+    table up in sqlite_master on every call, which tripled the statements of a page rerun."""
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
 @contextmanager
 def write_transaction(db: Database) -> Iterator[Database]:
     """A transaction that takes the write lock up front.

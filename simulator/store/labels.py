@@ -3,13 +3,12 @@
 A label is one trainer's level for one criterion of one reply. Labels are never updated
 in place: a new label is added and the newest one per turn and criterion is the score of
 record, so the history of a re-labelled reply stays visible. The judge's levels stay in
-`criterion_levels` next to them; `record_levels` puts both side by side.
+`criterion_levels` next to them; `score_of_record.combine_levels` puts both side by side.
 """
 
 from __future__ import annotations
 
 import json
-
 from typing import Any
 
 from sqlite_utils import Database
@@ -17,9 +16,8 @@ from sqlite_utils import Database
 from simulator.content.schema import Rubric
 from simulator.judge.agreement import Agreement, agreement
 from simulator.judge.calibration import GoldItem
-from simulator.judge.verdict import Verdict
-from simulator.score_of_record import combine_levels
 from simulator.store.database import now, write_transaction
+from simulator.store.records import NEWEST_LABELS, Label, labels_by_turn
 
 
 class NotLabellable(ValueError):
@@ -92,28 +90,9 @@ def _labellable_turn(db: Database, turn_id: int) -> dict[str, Any]:
 
 # -- reading ----------------------------------------------------------------------
 
-# The newest label per turn and criterion (ids grow with time; timestamps can tie).
-_NEWEST = """
-    select l.* from labels l
-    where l.id = (select max(id) from labels where turn_id = l.turn_id and criterion = l.criterion)
-"""
-
-
-def labels_for_turn(db: Database, turn_id: int) -> dict[str, dict[str, Any]]:
-    """criterion -> the newest label row: the human score of record for that criterion."""
-    return labels_for_turns(db, [turn_id]).get(turn_id, {})
-
-
-def labels_for_turns(db: Database, turn_ids: list[int]) -> dict[int, dict[str, dict[str, Any]]]:
-    """turn id -> criterion -> newest label row, for many turns in one query (transcripts)."""
-    ids = [int(i) for i in turn_ids if i is not None]
-    if not ids:
-        return {}
-    marks = ", ".join("?" for _ in ids)
-    found: dict[int, dict[str, dict[str, Any]]] = {}
-    for row in db.query(f"{_NEWEST} and l.turn_id in ({marks}) order by l.id", ids):
-        found.setdefault(row["turn_id"], {})[row["criterion"]] = dict(row)
-    return found
+def labels_for_turn(db: Database, turn_id: int) -> dict[str, Label]:
+    """criterion -> the newest label: the human score of record for that criterion."""
+    return labels_by_turn(db, "l.turn_id = ?", [turn_id]).get(turn_id, {})
 
 
 def review_queue(
@@ -141,7 +120,7 @@ def review_queue(
     if unlabelled_only:
         where.append("not exists (select 1 from labels l where l.turn_id = t.id and l.rubric_id = v.rubric_id)")
     if people is not None:  # None: everyone (hr, admin); else only these trainees
-        where.append(f"s.trainee in (select value from json_each(:people))")
+        where.append("s.trainee in (select value from json_each(:people))")
         params["people"] = json.dumps(sorted(people))
     sql = f"""
         select t.id as turn_id, t.session_id, t.idx, t.trainee_text, t.created_at,
@@ -185,7 +164,7 @@ def gold_from_labels(db: Database, rubric_id: str) -> list[GoldItem]:
     rows = db.query(
         f"""
         select n.turn_id, n.criterion, n.level, t.trainee_text, p.customer_text as context
-        from ({_NEWEST} and l.rubric_id = :rubric_id) n
+        from ({NEWEST_LABELS} and l.rubric_id = :rubric_id) n
         join turns t on t.id = n.turn_id
         left join turns p on p.session_id = t.session_id and p.idx = t.idx - 1
         order by n.turn_id, n.criterion
@@ -203,16 +182,6 @@ def gold_from_labels(db: Database, rubric_id: str) -> list[GoldItem]:
     return list(items.values())
 
 
-def record_levels(db: Database, turn_id: int, verdict: Verdict | None) -> dict[str, dict[str, Any]]:
-    """Per criterion the judge's level, the human label and the score of record.
-
-    Where a trainer labelled a criterion, the label is the record ("source": "human") and
-    the judge's level stays next to it, so a disagreement is visible; otherwise the
-    judge's level is the record (None when the judge left the criterion unscored).
-    """
-    return combine_levels(verdict, labels_for_turn(db, turn_id))
-
-
 def stored_agreement(db: Database, rubric: Rubric) -> dict[str, Agreement]:
     """Agreement of the stored judge levels with the newest human labels, per criterion.
 
@@ -224,7 +193,7 @@ def stored_agreement(db: Database, rubric: Rubric) -> dict[str, Agreement]:
     rows = db.query(
         f"""
         select n.criterion, n.level as human, c.level as judge, c.status
-        from ({_NEWEST} and l.rubric_id = :rubric_id) n
+        from ({NEWEST_LABELS} and l.rubric_id = :rubric_id) n
         join criterion_levels c on c.verdict_id = coalesce(
             n.verdict_id, (select max(id) from verdicts where turn_id = n.turn_id))
             and c.criterion = n.criterion

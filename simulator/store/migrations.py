@@ -357,5 +357,16 @@ def m015_add_customer_plan(db: Database) -> None:
     db["turns"].add_column("customer_source", str)
 
 
+@migrations()
+def m016_add_mood_step(db: Database) -> None:
+    # Which step of the turn last set its mood: "opening" (the scenario's first mood),
+    # "reaction" (the reply read in code, stored with the customer's message) or
+    # "verdict" (moved again by the judge's levels). Each step writes the mood once.
+    db["turns"].add_column("mood_step", str)
+    db.execute("update turns set mood_step = 'opening' where idx = 0 and anger is not null")
+    db.execute("""update turns set mood_step = case when exists (select 1 from verdicts v where v.turn_id = turns.id)
+                  then 'verdict' else 'reaction' end where idx > 0 and anger is not null""")
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from simulator.judge.verdict import CriterionVerdict, Verdict
+from simulator.judge.verdict import Verdict
 from simulator.store.database import now, open_db, write_transaction
-from simulator.store.grading import live_turns
+from simulator.store.records import (VERDICT_JSON, SessionRecord, Turn, load_session, load_turn,
+                                      load_turns)
 
 
 class DuplicateTurn(Exception):
@@ -21,11 +22,18 @@ class DuplicateTurn(Exception):
 
 
 class Store:
-    """A database path with one connection per thread (SQLite connections are not shared)."""
+    """A database path with one connection per live thread (SQLite connections are not
+    shared between threads that run at the same time).
+
+    Streamlit runs every rerun of a page in a new thread, so a connection is handed on
+    from a thread that has ended to the next one that asks, instead of opening (and
+    configuring) a new one for every rerun and every poll.
+    """
 
     def __init__(self, path: Path | str):
         self.path = path
-        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._owners: dict[int, tuple[threading.Thread, Database]] = {}
         self._memory: Database | None = None
         if str(path) == ":memory:":
             self._memory = open_db(path)  # one in-memory database for every thread (tests)
@@ -36,10 +44,25 @@ class Store:
     def db(self) -> Database:
         if self._memory is not None:
             return self._memory
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self._local.db = open_db(self.path, migrate=False)
-        return db
+        me = threading.current_thread()
+        with self._lock:
+            owned = self._owners.get(id(me))
+            if owned is not None and owned[0] is me:
+                return owned[1]
+            db = self._take_over() or open_db(self.path, migrate=False)
+            self._owners[id(me)] = (me, db)
+            return db
+
+    def _take_over(self) -> Database | None:
+        """A connection whose thread has ended, rolled back if that thread left a
+        transaction open (it died mid-write); None if every owner is alive."""
+        for key, (thread, db) in list(self._owners.items()):
+            if not thread.is_alive():
+                del self._owners[key]
+                if db.conn.in_transaction:
+                    db.conn.rollback()
+                return db
+        return None
 
 
 # -- sessions -------------------------------------------------------------------
@@ -55,9 +78,8 @@ def finish_session(db: Database, session_id: str, outcome: str) -> None:
     db["sessions"].update(session_id, {"status": "finished", "outcome": outcome, "ended_at": now()})
 
 
-def get_session(db: Database, session_id: str) -> dict[str, Any] | None:
-    rows = list(db["sessions"].rows_where("id = ?", [session_id]))
-    return rows[0] if rows else None
+def get_session(db: Database, session_id: str) -> SessionRecord | None:
+    return load_session(db, session_id)
 
 
 def list_sessions(db: Database, trainee: str | None = None, limit: int = 200,
@@ -145,35 +167,15 @@ def update_turn(db: Database, turn_id: int, **fields: Any) -> None:
     db.conn.commit()
 
 
-def get_turn(db: Database, turn_id: int) -> dict[str, Any] | None:
-    """One turn with its JSON columns decoded (no verdict or labels)."""
-    rows = list(db["turns"].rows_where("id = ?", [turn_id]))
-    if not rows:
-        return None
-    turn = rows[0]
-    for key in _JSON_COLUMNS:
-        turn[key] = json.loads(turn[key]) if turn.get(key) else ([] if key not in _OBJECT_COLUMNS else None)
-    return turn
+def get_turn(db: Database, turn_id: int) -> Turn | None:
+    """One turn with its latest verdict and labels."""
+    return load_turn(db, turn_id)
 
 
-def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
-    """Turns in order, each with its latest verdict (or None) under "verdict", the
-    trainers' newest label per criterion under "labels", and under "grading" whether a
-    live process is grading the reply right now (store/grading.py)."""
-    from simulator.store.labels import labels_for_turns
-
-    turns = [dict(r) for r in db["turns"].rows_where("session_id = ?", [session_id], order_by="idx")]
-    labels = labels_for_turns(db, [t["id"] for t in turns if t["trainee_text"]])
-    grading = live_turns(db, session_id)
-    for turn in turns:
-        turn["guard_events"] = json.loads(turn["guard_events"] or "[]")
-        turn["facts_earned"] = json.loads(turn.get("facts_earned") or "[]")
-        turn["fact_check"] = json.loads(turn.get("fact_check") or "null")
-        turn["customer_plan"] = json.loads(turn.get("customer_plan") or "null")
-        turn["verdict"] = latest_verdict(db, turn["id"])
-        turn["labels"] = labels.get(turn["id"], {})  # trainers' levels: the score of record
-        turn["grading"] = turn["id"] in grading
-    return turns
+def get_turns(db: Database, session_id: str) -> list[Turn]:
+    """Turns in order, each with its latest verdict, the trainers' newest label per
+    criterion and whether a live process is grading it right now (store/records.py)."""
+    return load_turns(db, session_id)
 
 
 # -- verdicts -------------------------------------------------------------------
@@ -181,7 +183,7 @@ def get_turns(db: Database, session_id: str) -> list[dict[str, Any]]:
 
 def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) -> int:
     fields = verdict.model_dump(exclude={"criteria"})
-    for key in _JSON_FIELDS:
+    for key in VERDICT_JSON:
         fields[key] = None if fields[key] is None else json.dumps(fields[key], ensure_ascii=False)
     with write_transaction(db):
         verdict_id = db["verdicts"].insert(
@@ -200,39 +202,7 @@ def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) 
     return verdict_id
 
 
-#: Verdict fields stored as JSON text.
-_JSON_FIELDS = ("signals", "review_reasons", "fit", "stock")
-
-
 def save_feedback(db: Database, verdict_id: int, tip: str, better_reply: str, state: str) -> None:
     """The written feedback of a verdict whose levels are stored already (it comes after them)."""
     with write_transaction(db):
         db["verdicts"].update(verdict_id, {"tip": tip, "better_reply": better_reply, "feedback_state": state})
-
-
-def latest_verdict(db: Database, turn_id: int) -> Verdict | None:
-    rows = list(db["verdicts"].rows_where("turn_id = ?", [turn_id], order_by="id desc", limit=1))
-    if not rows:
-        return None
-    row = rows[0]
-    criteria = {
-        c["criterion"]: CriterionVerdict(
-            level=c["level"],
-            max_level=c["max_level"],
-            rationale=c["rationale"] or "",
-            evidence=json.loads(c["evidence"] or "[]"),
-            confidence=c["confidence"] if c["confidence"] is not None else 1.0,
-            status=c["status"],
-            reason=c["reason"],
-            method=c.get("method") or "constrained",
-            expected=c.get("expected"),
-            signal=c.get("signal"),
-            probs=json.loads(c["probs"]) if c.get("probs") else None,
-        )
-        for c in db["criterion_levels"].rows_where("verdict_id = ?", [row["id"]], order_by="id")
-    }
-    fields = {k: v for k, v in row.items() if k in Verdict.model_fields and v is not None}
-    for key in _JSON_FIELDS:
-        if key in fields:
-            fields[key] = json.loads(fields[key])
-    return Verdict(**fields, criteria=criteria)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 from simulator.app import state
 from simulator.prices import load_prices
@@ -14,9 +15,13 @@ from tests.app.test_pages import REPLY, app, ok, reply, start
 
 def only_these_calls(db_path, session_id: str, *calls: usage.CallRecord) -> None:
     db = Store(db_path).db
+    deadline = time.monotonic() + 30
+    while any(t.grading or (t.trainee_text and t.verdict is None) for t in get_turns(db, session_id)):
+        assert time.monotonic() < deadline, "the reply was never graded"
+        time.sleep(0.05)  # its calls are counted when its grading ends: replace them after that
     db.execute("delete from llm_calls where session_id = ?", [session_id])
     db.conn.commit()
-    turn_id = get_turns(db, session_id)[1]["id"]
+    turn_id = get_turns(db, session_id)[1].id
     usage.record_calls(db, session_id, turn_id, list(calls), prices=load_prices())
 
 

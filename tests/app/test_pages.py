@@ -87,8 +87,8 @@ def test_practice_turn_verdict_and_summary(db):
     store = Store(db)
     assert store.db["sessions"].get(session_id)["outcome"] == "ended"
     turns = get_turns(store.db, session_id)
-    assert [t["trainee_text"] for t in turns] == [None, REPLY]
-    assert turns[1]["verdict"] is not None
+    assert [t.trainee_text for t in turns] == [None, REPLY]
+    assert turns[1].verdict is not None
 
 
 def test_reload_continues_the_session_from_the_url(db):

@@ -53,7 +53,7 @@ def test_leaving_early_is_not_counted(db):
     at = start(app())
     session_id = at.session_state[state.SESSION_ID]
     click(at, "Leave")
-    assert get_session(Store(db).db, session_id)["outcome"] == "left"
+    assert get_session(Store(db).db, session_id).outcome == "left"
     assert "not counted" in markdown(at)
 
 

@@ -23,7 +23,7 @@ def test_a_failed_customer_message_can_be_asked_for_again(db):
     session_id = at.session_state[state.SESSION_ID]
     turn = last_turn(session_id)
     # What a model that stayed down leaves behind (see tests/core/test_session_faults.py).
-    repo.update_turn(Store(db).db, turn["id"], customer_status="failed", customer_text=None,
+    repo.update_turn(Store(db).db, turn.id, customer_status="failed", customer_text=None,
                      guard_events=[{"attempt": 1, "kind": "model_unavailable",
                                     "detail": "cannot reach the model server; check that it is running"}])
     ok(at.run())
@@ -32,8 +32,8 @@ def test_a_failed_customer_message_can_be_asked_for_again(db):
     assert REPLY in texts(at)  # the reply is still there
     click(at, "Ask the customer again")
     again = last_turn(session_id)
-    assert again["customer_status"] == "complete" and again["customer_text"]
-    assert again["id"] == turn["id"]  # the same turn, not a second one
+    assert again.customer_status == "complete" and again.customer_text
+    assert again.id == turn.id  # the same turn, not a second one
     assert not any("could not be generated" in w.value for w in at.warning)
 
 
@@ -42,12 +42,12 @@ def test_an_unscored_verdict_can_be_graded_again(db):
     reply(at, REPLY)
     session_id = at.session_state[state.SESSION_ID]
     turn = last_turn(session_id)
-    repo.save_verdict(Store(db).db, turn["id"], session_id,
+    repo.save_verdict(Store(db).db, turn.id, session_id,
                       Verdict(status="unscored", reason="judge failed: HTTP 500"))
     ok(at.run())
     assert "Feedback: Unscored" in [e.label for e in at.expander]
     click(at, "Grade again (1 unscored)")
-    assert last_turn(session_id)["verdict"].status == "scored"
+    assert last_turn(session_id).verdict.status == "scored"
     assert not [b for b in at.button if b.label.startswith("Grade again")]
 
 
@@ -68,7 +68,7 @@ def test_a_reply_the_database_refused_is_kept_to_send_again(db, monkeypatch):
     monkeypatch.setattr(repo, "add_turn", real_add_turn)
     click(at, "Send again")
     turns = repo.get_turns(Store(db).db, session_id)
-    assert len(turns) == 2 and turns[1]["trainee_text"] == REPLY
+    assert len(turns) == 2 and turns[1].trainee_text == REPLY
     assert not [b for b in at.button if b.label == "Send again"]
 
 
@@ -78,7 +78,7 @@ def test_a_double_submit_is_stored_once(db):
     reply(at, REPLY)  # the same text again right away: a double click, a second tab
     session_id = at.session_state[state.SESSION_ID]
     turns = repo.get_turns(Store(db).db, session_id)
-    assert [t["trainee_text"] for t in turns].count(REPLY) == 1
+    assert [t.trainee_text for t in turns].count(REPLY) == 1
     assert any("already sent" in i.value for i in at.info)
 
 
@@ -98,4 +98,4 @@ def test_a_customer_message_still_on_its_way_is_waited_for(db):
     ok(at.run())
     assert "No, that is all." in texts(at)
     click(at, "Send again")
-    assert repo.get_turns(Store(db).db, session_id)[-1]["trainee_text"] == "And one more thing."
+    assert repo.get_turns(Store(db).db, session_id)[-1].trainee_text == "And one more thing."

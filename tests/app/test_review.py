@@ -53,7 +53,7 @@ def played(db: Path, *replies: str) -> tuple[Store, str, list[int]]:
     session = TrainingSession.start(services, "frozen-card", trainee="alex")
     for text in replies:
         session.submit(text).result()
-    return store, session.id, [t["id"] for t in session.turns() if t["idx"] > 0]
+    return store, session.id, [t.id for t in session.turns() if t.idx > 0]
 
 
 def flag(store: Store, session_id: str, turn_id: int, warmth: int = 2) -> None:
@@ -108,8 +108,8 @@ def test_label_a_reply_and_see_the_record_level(db):
 
     saved = labels_for_turn(store.db, turn)
     assert set(saved) == {"warmth"}, "an unchosen criterion is not labelled"
-    assert (saved["warmth"]["level"], saved["warmth"]["labeller"]) == (1, "kim")
-    assert saved["warmth"]["note"] == "Too generic for me."
+    assert (saved["warmth"].level, saved["warmth"].labeller) == (1, "kim")
+    assert saved["warmth"].note == "Too generic for me."
 
     ok(at.toggle(key=state.REVIEW_UNLABELLED_ONLY).set_value(False).run())
     assert at.selectbox(key=state.REVIEW_TURN).value == turn

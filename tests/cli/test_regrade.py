@@ -21,20 +21,20 @@ def test_regrade_grades_unscored_replies_and_reports_the_change(tmp_path, monkey
     pending.result()
     turn = session.turns()[1]
     # The judge was down when this reply was sent.
-    repo.save_verdict(services.store.db, turn["id"], session.id,
+    repo.save_verdict(services.store.db, turn.id, session.id,
                       Verdict(status="unscored", reason="model unavailable: connection refused"))
     runner = CliRunner()
 
     listed = runner.invoke(cli, ["--db", str(db), "regrade", "--dry-run"], catch_exceptions=False)
     assert listed.exit_code == 0 and "reply 1: unscored: model unavailable" in listed.output
     assert "1 replies would be graded again." in listed.output
-    assert session.turns()[1]["verdict"].status == "unscored"  # a dry run grades nothing
+    assert session.turns()[1].verdict.status == "unscored"  # a dry run grades nothing
 
     result = runner.invoke(cli, ["--db", str(db), "regrade"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "unscored: model unavailable: connection refused -> scored" in result.output
     assert "1 graded again: 1 now scored, 0 still unscored." in result.output
-    assert session.turns()[1]["verdict"].status == "scored"
+    assert session.turns()[1].verdict.status == "scored"
 
     again = runner.invoke(cli, ["--db", str(db), "regrade"], catch_exceptions=False)
     assert "0 graded again" in again.output  # nothing left to do

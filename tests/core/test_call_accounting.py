@@ -29,7 +29,7 @@ def test_each_call_of_a_turn_is_stored_by_role(services, customer_model, judge_m
     play(session, "I am sorry we declined your card: I will unblock it by 5 pm.")
     rows = calls(services, session.id)
     assert sorted(r["role"] for r in rows) == ["customer", "feedback", "judge", "judge"]
-    assert all(r["prompt_tokens"] > 0 and r["turn_id"] == session.turns()[1]["id"] for r in rows)
+    assert all(r["prompt_tokens"] > 0 and r["turn_id"] == session.turns()[1].id for r in rows)
     assert all(r["cost_usd"] is None for r in rows)  # scripted models have no price
     totals = usage.session_totals(services.store.db, session.id)
     assert totals.calls == 4 and totals.by_role["judge"].calls == 2 and totals.cost_usd is None
@@ -43,7 +43,7 @@ def test_retries_and_regrades_are_counted_too(services, customer_model, judge_mo
     roles = [r["role"] for r in calls(services, session.id)]
     assert roles.count("customer") == 2 and roles.count("judge") == 3
     judge_model.enqueue(GOOD, GOOD, FEEDBACK)
-    session.regrade(session.turns()[1]["id"])
+    session.regrade(session.turns()[1].id)
     assert [r["role"] for r in calls(services, session.id)].count("judge") == 5
 
 

@@ -23,9 +23,9 @@ def test_a_session_keeps_the_version_it_started_with(services, scenario, custome
     services.catalog.save(scenario.model_copy(update={"opening": "Something else entirely."}), None, author="tess")
     again = TrainingSession.resume(services, session.id)
     assert again.scenario.opening == scenario.opening and again.scenario.version == 1
-    assert content_hash(again.scenario) == session.row["scenario_hash"]
+    assert content_hash(again.scenario) == session.record.scenario_hash
     fresh = TrainingSession.start(services, "mini-en")
-    assert fresh.scenario.opening == "Something else entirely." and fresh.row["scenario_version"] == 2
+    assert fresh.scenario.opening == "Something else entirely." and fresh.record.scenario_version == 2
 
 
 def test_an_unchanged_save_and_a_missing_rubric_are_refused(services, scenario):
@@ -47,7 +47,7 @@ def test_archived_scenarios_leave_the_picker_but_old_sessions_still_open(service
 def test_a_draft_is_tried_as_a_trial_without_being_published(services, scenario):
     draft = scenario.model_copy(update={"id": "draft-en", "title": "A draft"})
     session = TrainingSession.start(services, draft.id, scenario=draft)
-    assert session.row["trial"] == 1 and session.scenario.title == "A draft"
+    assert session.record.trial is True and session.scenario.title == "A draft"
     assert "draft-en" not in services.library.scenarios
     assert TrainingSession.resume(services, session.id).scenario.title == "A draft"
 

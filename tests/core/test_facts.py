@@ -135,9 +135,9 @@ def test_a_session_stores_what_each_reply_earned(fact_services, customer_model, 
     result = pending.result()
     assert "landlord" in told  # earned, so the guard lets it through
     turn = session.turns()[1]
-    assert turn["facts_earned"] == ["rent-due"]
-    assert turn["fact_check"]["by_phrase"] == ["rent-due"]
-    assert turn["customer_plan"]["tell"] == ["rent-due"] and turn["customer_source"] == "model"
+    assert turn.facts_earned == ["rent-due"]
+    assert turn.fact_check.by_phrase == ["rent-due"]
+    assert turn.customer_plan.tell == ["rent-due"] and turn.customer_source == "model"
     assert result.outcome == "resolved"
     summary = session.summary()
     assert [(f["id"], f["turn"]) for f in summary["facts"]] == [("rent-due", 1), ("sister", None)]
@@ -150,7 +150,7 @@ def test_a_fact_earned_but_not_told_does_not_resolve(fact_services, customer_mod
     pending = session.submit("Are there any payments coming up?")
     "".join(pending.stream_customer())
     result = pending.result()
-    assert session.turns()[1]["facts_earned"] == ["rent-due"]
+    assert session.turns()[1].facts_earned == ["rent-due"]
     assert "fact_not_told" in [e["kind"] for e in result.customer.guard_events]
     assert result.outcome is None  # the trainee has not heard the fact yet
     assert [(f["id"], f["turn"]) for f in session.summary()["facts"]] == [("rent-due", None), ("sister", None)]

@@ -42,7 +42,7 @@ def sent_while_the_judge_waits(services, judge_model):
     blocked_judge(judge_model, release)
     pending = session.submit(REPLY)
     "".join(pending.stream_customer())
-    return session, pending, release, session.turns()[1]["id"]
+    return session, pending, release, session.turns()[1].id
 
 
 def test_a_reply_graded_for_minutes_is_grading_never_unscored(services, customer_model, judge_model):
@@ -69,7 +69,7 @@ def test_a_reply_whose_grader_died_is_offered_again(services, customer_model, ju
     services.store.db.execute("update grading set beat_at = ?, worker = 'gone'", [dead])
     services.store.db.conn.commit()
     assert grade_state(session.turns()[1]) == "missing"
-    assert [t["id"] for t in session.ungraded()] == [turn_id]
+    assert [t.id for t in session.ungraded()] == [turn_id]
     release.set()
     pending.result()
 
@@ -128,18 +128,18 @@ def test_the_levels_show_while_the_feedback_is_still_being_written(services, jud
     "".join(pending.stream_customer())
     assert pending.settled(timeout=10)  # the mood and the end check move with the levels
     turn = session.turns()[1]
-    assert turn["verdict"].status == "scored" and turn["verdict"].feedback_state == "pending"
-    assert turn["verdict"].method == "logprobs" and turn["verdict"].tip == ""
+    assert turn.verdict.status == "scored" and turn.verdict.feedback_state == "pending"
+    assert turn.verdict.method == "logprobs" and turn.verdict.tip == ""
     assert grade_state(turn) == "scored" and session.grading()  # the page keeps polling for the words
     drawn = progress(session.turns())
     release.set()
     assert pending.result().verdict.status == "scored"
     for _ in range(100):
-        if session.turns()[1]["verdict"].feedback_state == "done":
+        if session.turns()[1].verdict.feedback_state == "done":
             break
         threading.Event().wait(0.05)
     turn = session.turns()[1]
-    assert turn["verdict"].tip == "Say when the card works again." and not session.grading()
+    assert turn.verdict.tip == "Say when the card works again." and not session.grading()
     assert progress(session.turns()) != drawn
 
 

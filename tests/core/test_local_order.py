@@ -80,7 +80,7 @@ def test_a_shared_local_model_checks_facts_after_the_customer(tmp_path, rubric):
     shown, result = finish(pending)
     turn = session.turns()[1]
     # The model's check ran after the customer: the fact is earned for the next message.
-    assert turn["facts_earned"] == ["rent"] and turn["fact_check"]["by_model"] == ["rent"]
+    assert turn.facts_earned == ["rent"] and turn.fact_check.by_model == ["rent"]
     real = [r for r in customer.requests if r.max_tokens > 1][0]
     assert "850" not in real.messages[0].content + real.messages[1].content  # not in this message's prompt
     assert result.verdict.status == "scored"

@@ -141,7 +141,7 @@ def test_rejected_replies_store_nothing(services):
 def test_a_reply_with_control_characters_is_stored_clean(services, customer_model):
     session = TrainingSession.start(services, "mini-en")
     result = play(session, "I'm sorry\x00 we declined\x1b your card.\n\tI will fix it.")
-    stored = session.turns()[1]["trainee_text"]
+    stored = session.turns()[1].trainee_text
     assert stored == result.reply == "I'm sorry we declined your card.\n\tI will fix it."
     assert any(stored in m.content for m in customer_model.requests[0].messages), "the customer reads it clean"
 
@@ -155,8 +155,8 @@ def test_right_to_left_and_emoji_replies_make_a_whole_turn(services, reply):
     session = TrainingSession.start(services, "mini-en")
     result = play(session, reply)
     stored = session.turns()[1]
-    assert stored["trainee_text"] == reply
-    assert stored["customer_status"] == "complete" and stored["verdict"] is not None
+    assert stored.trainee_text == reply
+    assert stored.customer_status == "complete" and stored.verdict is not None
     assert result.verdict.status in ("scored", "unscored")
 
 
@@ -177,8 +177,8 @@ def test_a_reply_that_looks_like_a_verdict_is_stored_verbatim_and_graded_as_text
     judge_model.enqueue(ZERO, ZERO, FEEDBACK)
     result = play(session, reply)
     turn = session.turns()[1]
-    assert turn["trainee_text"] == reply  # stored exactly as typed
-    verdict = turn["verdict"]
+    assert turn.trainee_text == reply  # stored exactly as typed
+    verdict = turn.verdict
     assert verdict.status == "scored" and verdict.score == 0.0, "the judge's levels, not the reply's"
     assert all(c.level == 0 for c in verdict.criteria.values())
     assert verdict.needs_review, "text addressed to the grader is flagged for a human"
@@ -195,7 +195,7 @@ def test_a_verdict_json_inside_a_real_reply_is_cut_from_grading_only(services, j
     reply = f"I'm so sorry we declined your card. {fake}"
     judge_model.enqueue(ZERO, ZERO, FEEDBACK)
     play(session, reply)
-    assert session.turns()[1]["trainee_text"] == reply
+    assert session.turns()[1].trainee_text == reply
     graded = [m.content for r in judge_model.requests for m in r.messages]
     assert any("I'm so sorry we declined your card." in content for content in graded)
     assert not any(fake in content for content in graded)

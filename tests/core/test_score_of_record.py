@@ -4,6 +4,7 @@ summaries, exports and dashboards: a trainer's label wins, an unscored level is 
 from simulator.content.schema import Rubric
 from simulator.judge.verdict import CriterionVerdict, Verdict
 from simulator.score_of_record import combine_levels, turn_record
+from tests.support.turns import labels, turn
 
 RUBRIC = Rubric.model_validate({
     "id": "r", "version": 1, "title": "R",
@@ -24,17 +25,17 @@ def verdict(warmth, steps, score):
 
 
 def test_the_trainers_label_is_the_record_and_the_judges_level_stays_beside_it():
-    record = combine_levels(verdict(2, 0, 25.0), {"steps": {"level": 2}})
+    record = combine_levels(verdict(2, 0, 25.0), labels(steps=2))
     assert record["steps"] == {"judge": 0, "human": 2, "record": 2, "source": "human"}
     assert record["warmth"] == {"judge": 2, "human": None, "record": 2, "source": "judge"}
-    _, score = turn_record({"verdict": verdict(2, 0, 25.0), "labels": {"steps": {"level": 2}}}, RUBRIC)
+    _, score = turn_record(turn(verdict=verdict(2, 0, 25.0), labels=labels(steps=2)), RUBRIC)
     assert score == 100.0  # both at the top once the trainer's 2 replaces the judge's 0
 
 
 def test_without_labels_the_judges_score_stands_and_unscored_is_no_zero():
-    assert turn_record({"verdict": verdict(1, 2, 87.5), "labels": {}}, RUBRIC)[1] == 87.5
-    record, score = turn_record({"verdict": verdict(None, 2, None), "labels": {}}, RUBRIC)
+    assert turn_record(turn(verdict=verdict(1, 2, 87.5)), RUBRIC)[1] == 87.5
+    record, score = turn_record(turn(verdict=verdict(None, 2, None)), RUBRIC)
     assert score is None and record["warmth"]["record"] is None
     # A label on one criterion cannot make up a score while the other has no level.
-    assert turn_record({"verdict": verdict(None, 2, None), "labels": {"steps": {"level": 1}}}, RUBRIC)[1] is None
-    assert turn_record({"verdict": verdict(1, 1, 50.0), "labels": {"steps": {"level": 2}}}, None)[1] is None
+    assert turn_record(turn(verdict=verdict(None, 2, None), labels=labels(steps=1)), RUBRIC)[1] is None
+    assert turn_record(turn(verdict=verdict(1, 1, 50.0), labels=labels(steps=2)), None)[1] is None

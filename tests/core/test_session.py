@@ -18,19 +18,48 @@ def play(session, reply):
 def test_a_whole_session_is_stored(services, customer_model, judge_model):
     session = TrainingSession.start(services, "mini-en", trainee="ana")
     turns = session.turns()
-    assert turns[0]["customer_text"].startswith("My card was declined")
+    assert turns[0].customer_text.startswith("My card was declined")
     customer_model.enqueue("Then fix it, and fast.")
     judge_model.enqueue(GOOD, GOOD, FEEDBACK)
     shown, result = play(session, "I am sorry we declined your card: I will unblock it by 5 pm.")
     assert shown == "Then fix it, and fast."
     assert result.verdict.status == "scored" and result.verdict.score == 100.0
     stored = session.turns()[1]
-    assert stored["trainee_text"].startswith("I am sorry we declined")
-    assert stored["customer_status"] == "complete"
-    assert stored["customer_prompt_tokens"] > 0 and stored["customer_model"] == "scripted"
-    assert stored["verdict"].score == 100.0 and stored["verdict"].rubric_hash
-    # de-escalation phrase and a strong reply both calm the customer
-    assert (result.mood.anger, result.mood.trust) < (6, 4) or result.mood.anger < 6
+    assert stored.trainee_text.startswith("I am sorry we declined")
+    assert stored.customer_status == "complete"
+    assert stored.customer_prompt_tokens > 0 and stored.customer_model == "scripted"
+    assert stored.verdict.score == 100.0 and stored.verdict.rubric_hash
+    # The apology calms the customer before the verdict, and the strong verdict calms
+    # them further; trust rises with each step, anger falls (the opening is 6/4/4).
+    assert result.mood.anger < 6 and result.mood.trust > 4
+
+
+def test_each_step_stores_the_mood_it_set_and_the_verdict_moves_it(services, customer_model, judge_model):
+    session = TrainingSession.start(services, "mini-en")
+    opening = session.turns()[0]
+    assert (opening.mood_step, opening.anger, opening.anxiety, opening.trust) == ("opening", 6, 4, 4)
+    customer_model.enqueue("Then fix it, and fast.")
+    judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    pending = session.submit("I am sorry we declined your card: I will unblock it by 5 pm.")
+    "".join(pending.stream_customer())
+    reaction = pending.mood_before_verdict
+    assert reaction.anger < 6 and reaction.trust > 4, "the reply read in code calms before any verdict"
+    result = pending.result()
+    stored = session.turns()[1]
+    assert stored.mood_step == "verdict" and stored.mood == result.mood
+    assert result.mood.anger < reaction.anger and result.mood.trust > reaction.trust, "a strong verdict calms further"
+
+
+def test_a_poor_verdict_lowers_trust(services, customer_model, judge_model):
+    poor = json.dumps({"evidence": [], "rationale": "no acknowledgement", "level": 0})
+    session = TrainingSession.start(services, "mini-en")
+    customer_model.enqueue("Hm.")
+    judge_model.enqueue(poor, poor, FEEDBACK)
+    pending = session.submit("Okay.")
+    "".join(pending.stream_customer())
+    result = pending.result()
+    assert result.mood.trust < pending.mood_before_verdict.trust and result.mood.anger > pending.mood_before_verdict.anger
+    assert session.turns()[1].mood == result.mood
 
 
 def test_reply_is_stored_before_any_model_call(services, customer_model, judge_model):
@@ -38,13 +67,13 @@ def test_reply_is_stored_before_any_model_call(services, customer_model, judge_m
     customer_model.enqueue(ModelUnavailable("down"))
     judge_model.enqueue(*[ModelUnavailable("down")] * 3)
     pending = session.submit("Let me look at that for you.")
-    assert session.turns()[1]["trainee_text"] == "Let me look at that for you."
+    assert session.turns()[1].trainee_text == "Let me look at that for you."
     shown = "".join(pending.stream_customer())
     result = pending.result()
     # Nothing invented when the model is down: the message is failed, to be asked again.
     assert result.customer.status == "failed" and shown == ""
     assert result.verdict.status == "unscored" and result.verdict.score is None
-    assert session.turns()[1]["verdict"].status == "unscored"
+    assert session.turns()[1].verdict.status == "unscored"
 
 
 def test_unscored_verdicts_do_not_move_the_mood(services, customer_model, judge_model):
@@ -90,7 +119,7 @@ def test_turn_limit_ends_the_session_and_summary_skips_unscored(services, judge_
         session.submit("One more.")
     summary = session.summary()
     assert summary["unscored"] == 1 and summary["scored"] == 3
-    scores = [t["verdict"].score for t in session.turns()[1:] if t["verdict"].status == "scored"]
+    scores = [t.verdict.score for t in session.turns()[1:] if t.verdict.status == "scored"]
     assert summary["mean_score"] == round(sum(scores) / 3, 1)
 
 
@@ -100,7 +129,7 @@ def test_resume_continues_where_it_stopped(services):
     again = TrainingSession.resume(services, session.id)
     assert len(again.turns()) == 2
     play(again, "Next.")
-    assert [t["idx"] for t in again.turns()] == [0, 1, 2]
+    assert [t.idx for t in again.turns()] == [0, 1, 2]
 
 
 def test_a_trainer_label_is_the_score_of_record_in_the_summary(services, judge_model):
@@ -110,7 +139,7 @@ def test_a_trainer_label_is_the_score_of_record_in_the_summary(services, judge_m
     judge_model.enqueue(GOOD, GOOD, FEEDBACK)
     _, result = play(session, "I am sorry we declined your card: I will unblock it by 5 pm.")
     assert result.verdict.score == 100.0
-    turn_id = session.turns()[1]["id"]
+    turn_id = session.turns()[1].id
     add_labels(services.store.db, turn_id, {"ownership_next_step": 0}, "trainer-tom")
     summary = session.summary()
     assert summary["labelled_by_trainer"] == 1

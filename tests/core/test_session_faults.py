@@ -52,15 +52,15 @@ def test_a_failed_customer_message_is_asked_again(services, customer_model, judg
     shown, result = play(session.submit(REPLY))
     assert shown == "" and result.customer.status == "failed"
     turn = session.turns()[1]
-    assert turn["trainee_text"] == REPLY and turn["customer_status"] == "failed"
-    assert turn["verdict"].status == "scored"  # the grade does not depend on the customer
+    assert turn.trainee_text == REPLY and turn.customer_status == "failed"
+    assert turn.verdict.status == "scored"  # the grade does not depend on the customer
 
     customer_model.enqueue("Fine. By 5 pm then.")
     again = session.regenerate()
     shown, result = play(again)
     assert shown == "Fine. By 5 pm then." and result.customer.status == "complete"
     turns = session.turns()
-    assert len(turns) == 2 and turns[1]["customer_status"] == "complete"
+    assert len(turns) == 2 and turns[1].customer_status == "complete"
     assert len(judge_model.requests) == 3  # the kept verdict was not graded twice
 
 
@@ -73,10 +73,10 @@ def test_a_stream_cut_mid_message_is_kept_incomplete_and_regenerated(services, c
         shown, result = play(session.submit(REPLY))
     assert result.customer.status == "incomplete" and shown
     turn = session.turns()[1]
-    assert turn["customer_status"] == "incomplete" and long.startswith(turn["customer_text"][:30])
+    assert turn.customer_status == "incomplete" and long.startswith(turn.customer_text[:30])
     customer_model.enqueue("Just fix it.")
     shown, result = play(session.regenerate())
-    assert session.turns()[1]["customer_text"] == "Just fix it."
+    assert session.turns()[1].customer_text == "Just fix it."
 
 
 def test_a_page_closed_while_streaming_keeps_the_part_shown(services, customer_model, judge_model):
@@ -88,11 +88,11 @@ def test_a_page_closed_while_streaming_keeps_the_part_shown(services, customer_m
     first = next(stream)
     stream.close()  # the reader went away mid-message (a reload: Streamlit stops the run)
     turn = session.turns()[1]
-    assert turn["customer_status"] == "incomplete" and turn["customer_text"] == first.strip()
-    assert turn["trainee_text"] == REPLY
+    assert turn.customer_status == "incomplete" and turn.customer_text == first.strip()
+    assert turn.trainee_text == REPLY
     customer_model.enqueue("Well?")
     play(session.regenerate())
-    assert session.turns()[1]["customer_text"] == "Well?"
+    assert session.turns()[1].customer_text == "Well?"
 
 
 def test_nothing_to_regenerate_when_the_message_is_complete(services, customer_model, judge_model):
@@ -128,10 +128,10 @@ def test_a_judge_failure_is_unscored_and_regrade_scores_it(services, customer_mo
     assert "unavailable" in result.verdict.reason or "failed" in result.verdict.reason
     judge_model._queue.clear()  # the server is back
     judge_model.enqueue(GOOD, GOOD, FEEDBACK)
-    turn_id = session.turns()[1]["id"]
+    turn_id = session.turns()[1].id
     verdict = session.regrade(turn_id)
     assert verdict.status == "scored" and verdict.score == 100.0
-    assert session.turns()[1]["verdict"].score == 100.0
+    assert session.turns()[1].verdict.score == 100.0
 
 
 def test_malformed_judge_json_is_unscored_never_zero(services, customer_model, judge_model):
@@ -192,7 +192,7 @@ def test_a_locked_database_is_a_clear_error_and_loses_nothing(services, customer
     assert customer_model.requests == []  # no model call for a reply that is not stored
     customer_model.enqueue("Ok.")
     play(session.submit(REPLY))  # the same text goes through once the lock is gone
-    assert session.turns()[1]["trainee_text"] == REPLY
+    assert session.turns()[1].trainee_text == REPLY
 
 
 def test_a_read_only_database_is_a_clear_error(services, customer_model):
@@ -246,9 +246,9 @@ def test_a_missing_or_corrupt_embedded_model_file_is_a_clear_failure(services, p
     session = TrainingSession.start(services, "mini-en")
     shown, result = play(session.submit(REPLY))
     turn = session.turns()[1]
-    assert turn["trainee_text"] == REPLY  # stored before the model was needed
-    assert shown == "" and turn["customer_status"] == "failed"
-    assert "model_file" in turn["guard_events"][0]["detail"] or "installed" in turn["guard_events"][0]["detail"]
+    assert turn.trainee_text == REPLY  # stored before the model was needed
+    assert shown == "" and turn.customer_status == "failed"
+    assert "model_file" in turn.guard_events[0].detail or "installed" in turn.guard_events[0].detail
     assert result.verdict.status == "unscored" and result.verdict.score is None
     assert "model unavailable" in result.verdict.reason
 
@@ -265,5 +265,5 @@ def test_a_reply_after_a_customer_message_that_never_came_keeps_the_mood(service
     judge_model.enqueue(GOOD, GOOD, FEEDBACK)
     _, result = play(session.submit(REPLY))
     turns = session.turns()
-    assert turns[1]["customer_status"] == "interrupted" and turns[2]["customer_text"] == "Hello?"
+    assert turns[1].customer_status == "interrupted" and turns[2].customer_text == "Hello?"
     assert result.mood.anger is not None

@@ -237,4 +237,4 @@ def test_the_session_passes_the_trainees_earlier_replies(services, customer_mode
     assert pending.earlier_replies == ["I understand your frustration, let me check."]
     second = pending.result()
     assert second.verdict.signals["repeats_earlier"] == 1.0
-    assert session.turns()[2]["verdict"].signals["repeats_earlier"] == 1.0
+    assert session.turns()[2].verdict.signals["repeats_earlier"] == 1.0

@@ -383,31 +383,31 @@ def test_a_judge_fault_leaves_the_turn_unscored_never_zero(core, server, fault):
     push_named(server, JUDGE_FAULTS["400" if fault == "malformed_json" else fault], match="levels")
     push_named(server, JUDGE_FAULTS[fault], match="json")
     session, shown, result, stored = play(core)
-    assert stored["trainee_text"] == REPLY
+    assert stored.trainee_text == REPLY
     assert result.verdict.status == "unscored" and result.verdict.score is None
     assert result.verdict.reason
-    assert stored["verdict"] is not None and stored["verdict"].status == "unscored"
-    assert stored["verdict"].score is None and stored["verdict"].reason
-    assert result.customer.status == "complete" and stored["customer_text"] == shown.strip()
+    assert stored.verdict is not None and stored.verdict.status == "unscored"
+    assert stored.verdict.score is None and stored.verdict.reason
+    assert result.customer.status == "complete" and stored.customer_text == shown.strip()
 
 
 def test_a_judge_that_recovers_after_a_500_still_scores(core, server):
     server.push_fault("500", match="levels")
     server.push_fault("429", match="levels", retry_after="1")
     _, _, result, stored = play(core)
-    assert stored["verdict"].status == result.verdict.status
+    assert stored.verdict.status == result.verdict.status
     assert result.verdict.status == "scored" and result.verdict.score is not None
 
 
 def test_a_customer_stream_cut_keeps_the_partial_text_as_incomplete(core, server):
     server.push_fault("cut", match="text", after_chars=70)
     session, shown, result, stored = play(core)
-    assert stored["trainee_text"] == REPLY
+    assert stored.trainee_text == REPLY
     assert shown.strip() and len(shown) < 70
     assert result.customer.status == "incomplete"
-    assert stored["customer_status"] == "incomplete" and stored["customer_text"] == shown.strip()
-    assert any(e["kind"] == "model_error" and "broke off" in e["detail"] for e in stored["guard_events"])
-    assert stored["verdict"] is not None  # the judge graded the reply all the same
+    assert stored.customer_status == "incomplete" and stored.customer_text == shown.strip()
+    assert any(e.kind == "model_error" and "broke off" in e.detail for e in stored.guard_events)
+    assert stored.verdict is not None  # the judge graded the reply all the same
 
 
 CUSTOMER_GAVE_UP = ("failed", "fallback")
@@ -424,19 +424,19 @@ CUSTOMER_FAULTS = {
 def test_a_customer_fault_keeps_the_reply_and_marks_the_message(core, server, fault):
     push_named(server, CUSTOMER_FAULTS[fault], match="text")
     _, shown, result, stored = play(core)
-    assert stored["trainee_text"] == REPLY
+    assert stored.trainee_text == REPLY
     # "failed" (nothing invented, the trainee may ask again) or a scenario line marked "fallback"
     assert result.customer.status in CUSTOMER_GAVE_UP
-    assert stored["customer_status"] == result.customer.status
-    assert (stored["customer_text"] or "") == shown.strip()
-    assert stored["verdict"] is not None and stored["verdict"].status == "scored"
+    assert stored.customer_status == result.customer.status
+    assert (stored.customer_text or "") == shown.strip()
+    assert stored.verdict is not None and stored.verdict.status == "scored"
     server.clear_faults()
 
 
 def test_a_customer_that_recovers_after_a_500_answers(core, server):
     server.push_fault("500", match="text")
     _, shown, result, stored = play(core)
-    assert result.customer.status == "complete" and stored["customer_text"] == shown.strip()
+    assert result.customer.status == "complete" and stored.customer_text == shown.strip()
 
 
 def test_an_unreachable_server_keeps_the_reply_and_leaves_it_unscored(tmp_path, library, sleeps):
@@ -444,8 +444,8 @@ def test_an_unreachable_server_keeps_the_reply_and_leaves_it_unscored(tmp_path, 
     services = Services(Store(tmp_path / "gone.db"), library, make_model(gone, sleeps),
                         Judge(make_model(gone, sleeps)))
     _, shown, result, stored = play(services)
-    assert stored["trainee_text"] == REPLY
+    assert stored.trainee_text == REPLY
     assert result.customer.status in CUSTOMER_GAVE_UP
-    assert stored["customer_status"] == result.customer.status and (stored["customer_text"] or "") == shown.strip()
+    assert stored.customer_status == result.customer.status and (stored.customer_text or "") == shown.strip()
     assert result.verdict.status == "unscored" and "cannot reach" in result.verdict.reason
-    assert stored["verdict"].status == "unscored" and stored["verdict"].score is None
+    assert stored.verdict.status == "unscored" and stored.verdict.score is None

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.support import people
-from simulator import exports
+from simulator import export_files, exports
 from simulator.exports import ExportFilter
 from simulator.session import TrainingSession, summarise
 from simulator.store import assignments, audit
@@ -46,7 +46,7 @@ def world(services, judge_model, customer_model, scenario):
     customer_model.enqueue("(scripted) Thank you, that's a relief.")  # resolved needs a relieved customer
     perfect = play(ana, "I am sorry we declined your card: I will unblock it by 5 pm.")
     ana.refresh()
-    assert ana.row["outcome"] == "resolved"
+    assert ana.record.outcome == "resolved"
 
     ben = TrainingSession.start(services, "mini-en", trainee="ben", mode="assessment")
     judge_model.enqueue(MIDDLING, MIDDLING, FEEDBACK)  # a score of 50: the session goes on
@@ -85,8 +85,8 @@ def test_reply_rows_carry_versions_levels_and_the_score_of_record(world):
     assert first["verdict_status"] == "scored" and first["score"] == first["judge_score"] == 100.0
     assert first["level:emotional_reaction"] == 2 and first["judge_level:ownership_next_step"] == 2
     assert first["teams"] == "North" and first["mode"] == "practice"
-    assert first["scenario_version"] == 1 and first["scenario_hash"] == ana.row["scenario_hash"]
-    assert first["rubric_id"] == "mini" and first["rubric_hash"] == ana.row["rubric_hash"]
+    assert first["scenario_version"] == 1 and first["scenario_hash"] == ana.record.scenario_hash
+    assert first["rubric_id"] == "mini" and first["rubric_hash"] == ana.record.rubric_hash
     assert first["judge_model"] == "scripted" and first["prompt_hash"]
     assert unscored["verdict_status"] == "unscored" and unscored["unscored_reason"]
     assert unscored["score"] is None and unscored["judge_score"] is None, "unscored is no score, never 0"
@@ -102,10 +102,10 @@ def test_reply_rows_carry_versions_levels_and_the_score_of_record(world):
 def test_session_rows_agree_with_the_session_summary(world):
     db = world["db"]
     ana = world["ana"]
-    add_labels(db, ana.turns()[3]["id"], {"ownership_next_step": 0}, "trainer-tom")
+    add_labels(db, ana.turns()[3].id, {"ownership_next_step": 0}, "trainer-tom")
     [row] = exports.session_rows(db, ExportFilter(person="ana"))
     ana.refresh()
-    summary = summarise(ana.row, ana.turns(), ana.rubric)
+    summary = summarise(ana.record, ana.turns(), ana.rubric)
     assert row["replies"] == 3 and row["scored"] == summary["scored"] == 2 and row["unscored"] == 1
     assert row["mean_score"] == summary["mean_score"]
     assert row["status"] == "finished" and row["outcome"] == "resolved" and row["ended_at"]
@@ -138,7 +138,7 @@ def test_filters(world):
     ("\rx", "'\rx"), ("fine", "fine"), ("", ""), (None, None), (-1, -1), (2.5, 2.5),
 ])
 def test_neutralise_cell(value, expected):
-    assert exports.neutralise_cell(value) == expected
+    assert export_files.neutralise_cell(value) == expected
 
 
 def test_csv_is_neutralised_and_unscored_stays_empty(world, tmp_path):
@@ -322,7 +322,7 @@ def record_ana_calls(world) -> float:
     db = world["db"]
     db.execute("delete from llm_calls")
     db.conn.commit()
-    turn_id = world["ana"].turns()[1]["id"]
+    turn_id = world["ana"].turns()[1].id
     calls = [
         usage.CallRecord(role="customer", model="openai:gpt-4o-mini", prompt_tokens=1000, completion_tokens=100),
         usage.CallRecord(role="judge", model="openai:gpt-4o-mini", prompt_tokens=2000, completion_tokens=50),

@@ -6,6 +6,7 @@ import pytest
 
 from simulator.content.schema import Rubric
 from simulator.judge.verdict import CriterionVerdict, Verdict
+from simulator.score_of_record import combine_levels
 from simulator.store import labels as lb
 from simulator.store import repository as repo
 from simulator.store.database import open_db
@@ -60,10 +61,10 @@ def test_labels_are_stored_and_the_newest_per_criterion_wins(db):
 
     record = lb.labels_for_turn(db, turn)
     assert set(record) == {"emotional_reaction", "ownership_next_step"}
-    assert record["emotional_reaction"]["level"] == 1
-    assert record["emotional_reaction"]["labeller"] == "kim"
-    assert record["emotional_reaction"]["rubric_id"] == "mini"
-    assert record["emotional_reaction"]["verdict_id"] is not None
+    assert record["emotional_reaction"].level == 1
+    assert record["emotional_reaction"].labeller == "kim"
+    assert record["emotional_reaction"].rubric_id == "mini"
+    assert record["emotional_reaction"].verdict_id is not None
     assert db["labels"].count == 3, "older labels are kept, not overwritten"
     assert db["labels"].get(first)["note"] == "warm"
 
@@ -95,7 +96,7 @@ def test_an_ungraded_reply_takes_the_sessions_rubric(db):
     turn = reply(db, session_id, 1, "Sorry.")
     lb.add_label(db, turn, "emotional_reaction", 1, "sam")
     row = lb.labels_for_turn(db, turn)["emotional_reaction"]
-    assert row["rubric_id"] == "mini" and row["verdict_id"] is None
+    assert row.rubric_id == "mini" and row.verdict_id is None
 
 
 def test_review_queue_puts_flagged_then_unscored_then_newest_first(db):
@@ -156,17 +157,17 @@ def test_gold_from_labels_uses_the_customer_message_answered_and_newest_levels(d
 def test_record_levels_prefer_the_human_label_and_keep_the_judge_level(db):
     session_id, _ = session(db)
     turn = graded(db, session_id, 1, "Sorry.", {"emotional_reaction": 2, "ownership_next_step": None})
-    shown = repo.latest_verdict(db, turn)
-    assert lb.record_levels(db, turn, shown) == {
+    shown = repo.get_turn(db, turn).verdict
+    assert combine_levels(shown, lb.labels_for_turn(db, turn)) == {
         "emotional_reaction": {"judge": 2, "human": None, "record": 2, "source": "judge"},
         "ownership_next_step": {"judge": None, "human": None, "record": None, "source": "judge"},
     }
     lb.add_labels(db, turn, {"emotional_reaction": 1, "ownership_next_step": 0, "extra": 1}, "sam")
-    record = lb.record_levels(db, turn, shown)
+    record = combine_levels(shown, lb.labels_for_turn(db, turn))
     assert record["emotional_reaction"] == {"judge": 2, "human": 1, "record": 1, "source": "human"}
     assert record["ownership_next_step"] == {"judge": None, "human": 0, "record": 0, "source": "human"}
     assert record["extra"]["source"] == "human" and record["extra"]["judge"] is None
-    assert lb.record_levels(db, turn, None)["emotional_reaction"]["record"] == 1
+    assert combine_levels(None, lb.labels_for_turn(db, turn))["emotional_reaction"]["record"] == 1
 
 
 def test_stored_agreement_compares_stored_levels_without_a_model(db):

@@ -10,7 +10,7 @@ EXPECTED = {
         "id", "session_id", "idx", "trainee_text", "customer_text", "customer_status", "anger", "anxiety",
         "trust", "guard_events", "customer_model", "customer_prompt_hash", "customer_prompt_tokens",
         "customer_completion_tokens", "tokens_counted_by", "first_token_ms", "created_at", "updated_at",
-        "facts_earned", "fact_check", "customer_plan", "customer_source",
+        "facts_earned", "fact_check", "customer_plan", "customer_source", "mood_step",
     ],
     "verdicts": [
         "id", "turn_id", "session_id", "status", "reason", "score", "tip", "better_reply", "rubric_id",
@@ -68,6 +68,7 @@ def test_applying_twice_changes_nothing(tmp_path):
         "m009_create_audit_log", "m010_create_users", "m011_create_llm_calls",
         "m012_create_grading",
         "m013_create_judge_fits", "m014_add_level_readings", "m015_add_customer_plan",
+        "m016_add_mood_step",
     ]
 
 

@@ -37,7 +37,7 @@ def test_erasure_deletes_the_person_and_keeps_only_that_it_happened(services):
     accounts.create_user(db, "ana", "a long test password", ["trainee"])
     ana = played(services, "ana", "Ana's own words.")
     ben = played(services, "ben", "Ben's words.")
-    ben_turn = ben.turns()[1]["id"]
+    ben_turn = ben.turns()[1].id
     add_labels(db, ben_turn, {"emotional_reaction": 1}, "ana", "Ana's note about Ben")
     counts = privacy.erase_person(db, "ana", actor="admin")
     assert counts["sessions"] == 1 and counts["accounts"] == 1 and counts["labels_anonymised"] == 1

@@ -61,7 +61,7 @@ def test_an_existing_database_at_m010_gains_the_table_and_keeps_its_data(env):
 
     db = open_db(path)
     assert "m011_create_llm_calls" in [m.name for m in migrations.applied(db)]
-    assert repo.get_session(db, sid)["trainee"] == "ana" and repo.get_turn(db, turn_id)["trainee_text"] == "hello"
+    assert repo.get_session(db, sid).trainee == "ana" and repo.get_turn(db, turn_id).trainee_text == "hello"
     assert usage.session_totals(db, sid) == usage.SessionUsage(), "nothing recorded for old sessions"
     usage.record_calls(db, sid, turn_id, [call()])
     assert usage.session_totals(db, sid).calls == 1

@@ -278,15 +278,13 @@ def judge_reliability(rows: list[dict]) -> None:
         components.judge_reliability(fit, rubric, stale=word == "stale")
 
 
-def staff_view() -> None:
-    people = accounts.visible_people(db, user)
-    teams = work.teams(db)
+def staff_filter(people: set[str] | None, teams: dict[str, list[str]]) -> exports.ExportFilter:
+    """The filters above the figures: practice or not, team, scenario."""
     team_options = sorted(teams) if user.sees_everyone else sorted(
         t for t in accounts.trained_teams(db, user) if t in teams)
     every = [s for s in exports.sessions_matching(db, exports.ExportFilter())
-             if people is None or s["trainee"] in people]
-    scenario_options = sorted({s["scenario_id"] for s in every}, key=lambda i: scenario_title(i).casefold())
-
+             if people is None or s.trainee in people]
+    scenario_options = sorted({s.scenario_id for s in every}, key=lambda i: scenario_title(i).casefold())
     include_practice = st.toggle(_("Include practice sessions"), value=False, key=state.DASHBOARD_INCLUDE_PRACTICE,
                                  help=_("Only assessment sessions count by default."))
     left, right = st.columns(2)
@@ -295,59 +293,77 @@ def staff_view() -> None:
     scenario = right.selectbox(_("Scenario"), [ALL_SCENARIOS, *scenario_options], key=state.DASHBOARD_SCENARIO,
                                format_func=components.option_labels({ALL_SCENARIOS: N_("All scenarios")},
                                                                     other=scenario_title))
-    team = None if team == ALL_TEAMS else team
-    scenario = None if scenario == ALL_SCENARIOS else scenario
-    chosen = exports.ExportFilter(mode=None if include_practice else "assessment", team=team, scenario_id=scenario)
+    return exports.ExportFilter(mode=None if include_practice else "assessment",
+                                team=None if team == ALL_TEAMS else team,
+                                scenario_id=None if scenario == ALL_SCENARIOS else scenario)
+
+
+def no_sessions(chosen: exports.ExportFilter, people: set[str] | None) -> None:
+    """Why there is nothing to show: only practice sessions match, or none at all."""
+    practice = [s for s in exports.sessions_matching(db, chosen.model_copy(update={"mode": "practice"}))
+                if people is None or s.trainee in people]
+    if chosen.mode == "assessment" and practice:
+        st.info(ngettext("There are no assessment sessions with these filters ({n} practice session(s)). Only "
+                         "assessment sessions count by default: switch on “{toggle}” to see practice too.",
+                         "There are no assessment sessions with these filters ({n} practice session(s)). Only "
+                         "assessment sessions count by default: switch on “{toggle}” to see practice too.",
+                         len(practice)).format(n=len(practice), toggle=_("Include practice sessions")),
+                icon=":material/info:")
+    else:
+        st.info(_("No sessions with these filters yet."), icon=":material/info:")
+
+
+def headline(rows: list[dict], sessions: list[dict]) -> None:
+    total = dashboards.totals(rows)
+    a, b, c, d = st.columns(4)
+    a.metric(_("Sessions"), len(sessions))
+    b.metric(_("Mean score"), "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
+             help=_("Over scored replies only."))
+    c.metric(_("Unscored"), f"{total['unscored']} ({percent(total['share_unscored'])})",
+             help=_("Replies without a score: counted, never averaged as 0."))
+    d.metric(_("Reviewed"), percent(total["share_trainer_reviewed"]),
+             help=_("Scores of record set by a trainer. Flagged for review: {share}.").format(
+                 share=percent(total["share_needs_review"])))
+
+
+def staff_figures(rows: list[dict], sessions: list[dict], teams: dict[str, list[str]]) -> None:
+    headline(rows, sessions)
+    judge_reliability(rows)
+    by = st.radio(_("Group by"), list(GROUP_LABELS), format_func=components.option_labels(GROUP_LABELS),
+                  horizontal=True, key=state.DASHBOARD_GROUP_BY)
+    st.subheader(_(GROUP_HEADINGS[by]))
+    overview_table(rows, sessions, by, teams)
+    compare_by = by if by != "criterion" else "person"
+    st.markdown(f"**{_(FIRST_LATEST_HEADINGS[compare_by])}**")
+    first_latest_table(rows, compare_by, teams)
+    distribution_chart(rows)
+    st.subheader(_("Progress of one person"))
+    names = sorted({r["trainee"] for r in rows})
+    if not names:
+        st.caption(_("No graded replies with these filters."))
+        return
+    person = st.selectbox(_("Person"), names, key=state.DASHBOARD_PERSON)
+    own = person == user.username
+    # One's own running assessment shows nothing until it is over, here as on History.
+    shown = dashboards.without_running_assessments(rows, sessions) if own else rows
+    person_progress(shown, person, own=own)
+
+
+def staff_view() -> None:
+    people = accounts.visible_people(db, user)
+    teams = work.teams(db)
+    chosen = staff_filter(people, teams)
 
     def visible(found: list[dict]) -> list[dict]:
         return [r for r in found if people is None or r["trainee"] in people]
 
     sessions = visible(exports.session_rows(db, chosen, services.catalog))
     rows = visible(exports.reply_rows(db, chosen, services.catalog))
-    if not sessions:
-        practice = visible(exports.sessions_matching(db, chosen.model_copy(update={"mode": "practice"})))
-        if not include_practice and practice:
-            st.info(ngettext("There are no assessment sessions with these filters ({n} practice session(s)). Only "
-                             "assessment sessions count by default: switch on “{toggle}” to see practice too.",
-                             "There are no assessment sessions with these filters ({n} practice session(s)). Only "
-                             "assessment sessions count by default: switch on “{toggle}” to see practice too.",
-                             len(practice)).format(n=len(practice), toggle=_("Include practice sessions")),
-                    icon=":material/info:")
-        else:
-            st.info(_("No sessions with these filters yet."), icon=":material/info:")
+    if sessions:
+        staff_figures(rows, sessions, teams)
     else:
-        total = dashboards.totals(rows)
-        a, b, c, d = st.columns(4)
-        a.metric(_("Sessions"), len(sessions))
-        b.metric(_("Mean score"), "—" if total["mean_score"] is None else f"{total['mean_score']:.0f}/100",
-                 help=_("Over scored replies only."))
-        c.metric(_("Unscored"), f"{total['unscored']} ({percent(total['share_unscored'])})",
-                 help=_("Replies without a score: counted, never averaged as 0."))
-        d.metric(_("Reviewed"), percent(total["share_trainer_reviewed"]),
-                 help=_("Scores of record set by a trainer. Flagged for review: {share}.").format(
-                     share=percent(total["share_needs_review"])))
-        judge_reliability(rows)
-
-        by = st.radio(_("Group by"), list(GROUP_LABELS), format_func=components.option_labels(GROUP_LABELS),
-                      horizontal=True, key=state.DASHBOARD_GROUP_BY)
-        st.subheader(_(GROUP_HEADINGS[by]))
-        overview_table(rows, sessions, by, teams)
-        compare_by = by if by != "criterion" else "person"
-        st.markdown(f"**{_(FIRST_LATEST_HEADINGS[compare_by])}**")
-        first_latest_table(rows, compare_by, teams)
-        distribution_chart(rows)
-
-        st.subheader(_("Progress of one person"))
-        names = sorted({r["trainee"] for r in rows})
-        if names:
-            person = st.selectbox(_("Person"), names, key=state.DASHBOARD_PERSON)
-            own = person == user.username
-            # One's own running assessment shows nothing until it is over, here as on History.
-            shown = dashboards.without_running_assessments(rows, sessions) if own else rows
-            person_progress(shown, person, own=own)
-        else:
-            st.caption(_("No graded replies with these filters."))
-    completion_table(people, team, scenario, teams)
+        no_sessions(chosen, people)
+    completion_table(people, chosen.team, chosen.scenario_id, teams)
 
 
 def own_view() -> None:

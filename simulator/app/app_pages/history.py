@@ -130,7 +130,7 @@ if session.assessment and not session.finished:
 else:
     components.session_summary(session.summary())
 st.caption(usage_caption(tokens.get(session.id)))
-if not session.finished and accounts.may_continue(user, session.row) and st.button(_("Continue this session"), type="primary", icon=":material/play_arrow:"):
+if not session.finished and accounts.may_continue(user, session.record.trainee) and st.button(_("Continue this session"), type="primary", icon=":material/play_arrow:"):
     state.set_session_id(session.id)
     routes.go_to_practice()
 st.markdown(f"**{_('Transcript')}**")

@@ -10,8 +10,9 @@ from simulator.llm.base import LLMError
 from simulator.i18n import N_
 from simulator.session import (MAX_REPLY_CHARS, DuplicateReply, GradingBusy, ReplyRejected, SessionClosed,
                                TrainingSession, TurnBusy, grade_state, needs_customer, progress)
-from simulator.store.database import StoreError
 from simulator.store import assignments
+from simulator.store.database import StoreError
+from simulator.store.records import Turn
 
 #: How long the page waits for a fast judge before it redraws without the verdict.
 VERDICT_GRACE_SECONDS = 1.5
@@ -84,7 +85,7 @@ def open_session(services) -> TrainingSession | None:
             error=components.error_text(exc)))
         state.clear_session()
         return None
-    if not accounts.may_continue(user, session.row):
+    if not accounts.may_continue(user, session.record.trainee):
         # Someone else's session id (typed or shared): the same answer as an unknown id.
         st.warning(_("There is no session {session} of yours. Start a new one.").format(
             session=components.escape_markdown(session_id)))
@@ -94,11 +95,11 @@ def open_session(services) -> TrainingSession | None:
     return session
 
 
-def header(session: TrainingSession) -> None:
+def header(session: TrainingSession, turns: list[Turn]) -> None:
     title, pause, leave, end = st.columns([3, 1, 1, 1.4], vertical_alignment="bottom")
     title.subheader(components.escape_markdown(session.scenario.title))
     title.caption(_("Session {session} · {trainee}").format(
-        session=session.id, trainee=components.escape_markdown(session.row["trainee"])))
+        session=session.id, trainee=components.escape_markdown(session.record.trainee)))
     if not session.finished:
         if pause.button(_("Pause"), icon=":material/pause:", help=_("Stop for now; continue later from History.")):
             state.clear_session()
@@ -112,8 +113,9 @@ def header(session: TrainingSession) -> None:
             st.rerun()
     if not session.assessment or session.finished:
         with st.sidebar:
-            components.customer_face(session.mood(), session.scenario.persona.name)
-            components.mood_meter(session.mood())
+            mood = session.mood(turns)
+            components.customer_face(mood, session.scenario.persona.name)
+            components.mood_meter(mood)
 
 
 def play_turn(session: TrainingSession, reply: str) -> None:
@@ -153,14 +155,14 @@ def stream_pending(pending) -> None:
     st.rerun()
 
 
-def repair(session: TrainingSession, turns: list[dict]) -> None:
+def repair(session: TrainingSession, turns: list[Turn]) -> None:
     """Buttons for what a fault left behind: a customer message to ask for again, verdicts
     to grade again, a reply the database did not take."""
     last = turns[-1]
     if needs_customer(last):
-        st.warning(_(CUSTOMER_PROBLEMS.get(last["customer_status"], CUSTOMER_PROBLEMS["interrupted"])),
+        st.warning(_(CUSTOMER_PROBLEMS.get(last.customer_status, CUSTOMER_PROBLEMS["interrupted"])),
                    icon=":material/sync_problem:")
-        failures = [e["detail"] for e in last.get("guard_events") or [] if e["kind"].startswith("model_") and e["detail"]]
+        failures = [e.detail for e in last.guard_events if e.kind.startswith("model_") and e.detail]
         if failures:  # what the backend said, e.g. how to repair the model file
             st.caption(components.escape_markdown(failures[-1]))
         if st.button(_("Ask the customer again"), icon=":material/refresh:", type="primary"):
@@ -176,7 +178,7 @@ def repair(session: TrainingSession, turns: list[dict]) -> None:
             try:
                 for turn in ungraded:
                     try:
-                        session.regrade(turn["id"])
+                        session.regrade(turn.id)
                     except GradingBusy:  # another tab started it meanwhile: its verdict is on its way
                         continue
             except StoreError as exc:
@@ -186,7 +188,7 @@ def repair(session: TrainingSession, turns: list[dict]) -> None:
     unsent(session)
 
 
-def grade_again_label(ungraded: list[dict]) -> str:
+def grade_again_label(ungraded: list[Turn]) -> str:
     """Says what the replies are: unscored (the judge failed) or without any grade."""
     unscored = sum(1 for t in ungraded if grade_state(t) == "unscored")
     missing = len(ungraded) - unscored
@@ -224,15 +226,14 @@ def watch(session_id: str, customer: bool, drawn: tuple) -> None:
     st.caption(_("The customer is still answering…") if customer else _("Grading your reply…"))
 
 
-def finished(session: TrainingSession) -> None:
+def finished(session: TrainingSession, turns: list[Turn]) -> None:
     st.success(_("This session has ended."), icon=":material/flag:")
-    debrief = session.debrief(language())
+    debrief = session.debrief(language(), turns)
     if debrief is not None:
         components.debrief_panel(debrief)
-    turns = session.turns()
     if session.grading(turns):  # the last verdict may still be on its way
         watch(session.id, customer=False, drawn=progress(turns))
-    components.session_summary(session.summary())
+    components.session_summary(session.summary(turns))
     if st.button(_("Start a new session"), type="primary"):
         state.clear_session()
         st.rerun()
@@ -241,11 +242,10 @@ def finished(session: TrainingSession) -> None:
     components.transcript(turns, session.rubric, subject=session.scenario.subject)
 
 
-def conversation(session: TrainingSession) -> None:
+def conversation(session: TrainingSession, turns: list[Turn]) -> None:
     practice = not session.assessment
     if not practice:
         st.caption(_("Assessment: no coach and no feedback until the session ends."))
-    turns = session.turns()
     components.transcript(turns, session.rubric, show_feedback=practice, subject=session.scenario.subject)
     if session.waiting_for_customer(turns):
         # Another tab's (or a reloaded page's) reply is being answered. The input stays,
@@ -260,7 +260,7 @@ def conversation(session: TrainingSession) -> None:
         watch(session.id, customer=False, drawn=progress(turns))
     repair(session, turns)
     if practice:
-        components.coach_panel(session.coach(language()))
+        components.coach_panel(session.coach(language(), turns))
     reply = reply_input(session)
     if reply is not None:
         play_turn(session, reply)
@@ -293,8 +293,9 @@ if session is None:
                 icon=":material/pause:")
     pick_scenario(services)
 else:
-    header(session)
+    turns = session.turns()  # once per rerun: every part of the page draws from the same read
+    header(session, turns)
     if session.finished:
-        finished(session)
+        finished(session, turns)
     else:
-        conversation(session)
+        conversation(session, turns)

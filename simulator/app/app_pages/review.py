@@ -6,16 +6,15 @@ from simulator import accounts
 from simulator.app import components, routes, state
 from simulator.app.services import get_services
 from simulator.app.text import _
+from simulator.score_of_record import combine_levels
 from simulator.store.labels import (
     NotLabellable,
     add_labels,
     customer_message_before,
-    labels_for_turn,
-    record_levels,
     review_queue,
     stored_agreement,
 )
-from simulator.store.repository import get_turn, latest_verdict
+from simulator.store.repository import get_turn
 
 QUEUE_LIMIT = 50
 
@@ -44,7 +43,9 @@ def just_saved(db, rubric) -> None:
     state.set_saved_review(None)
     with st.container(border=True):
         st.success(_("Your labels are saved. The score of record for that reply:"), icon=":material/check:")
-        components.record_levels_view(record_levels(db, turn_id, latest_verdict(db, turn_id)), rubric)
+        turn = get_turn(db, turn_id)
+        if turn is not None:
+            components.record_levels_view(combine_levels(turn.verdict, turn.labels), rubric)
 
 
 def queue_label(row: dict) -> str:
@@ -71,16 +72,16 @@ def show_reply(db, row: dict, rubric) -> None:
         trainee=components.escape_markdown(row["trainee"]), turn=row["idx"]))
     with st.container(border=True):
         st.text(row["trainee_text"])
-    verdict = latest_verdict(db, turn_id)
+    turn = get_turn(db, turn_id)
+    verdict = turn.verdict if turn is not None else None
     st.markdown(f"**{_('The judge')}**")
     components.verdict_card(verdict, rubric)
     if verdict is not None and verdict.signals:
         with st.expander(_("Signals computed in code")):
             components.signals_table(verdict.signals)
-    if labels_for_turn(db, turn_id):
+    if turn is not None and turn.labels:
         st.markdown(f"**{_('Score of record so far')}**")
-        components.record_levels_view(record_levels(db, turn_id, verdict), rubric)
-    turn = get_turn(db, turn_id)
+        components.record_levels_view(combine_levels(turn.verdict, turn.labels), rubric)
     if turn is not None:
         with st.expander(_("What the customer model did with this reply")):
             components.customer_checks(turn)
