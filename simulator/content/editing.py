@@ -20,7 +20,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from simulator.content.loader import DOCUMENT, ContentError, ContentProblem, _problem, parse_with_lines
+from simulator.content.field_problems import field_problem
+from simulator.content.loader import DOCUMENT, ContentError, ContentProblem, parse_with_lines
 from simulator.content.schema import Rubric, Scenario
 
 KINDS: dict[str, type[BaseModel]] = {"scenario": Scenario, "rubric": Rubric}
@@ -256,7 +257,7 @@ def with_form_values(item: Scenario | Rubric, updates: dict[str, Any]) -> tuple[
     try:
         return model.model_validate(data), []
     except ValidationError as exc:
-        found = [_problem(error, model, {}, "form") for error in exc.errors()]
+        found = [field_problem(error, model, {}, "form") for error in exc.errors()]
         return None, [f"{p.field}: {p.message}" for p in found]
 
 
