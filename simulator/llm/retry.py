@@ -11,7 +11,7 @@ When the policy gives up it raises `RetriesExhausted`, a `ModelUnavailable`: the
 been repeated already, so callers should not repeat it again (the customer falls back to
 a scenario line, the judge leaves the verdict unscored).
 
-The policy knows nothing about HTTP clients; `openai_backend` decides what is retryable.
+The policy knows nothing about HTTP clients; `openai_errors` decides what is retryable.
 `sleep` and `rand` are injectable so tests run instantly and can assert the delays.
 """
 

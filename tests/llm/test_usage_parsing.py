@@ -1,6 +1,6 @@
 """Cached prompt tokens are read from what the server reports (OpenAI and llama.cpp)."""
 
-from simulator.llm.openai_backend import _usage
+from simulator.llm.openai_stream import _usage
 
 
 def test_openai_cached_tokens():
