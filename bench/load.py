@@ -1,7 +1,6 @@
 """Many trainees at once: lost replies, database errors, and the time the app adds to a turn.
 
-    python bench/load.py [--sessions 50] [--latency-ms 500] [--turns 10] [--judge-pool N] [--in-process]
-                         [--what-if-sync-normal] [--what-if-write-lock] [--what-if-shared-criteria-pool]
+    python bench/load.py [--sessions 50] [--latency-ms 500] [--turns 10] [--in-process]
 
 Starts the OpenAI-compatible test server (tests/support/openai_test_server.py, in its own
 process unless --in-process) with the given latency per call, points the customer and the
@@ -10,10 +9,13 @@ per browser tab) on a real SQLite file in a temp folder, each with --turns repli
 bench/turn_latency.py's script (end conditions off, so no session ends early).
 
 Per turn it measures the wall time from `submit` to the settled result (customer stream
-read, then `result()`), and the model calls of that turn as [start, end] intervals (a
-wrapper around the ChatModel, the turn carried into the judge's worker threads by a
-context variable). "Added" time is the wall time minus the union of those intervals:
-time in which the turn waited on nothing but the app itself (SQLite, thread pools, code).
+read, then `result()`), and the model calls of that turn as [start, end] intervals, with
+their role (a ChatModel that wraps the real backend). "Added" time is the wall time minus
+the union of those intervals: time in which the turn waited on nothing but the app itself
+(SQLite, thread pools, code). SQLite time is taken from the connections themselves (every
+connection is opened with a timing `sqlite3.Connection` subclass). Nothing of the app is
+patched: the turn is carried into worker threads by a context variable, which
+ThreadPoolExecutor is made to copy (the standard library's pools drop it).
 Then it checks the database: every reply stored, every turn with a verdict row. One
 untimed turn runs first (the client, lazy imports and tokenizer tables are a one-off
 cost of a long-running app process, not of every turn).
@@ -21,11 +23,7 @@ cost of a long-running app process, not of every turn).
 One line per phase, then one JSON object as the last line with turns, lost, db_errors,
 p50_added_ms, p95_added_ms, sessions, latency_ms, model_calls, wall_s, journal_mode (and
 a breakdown of the added time). Goal at 50 sessions and 500 ms: 0 lost, 0 errors, p95
-added < 50 ms. Experiments (they change this run only, never the app): `--judge-pool N`
-replaces the session package's shared judge pool (8 workers) with one of N workers;
-`--what-if-sync-normal` sets PRAGMA synchronous=NORMAL on each connection;
-`--what-if-write-lock` queues the repository's writes on one in-process lock;
-`--what-if-shared-criteria-pool` runs the Judge's criteria on one long-lived pool.
+added < 50 ms.
 """
 
 from __future__ import annotations
@@ -54,14 +52,11 @@ from bench.library import endless_library  # noqa: E402
 from simulator.judge.grader import Judge  # noqa: E402
 from simulator.llm.base import ChatModel, ChatRequest, Delta  # noqa: E402
 from simulator.llm.registry import build_model  # noqa: E402
-from simulator.store import repository as repo  # noqa: E402
 from simulator.store.database import StoreError  # noqa: E402
 from simulator.store.repository import Store  # noqa: E402
 from tests.support.openai_test_server import OpenAITestServer, closed_port  # noqa: E402
 from turn_latency import SCRIPTS  # noqa: E402
 
-import simulator.session as session_module  # noqa: E402
-from simulator.session import services as session_services, turn as session_turn  # noqa: E402
 from simulator.session import Services, TrainingSession  # noqa: E402
 
 SCENARIOS = ("frozen-account-en", "zahlungsschwierigkeiten-de")
@@ -88,39 +83,39 @@ def carry_context_into_pools() -> None:
 
 
 class Recorder:
-    """Per-turn intervals of model calls, SQLite calls and judge-pool queueing."""
+    """Per-turn intervals of model calls (with their role) and SQLite time."""
 
     def __init__(self):
         self.lock = threading.Lock()
         self.calls: dict[tuple, list[tuple[float, float]]] = defaultdict(list)
+        self.judge_starts: dict[tuple, float] = {}
         self.db: dict[tuple, float] = defaultdict(float)
-        self.db_by_function: dict[str, list[float]] = defaultdict(list)
-        self.queued: dict[tuple, float] = {}
-        self.submitted: dict[tuple, float] = {}
+        self.db_by_statement: dict[str, list[float]] = defaultdict(list)
         self.model_calls = 0
 
     def reset(self) -> None:
         with self.lock:
             self.calls.clear()
+            self.judge_starts.clear()
             self.db.clear()
-            self.db_by_function.clear()
-            self.queued.clear()
-            self.submitted.clear()
+            self.db_by_statement.clear()
             self.model_calls = 0
 
-    def call(self, tag, start, end) -> None:
+    def call(self, tag, role: str, start: float, end: float) -> None:
         with self.lock:
             self.calls[tag].append((start, end))
+            if role == "judge":
+                self.judge_starts[tag] = min(start, self.judge_starts.get(tag, start))
             self.model_calls += 1
 
-    def db_time(self, tag, name, seconds) -> None:
+    def db_time(self, tag, statement: str, seconds: float) -> None:
         with self.lock:
             self.db[tag] += seconds
-            self.db_by_function[name].append(seconds)
+            self.db_by_statement[statement].append(seconds)
 
 
 class TimedModel(ChatModel):
-    """The real backend, with each call's [start, end] recorded under the current turn."""
+    """The real backend, with each call's [start, end] and role recorded under the current turn."""
 
     def __init__(self, inner: ChatModel, recorder: Recorder):
         self.inner = inner
@@ -136,108 +131,37 @@ class TimedModel(ChatModel):
         try:
             yield from self.inner._execute(request)
         finally:
-            self.recorder.call(tag, start, time.perf_counter())
+            self.recorder.call(tag, request.role or "unknown", start, time.perf_counter())
 
 
-def time_repository(recorder: Recorder) -> None:
-    """Time the store functions the session package calls (it looks them up on their modules)."""
-    try:
-        from simulator.store import usage
-    except ImportError:  # an older tree without usage records
-        usage = None
-    targets = [(repo, name) for name in ("add_turn", "update_turn", "save_verdict", "get_turns", "get_session",
-                                         "finish_session", "claim_turn", "create_session")]
-    targets.append((usage, "record_calls"))
-    for module, name in targets:
-        function = getattr(module, name, None)
-        if function is None or getattr(function, "_timed", False):
-            continue
+def time_connections(recorder: Recorder) -> None:
+    """Open every SQLite connection with a subclass that times its statements and commits
+    (the app opens its connections with `sqlite3.connect`, and keeps them per thread)."""
 
-        def timed(*args, _function=function, _name=name, **kwargs):
+    class TimedConnection(sqlite3.Connection):
+        def _timed(self, statement: str, call, *args):
             start = time.perf_counter()
             try:
-                return _function(*args, **kwargs)
+                return call(*args)
             finally:
-                recorder.db_time(TURN.get(), _name, time.perf_counter() - start)
+                words = statement.split()
+                recorder.db_time(TURN.get(), " ".join(words[:3]).lower(), time.perf_counter() - start)
 
-        timed._timed = True
-        setattr(module, name, timed)
+        def execute(self, sql, *args):
+            return self._timed(sql, super().execute, sql, *args)
 
+        def executemany(self, sql, *args):
+            return self._timed(sql, super().executemany, sql, *args)
 
-def time_judge_queue(recorder: Recorder) -> None:
-    """How long a turn's grading waited for a worker of the session package's judge pool."""
-    pending = session_module.PendingTurn
-    original, start_grading = pending._grade_job, pending._start_grading
-    if getattr(original, "_timed", False):
-        return
+        def commit(self):
+            return self._timed("commit", super().commit)
 
-    def submit_grading(self):
-        if getattr(self, "_grading", None) is None:
-            with recorder.lock:
-                recorder.submitted.setdefault(TURN.get(), time.perf_counter())
-        return start_grading(self)
+    connect = sqlite3.connect
 
-    def grade_job(self):
-        tag = TURN.get()
-        with recorder.lock:
-            submitted = recorder.submitted.get(tag)
-            if submitted is not None:
-                recorder.queued[tag] = time.perf_counter() - submitted
-        return original(self)
+    def timed_connect(*args, **kwargs):
+        return connect(*args, factory=TimedConnection, **kwargs)
 
-    grade_job._timed = True
-    pending._grade_job = grade_job
-    pending._start_grading = submit_grading
-
-
-def what_if_synchronous_normal() -> None:
-    """What-if (not the app's setting): every new connection with PRAGMA synchronous=NORMAL,
-    which in WAL mode skips the fsync at each commit (still safe against corruption)."""
-    original = repo.open_db
-
-    def open_db(*args, **kwargs):
-        db = original(*args, **kwargs)
-        db.execute("PRAGMA synchronous = NORMAL")
-        return db
-
-    repo.open_db = open_db
-
-
-def what_if_serialised_writes() -> None:
-    """What-if: the repository's writes queue on one in-process lock, so SQLite's busy
-    handler (which polls with sleeps of up to 100 ms, first come not first served) never runs."""
-    lock = threading.Lock()
-    for name in ("add_turn", "update_turn", "save_verdict", "finish_session", "claim_turn", "create_session"):
-        function = getattr(repo, name, None)
-        if function is None:
-            continue
-
-        def locked(*args, _function=function, **kwargs):
-            with lock:
-                return _function(*args, **kwargs)
-
-        setattr(repo, name, locked)
-
-
-def what_if_shared_criteria_pool(workers: int = 64) -> None:
-    """What-if: the Judge's per-criterion calls on one long-lived pool instead of a new
-    ThreadPoolExecutor per grade (each new pool starts its threads inside `submit`, under
-    concurrent.futures' process-wide lock)."""
-    import simulator.judge.grader as grader
-
-    shared = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="criteria")
-
-    class SharedPool:
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def __enter__(self):
-            return shared
-
-        def __exit__(self, *exc):
-            return False
-
-    grader.ThreadPoolExecutor = SharedPool
+    sqlite3.connect = timed_connect
 
 
 def union_length(intervals: list[tuple[float, float]], low: float, high: float) -> float:
@@ -371,36 +295,14 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=500.0)
     parser.add_argument("--turns", type=int, default=10)
-    parser.add_argument("--judge-pool", type=int, default=0,
-                        help="replace the session package's judge pool with one of this many workers (0: keep it)")
     parser.add_argument("--in-process", action="store_true", help="run the test server in this process")
-    parser.add_argument("--what-if-sync-normal", action="store_true",
-                        help="experiment: PRAGMA synchronous=NORMAL on every connection (not the app's setting)")
-    parser.add_argument("--what-if-write-lock", action="store_true",
-                        help="experiment: serialise the repository's writes on one in-process lock")
-    parser.add_argument("--what-if-shared-criteria-pool", action="store_true",
-                        help="experiment: the Judge's criteria on one long-lived pool, not a new pool per grade")
     args = parser.parse_args()
 
     library = endless_library(SCENARIOS, args.turns)
 
     recorder = Recorder()
-    if args.what_if_sync_normal:
-        what_if_synchronous_normal()
-    if args.what_if_write_lock:
-        what_if_serialised_writes()
-    if args.what_if_shared_criteria_pool:
-        what_if_shared_criteria_pool()
-    what_ifs = [name for name, on in (("synchronous=NORMAL", args.what_if_sync_normal),
-                                      ("one write lock", args.what_if_write_lock),
-                                      ("shared criteria pool", args.what_if_shared_criteria_pool)) if on]
     carry_context_into_pools()
-    time_repository(recorder)
-    time_judge_queue(recorder)
-    if args.judge_pool:
-        pool = ThreadPoolExecutor(max_workers=args.judge_pool, thread_name_prefix="judge")
-        session_services.judge_pool = session_turn.judge_pool = pool
-    pool_workers = session_turn.judge_pool._max_workers
+    time_connections(recorder)
 
     server = (ServerThread if args.in_process else ServerProcess)(args.latency_ms)
     print(f"server: {server.base_url}, {args.latency_ms:g} ms per call, "
@@ -414,8 +316,7 @@ def main() -> None:
             synchronous = services.store.db.execute("PRAGMA synchronous").fetchone()[0]
             busy = services.store.db.execute("PRAGMA busy_timeout").fetchone()[0]
             print(f"database: {path} journal_mode={journal} synchronous={synchronous} busy_timeout={busy} ms; "
-                  f"judge pool {pool_workers} workers; grade_alongside={services.grade_alongside}"
-                  + (f"; what-if: {', '.join(what_ifs)}" if what_ifs else ""), flush=True)
+                  f"grade_alongside={services.grade_alongside}", flush=True)
 
             # One turn first, untimed: the process's one-off costs (the client, lazy imports,
             # tokenizer tables) are paid once by a long-running app, not by every turn.
@@ -444,7 +345,7 @@ def main() -> None:
                   f"settled; {recorder.model_calls} model calls ({stats['requests']} requests at the server, "
                   f"peak {stats['peak_in_flight']} in flight)", flush=True)
 
-            added, queued, db_time, walls, before, after = [], [], [], [], [], []
+            added, judge_start, db_time, walls, before, after = [], [], [], [], [], []
             for row in turns:
                 tag = (row["session"], row["turn"])
                 calls = recorder.calls.get(tag, [])
@@ -456,8 +357,8 @@ def main() -> None:
                     before.append(min(start for start, _ in calls) - row["started"])
                     after.append(row["ended"] - max(end for _, end in calls))
                 db_time.append(recorder.db.get(tag, 0.0))
-                if tag in recorder.queued:
-                    queued.append(recorder.queued[tag])
+                if tag in recorder.judge_starts:
+                    judge_start.append(recorder.judge_starts[tag] - row["started"])
             print(f"turns: wall p50 {ms(percentile(walls, .5))} ms, p95 {ms(percentile(walls, .95))} ms; "
                   f"added p50 {ms(percentile(added, .5))} ms, p95 {ms(percentile(added, .95))} ms, "
                   f"max {ms(max(added, default=None))} ms", flush=True)
@@ -469,11 +370,12 @@ def main() -> None:
             print(f"added, split: before the first call p50 {ms(percentile(before, .5))} ms, p95 "
                   f"{ms(percentile(before, .95))} ms; after the last call p50 {ms(percentile(after, .5))} ms, "
                   f"p95 {ms(percentile(after, .95))} ms; the rest is gaps between calls", flush=True)
-            print(f"where: judge-pool wait p50 {ms(percentile(queued, .5))} ms, p95 {ms(percentile(queued, .95))} ms; "
+            print(f"where: first judge call after the reply p50 {ms(percentile(judge_start, .5))} ms, "
+                  f"p95 {ms(percentile(judge_start, .95))} ms; "
                   f"SQLite per turn p50 {ms(percentile(db_time, .5))} ms, p95 {ms(percentile(db_time, .95))} ms",
                   flush=True)
 
-            slowest = sorted(recorder.db_by_function.items(), key=lambda kv: -sum(kv[1]))[:4]
+            slowest = sorted(recorder.db_by_statement.items(), key=lambda kv: -sum(kv[1]))[:4]
             print("sqlite: " + "; ".join(f"{name} x{len(v)} p50 {ms(percentile(v, .5))} ms p95 {ms(percentile(v, .95))} ms"
                                          for name, v in slowest), flush=True)
             by_turn = defaultdict(list)
@@ -513,9 +415,8 @@ def main() -> None:
         "other_errors": len(errors) - db_errors, "no_verdict": without_verdict, "replies_attempted": attempted,
         "max_added_ms": ms(max(added, default=None)),
         "p50_turn_ms": ms(percentile(walls, .5)), "p95_turn_ms": ms(percentile(walls, .95)),
-        "p95_judge_pool_wait_ms": ms(percentile(queued, .95)), "p95_db_ms": ms(percentile(db_time, .95)),
-        "judge_pool_workers": pool_workers, "peak_in_flight": stats["peak_in_flight"],
-        "p95_call_overhead_ms": ms(percentile(overhead, .95)), "what_if": what_ifs,
+        "p95_judge_start_ms": ms(percentile(judge_start, .95)), "p95_db_ms": ms(percentile(db_time, .95)),
+        "peak_in_flight": stats["peak_in_flight"], "p95_call_overhead_ms": ms(percentile(overhead, .95)),
     }))
 
 

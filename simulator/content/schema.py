@@ -31,8 +31,14 @@ def _not_blank(value: str) -> str:
 Text = Annotated[str, Field(min_length=1), AfterValidator(_not_blank)]
 
 
-def _repeated(ids: list[str]) -> list[str]:
-    return sorted({i for i in ids if ids.count(i) > 1})
+def _unique_ids(items: list, what: str) -> list:
+    """`items` as they are, if no two share an id; else the error names the repeated ids."""
+    ids = [item.id for item in items]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"{what} ids must be unique; repeated: {', '.join(dupes)}")
+    return items
+
 
 MOOD_NAMES = ("anger", "anxiety", "trust")
 #: Named moods the customer can be in; voice samples are keyed by these.
@@ -192,10 +198,7 @@ class Scenario(Strict):
     @field_validator("hidden_facts")
     @classmethod
     def _fact_ids_unique(cls, value: list[HiddenFact]):
-        dupes = _repeated([f.id for f in value])
-        if dupes:
-            raise ValueError(f"hidden fact ids must be unique; repeated: {', '.join(dupes)}")
-        return value
+        return _unique_ids(value, "hidden fact")
 
     @field_validator("hidden_facts")
     @classmethod
@@ -341,10 +344,7 @@ class Rubric(Strict):
     @field_validator("criteria")
     @classmethod
     def _criterion_ids_unique(cls, value: list[Criterion]):
-        dupes = _repeated([c.id for c in value])
-        if dupes:
-            raise ValueError(f"criterion ids must be unique; repeated: {', '.join(dupes)}")
-        return value
+        return _unique_ids(value, "criterion")
 
     def for_channel(self, channel: str) -> Rubric:
         """This rubric with only the criteria that apply to `channel`."""
