@@ -515,7 +515,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    moods.outcome = NEVER_ABANDON  # simulator/session/turn.py calls moods.outcome: see the module docstring
+    moods.outcome = NEVER_ABANDON  # simulator/session/steps.py calls moods.outcome: see the module docstring
     modes = [m for m in args.modes.split(",") if m]
     unknown_modes = [m for m in modes if m not in MODES]
     if unknown_modes:

@@ -20,10 +20,13 @@ again; a database that is locked or read-only raises `StoreError` with what to d
 the page keeps the unsent text.
 
 Where each part lives: `reply.py` (clean-up, limits, the errors a page shows),
-`training.py` (TrainingSession: start, submit, regenerate, regrade, end), `turn.py`
-(PendingTurn: facts, customer, grade, settle), `state.py` (where a stored turn stands, read
-by polling pages), `services.py` (storage, content, models and their roles), `summary.py`
-(scores of record per session).
+`training.py` (TrainingSession: start, submit, regenerate, regrade, end), `steps.py` (the
+steps of one turn in order, each a function of its TurnState: begin, check_facts,
+customer_stream, store_customer, grade_levels, store_levels, write_feedback, settle),
+`turn.py` (PendingTurn: which thread runs which step, and when), `state.py` (where a
+stored turn stands, read by polling pages), `services.py` (storage, content, models and
+their roles), `summary.py` (scores of record per session). Pages read turns through the
+store's typed read model (`store/records.py`).
 """
 
 from simulator.session.reply import (MAX_REPLY_CHARS, DuplicateReply, GradingBusy, ReplyRejected, SessionClosed,

@@ -145,7 +145,7 @@ def test_the_levels_show_while_the_feedback_is_still_being_written(services, jud
 
 def test_the_tip_is_stored_while_it_is_being_written(services, judge_model, monkeypatch):
     """The page reads the tip along as the model writes it; the better reply waits for its checks."""
-    from simulator.session import turn as session_module
+    from simulator.session import steps as session_module
     from simulator.store import repository
 
     judge_model.readings = lambda request: {"2": -0.1, "1": -2.5}

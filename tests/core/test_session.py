@@ -4,9 +4,11 @@ import pytest
 
 from simulator.llm.base import ModelUnavailable
 from simulator.session import MAX_REPLY_CHARS, ReplyRejected, SessionClosed, TrainingSession
+from simulator.store import repository as repo
 
 GOOD = json.dumps({"evidence": ["sorry we declined"], "rationale": "specific", "level": 2})
 FEEDBACK = json.dumps({"tip": "Keep going.", "better_reply": "Sorry we declined your card."})
+REPLY = "I am sorry we declined your card: I will unblock it by 5 pm."
 
 
 def play(session, reply):
@@ -48,6 +50,32 @@ def test_each_step_stores_the_mood_it_set_and_the_verdict_moves_it(services, cus
     stored = session.turns()[1]
     assert stored.mood_step == "verdict" and stored.mood == result.mood
     assert result.mood.anger < reaction.anger and result.mood.trust > reaction.trust, "a strong verdict calms further"
+
+
+def test_a_turn_runs_as_its_steps_in_order_and_each_stores_its_part(services, customer_model, judge_model):
+    from simulator.session import steps
+
+    session = TrainingSession.start(services, "mini-en")
+    customer_model.enqueue("Then fix it, and fast.")
+    judge_model.enqueue(GOOD, GOOD, FEEDBACK)
+    turns = session.turns()
+    turn_id = repo.add_turn(services.store.db, session.id, 1, REPLY)
+    state = steps.begin(session, turn_id, 1, REPLY, turns)
+    assert state.reaction.anger < 6 and state.customer_said.startswith("My card was declined")
+    steps.check_facts(session, state)
+    stream = steps.customer_stream(session, state)
+    assert "".join(stream) == "Then fix it, and fast." and state.plan is not None
+    steps.store_customer(session, state, stream.message)
+    stored = session.turns()[1]
+    assert (stored.customer_text, stored.mood_step, stored.mood) == ("Then fix it, and fast.", "reaction", state.reaction)
+    verdict, followup = steps.grade_levels(session, state)
+    verdict_id = steps.store_levels(session, state, verdict)
+    assert session.turns()[1].verdict.score == 100.0 and session.turns()[1].mood_step == "reaction"
+    result = steps.settle(session, state)
+    stored = session.turns()[1]
+    assert (stored.mood_step, stored.mood) == ("verdict", result.mood) and result.mood != state.reaction
+    assert steps.write_feedback(session, state, followup, verdict_id).tip == "Keep going."
+    assert session.turns()[1].verdict.tip == "Keep going."
 
 
 def test_a_poor_verdict_lowers_trust(services, customer_model, judge_model):
