@@ -73,7 +73,7 @@ def main() -> None:
     os.environ.pop("EMPATHY_SIM_CONFIG", None)
     counter = StatementCounter()
     counter.install()
-    from tests.app.test_pages import app, ok, reply, start  # the page tests' own way in
+    from tests.support.pages import app, ok, reply, start  # the page tests' own way in
 
     at = start(app())
     for n in range(args.turns):

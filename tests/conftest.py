@@ -1,6 +1,9 @@
-"""Shared fixtures: a small scenario and rubric, and services on the scripted backend."""
+"""Shared fixtures: a small scenario and rubric, services on the scripted backend, and the
+app's environment for page tests (`db`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -10,59 +13,9 @@ from simulator.judge.grader import Judge
 from simulator.llm.scripted import ScriptedModel
 from simulator.session import Services
 from simulator.store.repository import Store
-
-RUBRIC = {
-    "id": "mini",
-    "version": 1,
-    "title": "Mini rubric",
-    "criteria": [
-        {
-            "id": "emotional_reaction",
-            "title": "Emotional reaction",
-            "weight": 1,
-            "description": "Warmth and concern for the customer.",
-            "levels": {0: "none", 1: "generic", 2: "names the feeling"},
-        },
-        {
-            "id": "ownership_next_step",
-            "title": "Ownership",
-            "weight": 3,
-            "description": "A concrete next step.",
-            "levels": {0: "none", 1: "vague", 2: "concrete with a time"},
-        },
-    ],
-}
-
-SCENARIO = {
-    "id": "mini-en",
-    "version": 1,
-    "title": "Mini scenario",
-    "language": "en",
-    "channel": "chat",
-    "difficulty": 2,
-    "persona": {
-        "name": "Sam Doe",
-        "age": 40,
-        "background": "A long-time customer.",
-        "situation": "The card was declined.",
-        "communication_style": "Short and sharp.",
-        "initial_mood": {"anger": 6, "anxiety": 4, "trust": 4},
-        "voice_samples": {
-            "calm": ["Alright."],
-            "anxious": ["I am worried about this."],
-            "angry": ["This is ridiculous.", "I have had enough."],
-            "relieved": ["Thank goodness."],
-        },
-    },
-    "triggers": {
-        "escalate": [{"when": "tells the customer to calm down", "phrases": ["calm down"]}],
-        "deescalate": [{"when": "apologises for the specific mistake", "phrases": ["sorry we declined"]}],
-    },
-    "opening": "My card was declined at the till. Why?",
-    "objectives": ["Explain the decline", "Offer a next step"],
-    "end": {"max_turns": 4},
-    "rubric": "mini",
-}
+from tests.support.pages import FIXTURES
+from tests.support.rubrics import RUBRIC
+from tests.support.scenarios import SCENARIO
 
 
 @pytest.fixture
@@ -93,6 +46,22 @@ def judge_model() -> ScriptedModel:
 @pytest.fixture
 def services(tmp_path, library, customer_model, judge_model) -> Services:
     return Services(Store(tmp_path / "sim.db"), library, customer_model, Judge(judge_model))
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch) -> Path:
+    """The app's environment for page tests (tests/support/pages.py): a fresh database,
+    scripted models, the test content; the database's path."""
+    path = tmp_path / "sim.db"
+    monkeypatch.chdir(tmp_path)  # no stray empathy-sim.toml
+    monkeypatch.delenv("EMPATHY_SIM_CONFIG", raising=False)
+    monkeypatch.setenv("EMPATHY_SIM_DB", str(path))
+    monkeypatch.setenv("EMPATHY_SIM_CUSTOMER_MODEL", "scripted")
+    monkeypatch.setenv("EMPATHY_SIM_JUDGE_MODEL", "scripted")
+    monkeypatch.setenv("EMPATHY_SIM_DRAFTING_MODEL", "scripted")  # drafting must never load a real model here
+    monkeypatch.setenv("EMPATHY_SIM_SCENARIOS", str(FIXTURES / "scenarios"))
+    monkeypatch.setenv("EMPATHY_SIM_RUBRICS", str(FIXTURES / "rubrics"))
+    return path
 
 
 @pytest.fixture(scope="session", autouse=True)

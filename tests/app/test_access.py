@@ -10,9 +10,8 @@ import pytest
 from tests.support import people
 from simulator import accounts
 from simulator.app import state
-from simulator.store import assignments as work
 from simulator.store.repository import Store, list_sessions
-from tests.app.test_pages import app, click, ok, reply, start, texts
+from tests.support.pages import app, click, ok, reply, start, texts
 
 PASSWORD = "a long test password"
 

@@ -12,8 +12,7 @@ from simulator.llm.scripted import ScriptedModel
 from simulator.session import Services, TrainingSession
 from simulator.store import assignments as work
 from simulator.store.repository import Store
-from tests.app.conftest import FIXTURES
-from tests.app.test_pages import app, ok, reply, start, texts
+from tests.support.pages import FIXTURES, app, ok, reply, start, texts
 
 DASHBOARD = "app_pages/dashboard.py"
 ANA_SAYS = "Ana here: I'm sorry, that sounds embarrassing. I will lift the block now."

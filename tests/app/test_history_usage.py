@@ -10,7 +10,7 @@ from simulator.app import state
 from simulator.prices import load_prices
 from simulator.store import usage
 from simulator.store.repository import Store, get_turns
-from tests.app.test_pages import REPLY, app, ok, reply, start
+from tests.support.pages import REPLY, app, ok, reply, start
 
 
 def only_these_calls(db_path, session_id: str, *calls: usage.CallRecord) -> None:

@@ -14,11 +14,12 @@ from pathlib import Path
 import polib
 import pytest
 import streamlit as st
+import yaml
 
 from simulator import accounts, i18n
 from simulator.app import state
 from simulator.store.repository import Store
-from tests.app.test_pages import ROOT, app, click, ok, reply, texts
+from tests.support.pages import ROOT, app, click, ok, reply
 
 APP_DIR = ROOT / "simulator" / "app"
 REPLY_DE = "Das tut mir leid, das war sicher unangenehm. Ich hebe die Sperre jetzt auf."
@@ -263,8 +264,9 @@ def real_content(monkeypatch):
 def test_a_german_scenario_in_the_english_interface(db, real_content):
     at = ok(app("eve", roles=("trainee",)).run())
     ok(at.selectbox(key=state.SCENARIO_CHOICE).set_value("zahlungsschwierigkeiten-de").run())
-    assert any(c.value == "German · chat channel · difficulty 3/5 · practice mode" or
-               c.value.startswith("German · chat channel · difficulty ") for c in at.caption)
+    source = yaml.safe_load((ROOT / "scenarios" / "zahlungsschwierigkeiten-de.yaml").read_text(encoding="utf-8"))
+    caption = f"German · chat channel · difficulty {source['difficulty']}/5 · practice mode"
+    assert caption in [c.value for c in at.caption]
     click(at, "Start")
     reply(at, "Das klingt belastend. Ich schaue mir das jetzt mit Ihnen an.")
     assert any(e.label.startswith("Feedback: ") for e in at.expander)

@@ -10,7 +10,7 @@ from simulator.app import state
 from simulator.judge.verdict import Verdict
 from simulator.store import repository as repo
 from simulator.store.repository import Store
-from tests.app.test_pages import REPLY, app, click, ok, reply, start, texts
+from tests.support.pages import REPLY, app, click, ok, reply, start, texts
 
 
 def last_turn(session_id: str) -> dict:

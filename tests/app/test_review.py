@@ -15,30 +15,18 @@ from simulator.session import Services, TrainingSession
 from simulator.store import repository as repo
 from simulator.store.labels import add_labels, labels_for_turn
 from simulator.store.repository import Store
-from tests.app.conftest import FIXTURES
+from tests.support import pages
+from tests.support.pages import FIXTURES, REPLY, ok, texts
 
-MAIN = Path(__file__).resolve().parents[2] / "simulator" / "app" / "main.py"
 REVIEW = "app_pages/review.py"
 OPENING = "My card was declined at the supermarket with a whole queue watching!"
-REPLY = "I'm sorry, that sounds embarrassing. I will lift the block on your card now."
 SIGNALS = {"words": 42, "questions": 2, "open_questions": 1, "cliches": ["we apologise for any inconvenience"],
            "repeats_earlier": 0.83}
 
 
 def app(user: str = "tess") -> AppTest:
     """Signed in as a trainer and admin (the review page is theirs)."""
-    from tests.app.test_pages import app as signed_in
-
-    return signed_in(user, roles=("trainer", "admin"))
-
-
-def ok(at: AppTest) -> AppTest:
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def texts(at: AppTest) -> list[str]:
-    return [t.value for t in at.text]
+    return pages.app(user, roles=("trainer", "admin"))
 
 
 def markdown(at: AppTest) -> str:
@@ -162,10 +150,8 @@ def test_history_transcript_shows_the_trainer_level_as_the_record(db):
 
 
 def test_review_shows_what_the_customer_model_did(db):
-    from tests.app.test_pages import app, ok, reply, start
-
-    at = start(app())
-    reply(at, "Are there any payments coming up this week? I'm sorry this happened.")
+    at = pages.start(pages.app())  # a trainee who is a trainer and admin too
+    pages.reply(at, "Are there any payments coming up this week? I'm sorry this happened.")
     at.switch_page("app_pages/review.py").run()
     ok(at)
     [expander] = [e for e in at.expander if e.label == "What the customer model did with this reply"]

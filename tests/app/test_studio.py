@@ -7,8 +7,8 @@ import pytest
 from simulator.app import state
 from simulator.store import assignments as work
 from simulator.store.repository import Store, list_sessions
-from tests.app.test_pages import app, click, ok
 from tests.support import people
+from tests.support.pages import app, click, ok
 
 
 def page(name: str):
@@ -136,6 +136,7 @@ def test_a_draft_that_fails_validation_is_not_put_in_the_editor(db):
     click(at, "Draft from the brief")
     # the scripted model fills the schema with placeholder text: the checks refuse it
     assert any("did not pass validation" in e.value for e in at.error)
+    # Two ways to be empty: the editor reads a document never set as "" (state.editor_document).
     assert state.EDIT_YAML not in at.session_state or at.session_state[state.EDIT_YAML] == ""
     assert any(":" in t.value for t in at.text), "the problems are listed by field"
 

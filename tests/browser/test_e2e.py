@@ -34,7 +34,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from tests.browser.conftest import (
+from tests.support.browser import (
     ROOT,
     VIEWPORT,
     WAIT_MS,

@@ -14,7 +14,7 @@ import sqlite3
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEWPORT, WAIT_MS, app_server, create_accounts, settled, sign_in
+from tests.support.browser import VIEWPORT, WAIT_MS, app_server, create_accounts, settled, sign_in
 from tests.support.openai_test_server import OpenAITestServer
 
 pytestmark = pytest.mark.browser

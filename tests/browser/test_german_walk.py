@@ -15,7 +15,7 @@ import pytest
 
 from simulator import accounts, i18n
 from simulator.store.database import open_db
-from tests.browser.conftest import app_server, create_accounts, settled
+from tests.support.browser import app_server, create_accounts, settled
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from functools import partial
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, app_server, create_accounts, go_to
-from tests.browser.conftest import sign_in as sign_in_as
+from tests.support.browser import ROOT, app_server, create_accounts, go_to
+from tests.support.browser import sign_in as sign_in_as
 
 pytestmark = pytest.mark.browser
 

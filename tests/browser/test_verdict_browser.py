@@ -16,7 +16,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import app_server, create_accounts, settled, sign_in
+from tests.support.browser import app_server, create_accounts, settled, sign_in
 from tests.support.openai_test_server import OpenAITestServer
 
 pytestmark = pytest.mark.browser

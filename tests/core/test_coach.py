@@ -4,7 +4,7 @@ from simulator.content.schema import Scenario
 from simulator.judge.verdict import CriterionVerdict, Verdict
 from simulator.roleplay.coach import CLOSING, coach_note, debrief, imperative
 from simulator.roleplay.mood import MoodState
-from tests.core.test_facts import WITH_FACTS
+from tests.support.scenarios import WITH_FACTS
 
 ANGRY = MoodState(anger=8, anxiety=4, trust=2)
 

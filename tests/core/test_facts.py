@@ -16,27 +16,7 @@ from simulator.roleplay.plan import Plan
 from simulator.roleplay.mood import MoodState, outcome
 from simulator.session import Services, TrainingSession
 from simulator.store.repository import Store
-from tests.conftest import SCENARIO
-
-RENT = {
-    "id": "rent-due",
-    "fact": "Rent of 850 pounds is due tomorrow and the landlord is strict.",
-    "earned_when": "The agent asks which payments are coming up.",
-    "phrases": ["payments coming up"],
-    "reveal_words": ["rent", "landlord"],
-}
-SISTER = {
-    "id": "sister",
-    "fact": "Yesterday's transfer went to a sister who needs a deposit.",
-    "earned_when": "The agent asks about recent payments without accusing.",
-    "reveal_words": ["sister"],
-}
-WITH_FACTS = {
-    **SCENARIO,
-    "hidden_facts": [RENT, SISTER],
-    "end": {"max_turns": 6, "resolved_when": {"max_anger": 10, "min_trust": 0, "min_turns": 1, "facts": ["rent-due"]},
-            "abandon_when": {"min_anger": 10, "max_trust": 0}},
-}
+from tests.support.scenarios import WITH_FACTS
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from simulator.content.schema import Scenario
-from tests.core.test_facts import WITH_FACTS
+from tests.support.scenarios import WITH_FACTS
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "customer_fidelity.py"
 

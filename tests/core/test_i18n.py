@@ -17,7 +17,7 @@ from simulator.roleplay.coach import CLOSING, coach_note, debrief
 from simulator.roleplay.mood import MoodState
 from simulator.session import ReplyRejected, check_reply
 from simulator.store.repository import Store
-from tests.core.test_facts import WITH_FACTS
+from tests.support.scenarios import WITH_FACTS
 
 ANGRY = MoodState(anger=8, anxiety=4, trust=2)
 GERMAN = [lang for lang in i18n.LANGUAGES if lang != i18n.DEFAULT_LANGUAGE]
@@ -169,7 +169,7 @@ def test_each_account_has_its_own_language(tmp_path):
     ana = accounts.create_user(db, "ana", "a long test password", ["trainee"])
     assert ana.language == "en"
     bert = accounts.create_user(db, "bert", "a long test password", ["trainee"], language="de")
-    assert accounts.find_user(db, "bert").language == "de"
+    assert bert.language == accounts.find_user(db, "bert").language == "de"
     updated = accounts.set_language(db, ana, "de")
     assert updated.language == "de" and accounts.get_user(db, ana.id).language == "de"
     accounts.set_language(db, "bert", "en")

@@ -12,7 +12,7 @@ from simulator.llm.priority import Prioritised
 from simulator.llm.scripted import ScriptedModel
 from simulator.session import Services, TrainingSession, shared_local_roles
 from simulator.store.repository import Store
-from tests.conftest import SCENARIO
+from tests.support.scenarios import SCENARIO
 
 GOOD = json.dumps({"evidence": ["sorry we declined"], "rationale": "specific", "level": 2})
 FEEDBACK = json.dumps({"tip": "Keep going.", "better_reply": "Sorry we declined your card."})

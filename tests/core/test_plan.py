@@ -13,7 +13,7 @@ from simulator.roleplay import plan as plans
 from simulator.roleplay.customer import CustomerStream
 from simulator.roleplay.mood import MoodState
 from simulator.roleplay.plan import Plan
-from tests.conftest import SCENARIO
+from tests.support.scenarios import SCENARIO
 
 RENT = {
     "id": "rent-due", "fact": "Rent of 850 pounds is due tomorrow and the landlord is strict.",

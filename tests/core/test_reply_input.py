@@ -26,7 +26,6 @@ import pytest
 from simulator.i18n import translate
 from simulator.judge.sanitise import MARKER
 from simulator.session import MAX_REPLY_CHARS, ReplyRejected, TrainingSession, check_reply
-from tests.app.conftest import db  # noqa: F401 - the app tests' fixture: a fresh database, scripted models
 
 ZERO = json.dumps({"evidence": [], "rationale": "nothing of it", "level": 0})
 FEEDBACK = json.dumps({"tip": "Speak to the customer.", "better_reply": "I'm sorry, let me fix this now."})
@@ -243,9 +242,9 @@ def assert_shown_as_text(at, payload: str = PAYLOAD) -> None:
                     assert not raw.search(value), f"{type(node).__name__}.{field} carries {raw.pattern!r}: {value[:120]!r}"
 
 
-def test_the_transcript_shows_html_and_markdown_replies_as_text(db):  # noqa: F811 - the imported fixture
+def test_the_transcript_shows_html_and_markdown_replies_as_text(db):  # db: the page tests' app environment
     from simulator.app import state
-    from tests.app.test_pages import app, ok, reply, start
+    from tests.support.pages import app, ok, reply, start
 
     at = reply(start(app()), PAYLOAD)  # a trainee with the trainer and admin roles too
     assert_shown_as_text(at)
@@ -262,8 +261,8 @@ def test_the_transcript_shows_html_and_markdown_replies_as_text(db):  # noqa: F8
     assert_shown_as_text(reloaded)
 
 
-def test_right_to_left_and_emoji_replies_are_shown_as_typed(db):  # noqa: F811
-    from tests.app.test_pages import app, reply, start, texts
+def test_right_to_left_and_emoji_replies_are_shown_as_typed(db):
+    from tests.support.pages import app, reply, start, texts
 
     typed = "مرحبا يا دانا 🙏 — I'm so sorry, that sounds embarrassing."
     at = reply(start(app()), typed)

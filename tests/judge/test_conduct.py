@@ -66,7 +66,7 @@ def test_a_threat_scores_low_however_lenient_the_model(reply, language):
     assert verdict.score <= 25
     note = verdict.criteria["emotional_reaction"]
     assert ("threat" in note.rationale if language == "en" else "Drohung" in note.rationale)
-    assert "andernfalls" in note.evidence[0] or "otherwise" in note.evidence[0]
+    assert ("otherwise" if language == "en" else "andernfalls") in note.evidence[0]
 
 
 def test_a_brush_off_holds_feeling_and_understanding_at_one():

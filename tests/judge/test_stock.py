@@ -49,14 +49,13 @@ def lenient(request):
 
 def test_a_stock_reply_scores_low_however_lenient_the_model_and_a_warm_specific_one_does_not():
     judge = Judge(ScriptedModel(readings=lenient), max_workers=1)
-    for reply, language in ((STOCK_EN, "en"), (STOCK_DE, "de")):
+    for reply, language, stock in ((STOCK_EN, "en", "stock"), (STOCK_DE, "de", "Standardfloskeln")):
         verdict = judge.grade(CORE, reply, CUSTOMER, language=language, feedback=False)
         assert verdict.criteria["authenticity"].level == 0
         assert verdict.criteria["emotional_reaction"].level <= 1
         assert verdict.score <= 40
         assert len(verdict.stock) == 3
-        assert "stock" in verdict.criteria["authenticity"].rationale or "Standardfloskeln" in \
-            verdict.criteria["authenticity"].rationale
+        assert stock in verdict.criteria["authenticity"].rationale  # in the reply's language
     warm = judge.grade(CORE, WARM_EN, CUSTOMER, feedback=False)
     assert warm.score >= 75 and warm.stock == []
 

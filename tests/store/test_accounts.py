@@ -7,7 +7,6 @@ import pytest
 from tests.support import people
 from simulator import accounts
 from simulator.accounts import AccountError, LoginRefused
-from simulator.store import assignments as work
 from simulator.store.database import open_db
 
 PASSWORD = "correct horse battery"

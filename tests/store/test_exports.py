@@ -14,7 +14,7 @@ from tests.support import people
 from simulator import export_files, exports
 from simulator.exports import ExportFilter
 from simulator.session import TrainingSession, summarise
-from simulator.store import assignments, audit
+from simulator.store import audit
 from simulator.store.labels import add_labels
 
 GOOD = json.dumps({"evidence": ["sorry we declined"], "rationale": "specific", "level": 2})

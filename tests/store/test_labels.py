@@ -10,7 +10,7 @@ from simulator.score_of_record import combine_levels
 from simulator.store import labels as lb
 from simulator.store import repository as repo
 from simulator.store.database import open_db
-from tests.conftest import RUBRIC
+from tests.support.rubrics import RUBRIC
 
 OPENING = "My card was declined at the till. Why?"
 
