@@ -14,6 +14,7 @@ rubric's own `stock_phrases`, which trainers edit in the studio.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -143,7 +144,10 @@ def bank(language: str, rubric: Rubric | None = None) -> list[str]:
     return list(dict.fromkeys(phrases))
 
 
+@functools.lru_cache(maxsize=4096)
 def _folded(phrase: str) -> str:
+    # Cached: the bank's few hundred phrases are folded again for every sentence of
+    # every reply (and of every customer message the guards read).
     return normalise(phrase).replace("apologiz", "apologis")
 
 

@@ -9,6 +9,7 @@ from the judge model. A failed model call earns nothing and is recorded, never g
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +38,13 @@ class FactCheck(BaseModel):
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(phrase.casefold()) + r"(?!\w)", text.casefold()) is not None
+    return _whole_phrase(phrase.casefold()).search(text.casefold()) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _whole_phrase(phrase: str) -> re.Pattern:
+    # Compiled once: every scenario phrase is looked for in every reply and customer message.
+    return re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
 
 
 def earned_by_phrase(facts: list[HiddenFact], reply: str) -> list[str]:

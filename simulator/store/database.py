@@ -85,6 +85,20 @@ def fetch_rows(db: Database, sql: str, params: list | dict = ()) -> list[dict]:
     return [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
+def insert_rows(db: Database, table: str, rows: list[dict]) -> int | None:
+    """Insert rows that share their keys; returns the last row's id. Plain SQL for the
+    writes of every turn: sqlite-utils' `insert` reads the table's schema each time."""
+    if not rows:
+        return None
+    columns = list(rows[0])
+    sql = (f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) "
+           f"values ({', '.join('?' for _ in columns)})")
+    cursor = None
+    for row in rows:
+        cursor = db.execute(sql, [row[c] for c in columns])
+    return cursor.lastrowid
+
+
 @contextmanager
 def write_transaction(db: Database) -> Iterator[Database]:
     """A transaction that takes the write lock up front.

@@ -12,7 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from simulator.judge.verdict import Verdict
-from simulator.store.database import now, open_db, write_transaction
+from simulator.store.database import insert_rows, now, open_db, write_transaction
 from simulator.store.records import (VERDICT_JSON, SessionRecord, Turn, load_session, load_turn,
                                       load_turns)
 
@@ -135,7 +135,8 @@ def add_turn(db: Database, session_id: str, idx: int, trainee_text: str | None, 
         **fields,
     }
     try:
-        return db["turns"].insert(row).last_pk
+        with write_transaction(db):
+            return insert_rows(db, "turns", [row])
     except sqlite3.IntegrityError as exc:
         raise DuplicateTurn(f"turn {idx} of session {session_id} is already stored") from exc
 
@@ -186,10 +187,9 @@ def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) 
     for key in VERDICT_JSON:
         fields[key] = None if fields[key] is None else json.dumps(fields[key], ensure_ascii=False)
     with write_transaction(db):
-        verdict_id = db["verdicts"].insert(
-            {"turn_id": turn_id, "session_id": session_id, "created_at": now(), **fields}
-        ).last_pk
-        db["criterion_levels"].insert_all(
+        verdict_id = insert_rows(db, "verdicts", [{"turn_id": turn_id, "session_id": session_id,
+                                                   "created_at": now(), **fields}])
+        insert_rows(db, "criterion_levels", [
             {
                 "verdict_id": verdict_id,
                 "criterion": cid,
@@ -198,11 +198,12 @@ def save_verdict(db: Database, turn_id: int, session_id: str, verdict: Verdict) 
                 "probs": None if c.probs is None else json.dumps(c.probs),
             }
             for cid, c in verdict.criteria.items()
-        )
+        ])
     return verdict_id
 
 
 def save_feedback(db: Database, verdict_id: int, tip: str, better_reply: str, state: str) -> None:
     """The written feedback of a verdict whose levels are stored already (it comes after them)."""
     with write_transaction(db):
-        db["verdicts"].update(verdict_id, {"tip": tip, "better_reply": better_reply, "feedback_state": state})
+        db.execute("update verdicts set tip = ?, better_reply = ?, feedback_state = ? where id = ?",
+                   [tip, better_reply, state, verdict_id])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 from sqlite_utils import Database
 
-from simulator.store.database import now, write_transaction
+from simulator.store.database import insert_rows, now, write_transaction
 
 if TYPE_CHECKING:
     from simulator.llm.base import Completion
@@ -116,10 +116,10 @@ def record_calls(db: Database, session_id: str | None, turn_id: int | None, call
     if not rows:
         return 0
     if db.conn.in_transaction:  # part of the caller's transaction
-        db["llm_calls"].insert_all(rows)
+        insert_rows(db, "llm_calls", rows)
     else:
         with write_transaction(db):
-            db["llm_calls"].insert_all(rows)
+            insert_rows(db, "llm_calls", rows)
     return len(rows)
 
 
