@@ -36,6 +36,15 @@ MIN_SENTENCES = 2
 # helfen" was a tip). German "Sie" cannot tell trainee from customer; the first person can.
 AGENT_VOICE = re.compile(r"\b(?:I|I'm|I'll|I've|me|my|we will|we'll|ich|mir|mich|mein|meine|meinen|meinem|meiner|"
                          r"meines|wir|uns|unser|unsere|unseren|unserem|unserer)\b", re.IGNORECASE)
+#: Requests and possessives only the customer is the addressee of: a "tip" such as "Bitte
+#: geben Sie an, wie Sie zahlen möchten" (the 1.5B model in a browser walk) is written to
+#: the customer without any first person. A tip to the trainee names "the customer".
+CUSTOMER_ADDRESS = re.compile(
+    r"\b(?:[Gg]eben Sie (?:\w+ ){0,3}an|[Üü]berweisen Sie|[Bb]egleichen Sie|(?:[Bb]e)?[Zz]ahlen Sie|"
+    r"[Kk]ontaktieren Sie|[Ww]enden Sie sich an|Ihr(?:e|en|em|er|es)? (?:Konto|Karte|Zahlung|Rechnung|Vertrag|Bestellung|Angaben|"
+    r"Daten|Kundennummer|Rate|Raten|Situation|Anliegen|Strom)|"
+    r"(?i:please (?:provide|send|confirm|contact|call|pay|let us know)|"
+    r"your (?:account|card|payment|bill|invoice|balance|details|order|contract|situation)))\b")
 QUOTED = re.compile(r'"[^"]*"|“[^”]*”|„[^“”]*[“”]|»[^«]*«|«[^»]*»|\'[^\']{6,}\'|‘[^’]*’')
 
 
@@ -70,7 +79,8 @@ def tip_problem(tip: str, reply: str, customer_message: str) -> str:
     if tip.strip() and (echoes(tip, reply) or echoes(tip, customer_message) or any(
             copies(s, f"{reply}\n{customer_message}") for s in split_sentences(tip))):
         return "the tip repeats the conversation; say in one sentence what the trainee should do better"
-    speaker = AGENT_VOICE.search(QUOTED.sub(" ", tip))
+    unquoted = QUOTED.sub(" ", tip)
+    speaker = AGENT_VOICE.search(unquoted) or CUSTOMER_ADDRESS.search(unquoted)
     if speaker:
         return (f"the tip speaks to the customer as the agent ({speaker.group(0)!r}); "
                 "write one sentence to the trainee on what to do better")

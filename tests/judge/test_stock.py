@@ -146,6 +146,13 @@ def test_a_tip_written_to_the_customer_is_no_tip_but_a_quoted_example_is():
     assert tip_problem('Sagen Sie zuerst „Ich sehe, wie sehr Sie das belastet“, dann den Schritt.', "x", "y") == ""
     assert tip_problem('Open with "I can hear how frightening this is" before any process.', "x", "y") == ""
     assert tip_problem("Fragen Sie nach ihrer Meinung zum Ratenplan.", "x", "y") == ""
+    # No first person, still written to the customer (also the 1.5B model, in a browser walk).
+    assert "speaks to the customer" in tip_problem("Bitte geben Sie an, wie Sie den Betrag zahlen möchten.", "x", "y")
+    assert "speaks to the customer" in tip_problem("Please confirm your payment details.", "x", "y")
+    assert "speaks to the customer" in tip_problem("Überweisen Sie den Betrag bis Freitag.", "x", "y")
+    assert tip_problem("Fragen Sie, wie die Kundin den Betrag zahlen möchte, und nennen Sie ihre Angst.", "x", "y") == ""
+    assert tip_problem("Ask how the customer would like to pay, then name their worry.", "x", "y") == ""
+    assert tip_problem('Sagen Sie etwa „Geben Sie mir Ihre Kundennummer, dann prüfe ich es“.', "x", "y") == ""
 
 
 def test_a_reply_that_is_mostly_stock_is_read_without_its_stock_sentences():
