@@ -63,6 +63,9 @@ class Persona(Strict):
     communication_style: Text
     vulnerability: str | None = None
     initial_mood: Mood
+    # How the customer sounds on the phone (voice scenarios): the engine's female or male
+    # voice where it has one; unset: the engine's default voice.
+    voice: Literal["female", "male"] | None = None
     # A few lines in the customer's own voice per mood: few-shot tone for a weak model
     # and the fallback when every generated line fails the guards.
     voice_samples: dict[Literal["calm", "anxious", "angry", "relieved"], list[Text]]

@@ -26,6 +26,7 @@ catalog = services.catalog
 library = catalog.library()
 st.title(_("Editor"))
 # The persona fields of the scenario form, labelled.
+VOICE_NAMES = {"": N_("engine default"), "female": N_("female"), "male": N_("male")}
 PERSONA_FIELDS = {"background": N_("Background"), "situation": N_("Situation"),
                   "communication_style": N_("Communication style"), "vulnerability": N_("Vulnerability")}
 # Column headings of the tables in the forms (the keys are the YAML fields they edit).
@@ -205,9 +206,12 @@ with form_tab:
             values["rubric"] = st.selectbox(_("Rubric"), rubrics,
                                             index=rubrics.index(form["rubric"]) if form["rubric"] in rubrics else 0)
             st.markdown(f"**{_('Persona')}**")
-            p1, p2 = st.columns([3, 1])
+            p1, p2, p3 = st.columns([3, 1, 1])
             values["name"] = p1.text_input(_("Name"), form["name"])
             values["age"] = p2.number_input(_("Age"), 16, 110, form["age"])
+            values["voice"] = p3.selectbox(_("Voice on the phone"), ["", "female", "male"],
+                                           index=["", "female", "male"].index(form["voice"]),
+                                           format_func=components.option_labels(VOICE_NAMES))
             for field, field_label in PERSONA_FIELDS.items():
                 values[field] = st.text_area(_(field_label), form[field], height=90)
             m1, m2, m3, m4 = st.columns(4)
