@@ -8,12 +8,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test install install-test browser model clean
+.PHONY: run test install install-test browser model speech clean
 
-run: install model
+run: install model speech
 	$(VENV)/bin/empathy-sim app --port $(PORT)
 
-test: install-test model browser
+test: install-test model browser speech
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 $(VENV)/bin/python:
@@ -40,6 +40,12 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
+
+# Debian's espeak-ng: the customer's voice in voice scenarios (offline, English and German).
+speech:
+	@command -v espeak-ng >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq espeak-ng >/dev/null; fi; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,6 +1,7 @@
 """Speech backends, named by spec like the model roles:
 
     EMPATHY_SIM_STT / EMPATHY_SIM_TTS
+        embedded                              offline (speech output: espeak-ng)
         off                                   no speech: voice scenarios are typed
         openai:<model>                        api.openai.com (key from OPENAI_API_KEY)
         openai-compatible:<model>@<base_url>  /v1/audio/transcriptions and /v1/audio/speech
@@ -21,7 +22,7 @@ from pydantic import BaseModel, Field
 from simulator.llm.registry import OPENAI_BASE_URL
 from simulator.voice.audio import Recording
 
-SPEC_HELP = ("Use off, openai:<model> or openai-compatible:<model>@<http(s) base URL> "
+SPEC_HELP = ("Use embedded, off, openai:<model> or openai-compatible:<model>@<http(s) base URL> "
              "(e.g. openai-compatible:whisper-1@http://127.0.0.1:8080/v1).")
 
 
@@ -74,6 +75,10 @@ def build_stt(spec: str) -> SpeechToText | None:
     kind, model, base_url, key = _parse(spec)
     if kind == "off":
         return None
+    if kind == "embedded":
+        raise SpeechUnavailable("Offline speech recognition is not part of this version yet: set EMPATHY_SIM_STT "
+                                "to openai-compatible:<model>@<url> (a whisper.cpp server, for one), or type the "
+                                "replies.")
     from simulator.voice.remote import RemoteTranscriber
 
     return RemoteTranscriber(spec=spec, model=model, base_url=base_url, api_key=key)
@@ -84,6 +89,10 @@ def build_tts(spec: str) -> TextToSpeech | None:
     kind, model, base_url, key = _parse(spec)
     if kind == "off":
         return None
+    if kind == "embedded":
+        from simulator.voice.espeak import EspeakSpeaker
+
+        return EspeakSpeaker()
     from simulator.voice.remote import RemoteSpeaker
 
     return RemoteSpeaker(spec=spec, model=model, base_url=base_url, api_key=key)
@@ -94,6 +103,8 @@ def _parse(spec: str) -> tuple[str, str, str, str | None]:
     spec = spec.strip()
     if spec in ("off", ""):
         return "off", "", "", None
+    if spec == "embedded":
+        return "embedded", "", "", None
     kind, _, rest = spec.partition(":")
     if kind == "openai" and rest:
         key = os.environ.get("OPENAI_API_KEY")

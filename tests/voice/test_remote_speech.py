@@ -46,3 +46,18 @@ def test_specs():
         build_stt("whisper")
     with pytest.raises(VoiceSpecError):
         build_tts("openai-compatible:tts-1@localhost:8080")
+
+
+def test_the_offline_voice_follows_the_style():  # espeak-ng: `make test` installs it
+    tts = build_tts("embedded")
+    calm = read_recording(tts.speak("Das tut mir leid, ich setze die Sperre aus.", "de", SpeechStyle()))
+    fast = read_recording(tts.speak("Das tut mir leid, ich setze die Sperre aus.", "de", SpeechStyle(rate=1.5)))
+    paused = read_recording(tts.speak("Das tut mir leid, ich setze die Sperre aus.", "de", SpeechStyle(pause_ms=500)))
+    assert fast.seconds < calm.seconds * 0.8
+    assert abs(paused.seconds - calm.seconds - 0.5) < 0.05
+    assert build_tts("embedded").spec == "embedded"
+
+
+def test_offline_recognition_says_it_is_not_there_yet():
+    with pytest.raises(SpeechUnavailable, match="not part of this version yet"):
+        build_stt("embedded")
