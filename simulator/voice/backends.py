@@ -1,7 +1,8 @@
 """Speech backends, named by spec like the model roles:
 
     EMPATHY_SIM_STT / EMPATHY_SIM_TTS
-        embedded                              offline (speech output: espeak-ng)
+        embedded                              offline: Whisper base (faster-whisper) hears,
+                                              espeak-ng speaks
         off                                   no speech: voice scenarios are typed
         openai:<model>                        api.openai.com (key from OPENAI_API_KEY)
         openai-compatible:<model>@<base_url>  /v1/audio/transcriptions and /v1/audio/speech
@@ -76,9 +77,9 @@ def build_stt(spec: str) -> SpeechToText | None:
     if kind == "off":
         return None
     if kind == "embedded":
-        raise SpeechUnavailable("Offline speech recognition is not part of this version yet: set EMPATHY_SIM_STT "
-                                "to openai-compatible:<model>@<url> (a whisper.cpp server, for one), or type the "
-                                "replies.")
+        from simulator.voice.whisper import WhisperTranscriber
+
+        return WhisperTranscriber()
     from simulator.voice.remote import RemoteTranscriber
 
     return RemoteTranscriber(spec=spec, model=model, base_url=base_url, api_key=key)
