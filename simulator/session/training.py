@@ -23,7 +23,9 @@ from simulator.session.turn import PendingTurn
 from simulator.store import repository as repo
 from simulator.store.database import db_errors
 from simulator.store.grading import claims
+from simulator.store.recordings import save_recording
 from simulator.store.records import SessionRecord, Turn
+from simulator.voice.spoken import SpokenReply
 
 
 class TrainingSession:
@@ -118,9 +120,10 @@ class TrainingSession:
 
     # -- one turn ---------------------------------------------------------------
 
-    def submit(self, reply: str) -> PendingTurn:
+    def submit(self, reply: str, spoken: SpokenReply | None = None) -> PendingTurn:
         """Store the reply and return the turn in progress. Raises ReplyRejected (and its
-        DuplicateReply), SessionClosed, or StoreError when the database cannot be written."""
+        DuplicateReply), SessionClosed, or StoreError when the database cannot be written.
+        `spoken`: the recording the reply was corrected from (voice scenarios), stored with it."""
         text = check_reply(reply)
         db = self.services.store.db
         with self._lock, db_errors(self.services.store.path):
@@ -140,6 +143,9 @@ class TrainingSession:
                 raise TurnBusy(
                     N_("A reply for this turn was just sent (from another tab?). Reload the page to see it.")
                 ) from exc
+            if spoken is not None:
+                save_recording(db, turn_id, self.id, spoken.audio, spoken.raw_transcript, spoken.engine,
+                               spoken.signals.model_dump())
         return PendingTurn(self, turn_id, index, text, turns)
 
     def _open_turns(self) -> list[Turn]:

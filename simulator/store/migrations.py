@@ -368,5 +368,28 @@ def m016_add_mood_step(db: Database) -> None:
                   then 'verdict' else 'reaction' end where idx > 0 and anger is not null""")
 
 
+@migrations()
+def m017_create_recordings(db: Database) -> None:
+    # A spoken reply (voice scenarios): the trainee's recording as 16 kHz mono WAV, what the
+    # recogniser heard before the trainee corrected it (the corrected text is the turn's
+    # trainee_text, which is what is graded), and the voice signals computed from both.
+    # Erased with the person, like the turn it belongs to.
+    db["recordings"].create(
+        {
+            "turn_id": int,
+            "session_id": str,
+            "audio": bytes,
+            "raw_transcript": str,
+            "engine": str,
+            "signals": str,  # JSON VoiceSignals
+            "created_at": str,
+        },
+        pk="turn_id",
+        foreign_keys=[("turn_id", "turns", "id"), ("session_id", "sessions", "id")],
+        not_null={"session_id", "audio", "created_at"},
+    )
+    db["recordings"].create_index(["session_id"])
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -11,6 +11,7 @@ never the content.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from datetime import datetime, timedelta, timezone
@@ -48,6 +49,11 @@ def person_data(db: Database, username: str) -> dict[str, Any]:
             for verdict in turn["verdicts"]:
                 verdict["criteria"] = _rows(db, "select * from criterion_levels where verdict_id = ?", [verdict["id"]])
             turn["labels"] = _rows(db, "select * from labels where turn_id = ? order by id", [turn["id"]])
+            # A spoken reply's recording, as base64 WAV: the person's own voice is theirs to have.
+            turn["recording"] = next(iter(_rows(db, "select raw_transcript, engine, signals, created_at, "
+                                                    "audio from recordings where turn_id = ?", [turn["id"]])), None)
+            if turn["recording"] is not None:
+                turn["recording"]["audio"] = base64.b64encode(turn["recording"]["audio"]).decode()
         session["turns"] = turns
     return {
         "person": username,
@@ -86,13 +92,14 @@ def erase_person(db: Database, username: str, actor: str) -> dict[str, int]:
 
 
 def _delete_sessions(db: Database, session_ids: list[str]) -> dict[str, int]:
-    counts = {"sessions": len(session_ids), "turns": 0, "verdicts": 0, "labels": 0}
+    counts = {"sessions": len(session_ids), "turns": 0, "verdicts": 0, "labels": 0, "recordings": 0}
     if not session_ids:
         return counts
     marks = ", ".join("?" for _ in session_ids)
     turns = f"select id from turns where session_id in ({marks})"
     verdicts = f"select id from verdicts where turn_id in ({turns})"
     db.execute(f"delete from criterion_levels where verdict_id in ({verdicts})", session_ids)
+    counts["recordings"] = db.execute(f"delete from recordings where session_id in ({marks})", session_ids).rowcount
     counts["labels"] = db.execute(f"delete from labels where turn_id in ({turns})", session_ids).rowcount
     counts["verdicts"] = db.execute(f"delete from verdicts where turn_id in ({turns})", session_ids).rowcount
     counts["turns"] = db.execute(f"delete from turns where session_id in ({marks})", session_ids).rowcount

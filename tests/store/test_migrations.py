@@ -38,6 +38,7 @@ EXPECTED = {
     ],
     "audit_log": ["id", "at", "actor", "action", "detail", "rows"],
     "judge_fits": ["id", "rubric_id", "rubric_version", "rubric_hash", "model", "prompt_version", "created_at", "fit"],
+    "recordings": ["turn_id", "session_id", "audio", "raw_transcript", "engine", "signals", "created_at"],
     "llm_calls": [
         "id", "session_id", "turn_id", "role", "model", "prompt_tokens", "completion_tokens", "counted_by",
         "seconds", "first_token_ms", "cached_tokens", "cost_usd", "created_at",
@@ -68,7 +69,7 @@ def test_applying_twice_changes_nothing(tmp_path):
         "m009_create_audit_log", "m010_create_users", "m011_create_llm_calls",
         "m012_create_grading",
         "m013_create_judge_fits", "m014_add_level_readings", "m015_add_customer_plan",
-        "m016_add_mood_step",
+        "m016_add_mood_step", "m017_create_recordings",
     ]
 
 
