@@ -32,6 +32,8 @@ ENV = {
     "language": "EMPATHY_SIM_LANGUAGE",
     "prices": "EMPATHY_SIM_PRICES",
     "customer_mode": "EMPATHY_SIM_CUSTOMER_MODE",
+    "stt": "EMPATHY_SIM_STT",
+    "tts": "EMPATHY_SIM_TTS",
 }
 # Old names that still work, with a deprecation warning: the "coach" model only ever drafted
 # scenarios in the studio (the live coach makes no model call).
@@ -73,6 +75,10 @@ class Settings(BaseModel):
     prices: Path | None = None
     # generated | authored | hybrid: the customer mode of scenarios that choose none.
     customer_mode: Literal["generated", "authored", "hybrid"] = DEFAULT_CUSTOMER_MODE
+    # Speech in voice scenarios (simulator/voice/backends.py): embedded (offline: Whisper
+    # base hears, espeak-ng speaks), off, openai:<model>, openai-compatible:<model>@<url>.
+    stt: str = "embedded"
+    tts: str = "embedded"
 
     @field_validator("language", mode="before")
     @classmethod

@@ -54,6 +54,8 @@ DASHBOARD_PERSON = "dashboard_person"
 TEAM_FORM = "team_form"
 EMAIL_FORM = "practice_email_form"
 UNSENT = "practice_unsent_reply"  # a reply the database could not take: kept to send again
+SPOKEN = "practice_spoken_reply"  # (session, recording id, SpokenReply): heard, not sent yet
+SPOKEN_FORM = "practice_spoken_form"
 ACCOUNT_LANGUAGE = "account_language"
 
 # The URL keeps the running session so that a browser reload continues it.
@@ -259,6 +261,27 @@ def unsent(session: str) -> tuple[str, str] | None:
 
 def clear_unsent() -> None:
     st.session_state.pop(UNSENT, None)
+
+
+def recording_key(session: str, turns: int) -> str:
+    """A fresh recorder for every turn, so a sent recording is not offered again."""
+    return f"practice_recording_{session}_{turns}"
+
+
+def keep_spoken(session: str, recording_id: str, spoken) -> None:
+    st.session_state[SPOKEN] = (session, recording_id, spoken)
+
+
+def spoken(session: str, recording_id: str | None = None):
+    """The heard reply of this session (and of this recording, if given), if one waits."""
+    kept = st.session_state.get(SPOKEN)
+    if not kept or kept[0] != session or (recording_id is not None and kept[1] != recording_id):
+        return None
+    return kept[2]
+
+
+def clear_spoken() -> None:
+    st.session_state.pop(SPOKEN, None)
 
 
 def open_in_editor(kind: str, yaml_text: str, base: tuple[str, str] | None) -> None:

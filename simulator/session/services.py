@@ -23,6 +23,7 @@ from simulator.roleplay.customer import customer_request
 from simulator.roleplay.mood import MoodState
 from simulator.store.fits import StoredFits
 from simulator.store.repository import Store
+from simulator.voice.backends import SpeechToText, TextToSpeech, build_stt, build_tts
 
 
 # Grading (and cache warm-ups) run on one shared pool, so many sessions cannot start
@@ -56,6 +57,9 @@ class Services:
     prices: PriceTable | None = None
     #: The customer mode of scenarios that do not choose one (roleplay/plan.py).
     customer_mode: str = DEFAULT_CUSTOMER_MODE
+    #: Speech in voice scenarios (None: off; voice scenarios are typed).
+    stt: SpeechToText | None = None
+    tts: TextToSpeech | None = None
     catalog: Catalog = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,7 +95,7 @@ class Services:
         return cls(store, library, roles["customer"], judge, problems,
                    support_note=settings.support_note, drafting_model=get_model(settings.drafting_model),
                    fact_model=roles["facts"], warm_model=roles["warm"], prices=load_prices(settings.prices),
-                   customer_mode=settings.customer_mode)
+                   customer_mode=settings.customer_mode, stt=build_stt(settings.stt), tts=build_tts(settings.tts))
 
     @property
     def grade_alongside(self) -> bool:

@@ -13,6 +13,9 @@ from simulator.session import (MAX_REPLY_CHARS, DuplicateReply, GradingBusy, Rep
 from simulator.store import assignments
 from simulator.store.database import StoreError
 from simulator.store.records import Turn
+from simulator.voice.audio import AudioRejected
+from simulator.voice.backends import SpeechUnavailable
+from simulator.voice.spoken import SpokenReply, hear
 
 #: How long the page waits for a fast judge before it redraws without the verdict.
 VERDICT_GRACE_SECONDS = 1.5
@@ -118,12 +121,12 @@ def header(session: TrainingSession, turns: list[Turn]) -> None:
             components.mood_meter(mood)
 
 
-def play_turn(session: TrainingSession, reply: str) -> None:
+def play_turn(session: TrainingSession, reply: str, spoken: SpokenReply | None = None) -> None:
     """Store the reply, stream the customer, then redraw from the database. The verdict is
     not waited for: it is graded in the background and appears when ready (`verdict_watch`),
     so the trainee can read the customer and write the next reply meanwhile."""
     try:
-        pending = session.submit(reply)
+        pending = session.submit(reply, spoken=spoken)
     except DuplicateReply:  # a double click or a second tab: the reply is stored once
         st.info(_("This reply was already sent; it is stored once."), icon=":material/done:")
         return
@@ -252,22 +255,61 @@ def conversation(session: TrainingSession, turns: list[Turn]) -> None:
         # so a reply typed meanwhile is kept as "not sent yet" instead of vanishing.
         watch(session.id, customer=True, drawn=progress(turns))
         unsent(session)
-        reply = reply_input(session)
+        reply = reply_input(session, turns)
         if reply is not None:
-            play_turn(session, reply)
+            play_turn(session, *reply)
         return
     if practice and session.grading(turns):
         watch(session.id, customer=False, drawn=progress(turns))
     repair(session, turns)
     if practice:
         components.coach_panel(session.coach(language(), turns))
-    reply = reply_input(session)
+    reply = reply_input(session, turns)
     if reply is not None:
-        play_turn(session, reply)
+        play_turn(session, *reply)
 
 
-def reply_input(session: TrainingSession) -> str | None:
-    return email_input() if session.scenario.channel == "email" else chat_input()
+def reply_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, SpokenReply | None] | None:
+    """(the reply, the recording it was corrected from, if spoken), once one is sent."""
+    if session.scenario.channel == "email":
+        text = email_input()
+    elif session.scenario.channel == "voice":
+        sent = voice_input(session, turns)
+        if sent is not None:
+            return sent
+        text = chat_input()  # typing stays possible in a voice scenario
+    else:
+        text = chat_input()
+    return None if text is None else (text, None)
+
+
+def voice_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, SpokenReply] | None:
+    """Record the reply, read what was heard, correct it, send it."""
+    stt = get_services().stt
+    if stt is None:
+        st.caption(_("Speech recognition is switched off here: type your reply."))
+        return None
+    recorded = st.audio_input(_("Record your reply"), key=state.recording_key(session.id, len(turns)))
+    if recorded is not None and state.spoken(session.id, recorded.file_id) is None:
+        with st.spinner(_("Listening to your reply…")):
+            try:
+                heard = hear(stt, recorded.getvalue(), session.scenario.language)
+            except (AudioRejected, SpeechUnavailable) as exc:
+                st.warning(components.error_text(exc), icon=":material/mic_off:")
+                return None
+        state.keep_spoken(session.id, recorded.file_id, heard)
+    heard = state.spoken(session.id, recorded.file_id if recorded is not None else None)
+    if heard is None:
+        return None
+    with st.form(state.SPOKEN_FORM, clear_on_submit=True):
+        text = st.text_area(_("What you said: correct it before you send it"), heard.raw_transcript,
+                            max_chars=MAX_REPLY_CHARS)
+        components.voice_signals_caption(heard.signals, language())
+        sent = st.form_submit_button(_("Send"), type="primary", icon=":material/send:")
+    if not sent:
+        return None
+    state.clear_spoken()
+    return text, heard
 
 
 def chat_input() -> str | None:

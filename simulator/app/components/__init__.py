@@ -18,7 +18,7 @@ from simulator.app.components.chat import (
     customer_checks, customer_message, stream_text, trainee_message, transcript,
 )
 from simulator.app.components.verdicts import feedback_label, fit_table, judge_reliability, verdict_card
-from simulator.app.components.signals import signals_table
+from simulator.app.components.signals import signals_table, voice_signals_caption
 from simulator.app.components.labels import agreement_table, anchors_help, level_choice, record_levels_view
 from simulator.app.components.summary import (
     coach_panel, customer_face, debrief_panel, mood_meter, scenario_card, session_summary,
@@ -30,5 +30,5 @@ __all__ = [
     'customer_face', 'customer_message', 'date_format', 'debrief_panel', 'error_text', 'escape_markdown',
     'feedback_label', 'fit_table', 'judge_reliability', 'level_choice', 'mood_meter', 'named',
     'option_labels', 'record_levels_view', 'scenario_card', 'session_summary', 'signals_table', 'stream_text',
-    'trainee_message', 'transcript', 'verdict_card',
+    'trainee_message', 'transcript', 'verdict_card', 'voice_signals_caption',
 ]

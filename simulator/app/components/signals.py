@@ -125,3 +125,16 @@ def signals_table(signals: dict[str, Any] | None) -> None:
     ]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def voice_signals_caption(signals, language: str | None = None) -> None:
+    """How the reply was spoken (voice scenarios): rate, silences, fillers, and the
+    coach's hints on the delivery. Signals, never a score."""
+    parts = [_("{seconds} s of speech").format(seconds=f"{signals.speech_seconds:.1f}")]
+    if signals.words_per_minute is not None:
+        parts.append(_("{wpm} words a minute").format(wpm=f"{signals.words_per_minute:.0f}"))
+    parts.append(_("long silences: {n}").format(n=signals.long_silences))
+    parts.append(_("filler words: {words}").format(words=", ".join(signals.fillers) or _("none")))
+    st.caption(" · ".join(parts))
+    for hint in signals.hints(language):
+        st.caption(hint)

@@ -1,0 +1,64 @@
+"""A voice scenario on the practice page (AppTest, scripted models, a real local
+OpenAI-compatible recogniser): record, read what was heard, correct it, send; typing
+stays possible; a recording that cannot be used is refused and nothing is stored."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from simulator.app import state
+from simulator.store.recordings import recordings_of
+from simulator.store.repository import Store, get_turns
+from tests.support.audio_test_server import AudioTestServer, tone
+from tests.support.pages import FIXTURES, app, click, ok, texts
+
+
+@pytest.fixture
+def phone(db, tmp_path, monkeypatch):
+    """The test content with the card scenario on the phone, and a recogniser that hears
+    the trainee's words with one word wrong."""
+    folder = tmp_path / "scenarios"
+    shutil.copytree(FIXTURES / "scenarios", folder)
+    card = folder / "frozen-card.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("channel: chat", "channel: voice"), encoding="utf-8")
+    monkeypatch.setenv("EMPATHY_SIM_SCENARIOS", str(folder))
+    with AudioTestServer(transcript="I am sorry, um, I will lift the block on your cart now.") as server:
+        monkeypatch.setenv("EMPATHY_SIM_STT", f"openai-compatible:whisper-1@{server.base_url}")
+        monkeypatch.setenv("EMPATHY_SIM_TTS", "off")
+        yield server
+
+
+def started(at):
+    ok(at.run())
+    return click(at, "Start")
+
+
+def test_a_spoken_reply_is_heard_corrected_and_sent(db, phone):
+    at = started(app())
+    session_id = at.session_state[state.SESSION_ID]
+    ok(at.audio_input[0].set_value(("reply.wav", tone(3.0, level=0.3), "audio/wav")).run())
+    heard = at.text_area[0]
+    assert heard.value == "I am sorry, um, I will lift the block on your cart now."
+    assert any("filler words: um" in c.value for c in at.caption)
+    heard.set_value("I am sorry, I will lift the block on your card now.")  # sent with the form
+    click(at, "Send")
+    turns = get_turns(Store(db).db, session_id)
+    assert turns[1].trainee_text == "I am sorry, I will lift the block on your card now."
+    stored = recordings_of(Store(db).db, session_id)[turns[1].id]
+    assert stored.raw_transcript.endswith("on your cart now.") and stored.engine.startswith("openai-compatible")
+    assert phone.requests[-1]["language"] == "en"
+    assert "I am sorry, I will lift the block on your card now." in texts(at)
+    assert not at.text_area, "the next turn starts with a fresh recorder"
+
+
+def test_typing_stays_possible_and_a_silent_recording_is_refused(db, phone):
+    at = started(app())
+    session_id = at.session_state[state.SESSION_ID]
+    ok(at.audio_input[0].set_value(("reply.wav", tone(1.0, level=0.0), "audio/wav")).run())
+    assert any("silent" in w.value for w in at.warning) and not at.text_area
+    assert len(get_turns(Store(db).db, session_id)) == 1, "nothing stored"
+    ok(at.chat_input[0].set_value("Sorry, I will fix it now.").run())
+    assert get_turns(Store(db).db, session_id)[1].trainee_text == "Sorry, I will fix it now."
+    assert recordings_of(Store(db).db, session_id) == {}
