@@ -56,6 +56,7 @@ EMAIL_FORM = "practice_email_form"
 UNSENT = "practice_unsent_reply"  # a reply the database could not take: kept to send again
 SPOKEN = "practice_spoken_reply"  # (session, recording id, SpokenReply): heard, not sent yet
 SPOKEN_FORM = "practice_spoken_form"
+SAID_ALOUD = "practice_said_aloud"  # customer messages already played once
 ACCOUNT_LANGUAGE = "account_language"
 
 # The URL keeps the running session so that a browser reload continues it.
@@ -282,6 +283,15 @@ def spoken(session: str, recording_id: str | None = None):
 
 def clear_spoken() -> None:
     st.session_state.pop(SPOKEN, None)
+
+
+def first_time_spoken(turn_id: int) -> bool:
+    """True once per customer message: it plays by itself when it arrives, not on every rerun."""
+    said = st.session_state.setdefault(SAID_ALOUD, set())
+    if turn_id in said:
+        return False
+    said.add(turn_id)
+    return True
 
 
 def open_in_editor(kind: str, yaml_text: str, base: tuple[str, str] | None) -> None:

@@ -26,7 +26,7 @@ def phone(db, tmp_path, monkeypatch):
     monkeypatch.setenv("EMPATHY_SIM_SCENARIOS", str(folder))
     with AudioTestServer(transcript="I am sorry, um, I will lift the block on your cart now.") as server:
         monkeypatch.setenv("EMPATHY_SIM_STT", f"openai-compatible:whisper-1@{server.base_url}")
-        monkeypatch.setenv("EMPATHY_SIM_TTS", "off")
+        monkeypatch.setenv("EMPATHY_SIM_TTS", "embedded")  # espeak-ng: `make test` installs it
         yield server
 
 
@@ -51,6 +51,11 @@ def test_a_spoken_reply_is_heard_corrected_and_sent(db, phone):
     assert phone.requests[-1]["language"] == "en"
     assert "I am sorry, I will lift the block on your card now." in texts(at)
     assert not at.text_area, "the next turn starts with a fresh recorder"
+    [audio] = at.get("audio")  # the customer's answer, aloud, once by itself
+    assert audio.proto.autoplay and audio.proto.url
+    ok(at.run())
+    [again] = at.get("audio")
+    assert not again.proto.autoplay, "a rerun does not play it again"
 
 
 def test_typing_stays_possible_and_a_silent_recording_is_refused(db, phone):

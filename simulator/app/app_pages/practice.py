@@ -16,6 +16,7 @@ from simulator.store.records import Turn
 from simulator.voice.audio import AudioRejected
 from simulator.voice.backends import SpeechUnavailable
 from simulator.voice.spoken import SpokenReply, hear
+from simulator.voice.style import speech_style
 
 #: How long the page waits for a fast judge before it redraws without the verdict.
 VERDICT_GRACE_SECONDS = 1.5
@@ -250,6 +251,8 @@ def conversation(session: TrainingSession, turns: list[Turn]) -> None:
     if not practice:
         st.caption(_("Assessment: no coach and no feedback until the session ends."))
     components.transcript(turns, session.rubric, show_feedback=practice, subject=session.scenario.subject)
+    if session.scenario.channel == "voice":
+        speak_last(session, turns)
     if session.waiting_for_customer(turns):
         # Another tab's (or a reloaded page's) reply is being answered. The input stays,
         # so a reply typed meanwhile is kept as "not sent yet" instead of vanishing.
@@ -267,6 +270,26 @@ def conversation(session: TrainingSession, turns: list[Turn]) -> None:
     reply = reply_input(session, turns)
     if reply is not None:
         play_turn(session, *reply)
+
+
+def speak_last(session: TrainingSession, turns: list[Turn]) -> None:
+    """The customer's last message aloud, in the persona's voice and the mood it was
+    written in; played once by itself, then left to play again. The text stays on screen."""
+    tts, last = get_services().tts, turns[-1]
+    if tts is None or not last.customer_text or last.customer_status == "pending" or last.mood is None:
+        return
+    try:
+        audio = spoken_message(tts, last.id, last.customer_text, session.scenario.language,
+                               speech_style(session.scenario.persona, last.mood))
+    except SpeechUnavailable as exc:
+        st.caption(components.error_text(exc))
+        return
+    st.audio(audio, format="audio/wav", autoplay=state.first_time_spoken(last.id))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def spoken_message(_tts, turn_id: int, text: str, language: str, style) -> bytes:
+    return _tts.speak(text, language, style)
 
 
 def reply_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, SpokenReply | None] | None:
