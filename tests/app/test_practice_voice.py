@@ -50,6 +50,7 @@ def test_a_spoken_reply_is_heard_corrected_and_sent(db, phone):
     assert stored.raw_transcript.endswith("on your cart now.") and stored.engine.startswith("openai-compatible")
     assert phone.requests[-1]["language"] == "en"
     assert "I am sorry, I will lift the block on your card now." in texts(at)
+    assert any("filler words: um" in c.value for c in at.caption), "how it was spoken, under the reply"
     assert not at.text_area, "the next turn starts with a fresh recorder"
     [audio] = at.get("audio")  # the customer's answer, aloud, once by itself
     assert audio.proto.autoplay and audio.proto.url

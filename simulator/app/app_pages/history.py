@@ -8,6 +8,7 @@ from simulator.app.services import get_services
 from simulator.app.text import N_, _, language
 from simulator.session import TrainingSession
 from simulator.store import usage
+from simulator.store.recordings import recordings_of
 from simulator.store.repository import list_sessions
 
 ALL = "All trainees"  # the "everyone" option (user names have no spaces); shown translated
@@ -136,4 +137,5 @@ if not session.finished and accounts.may_continue(user, session.record.trainee) 
 st.markdown(f"**{_('Transcript')}**")
 # An assessment shows its feedback only once it is over, here as on the practice page.
 components.transcript(session.turns(), session.rubric, show_feedback=session.finished or not session.assessment,
+                      spoken=recordings_of(services.store.db, session.id),
                       subject=session.scenario.subject)

@@ -12,6 +12,7 @@ from simulator.session import (MAX_REPLY_CHARS, DuplicateReply, GradingBusy, Rep
                                TrainingSession, TurnBusy, grade_state, needs_customer, progress)
 from simulator.store import assignments
 from simulator.store.database import StoreError
+from simulator.store.recordings import recordings_of
 from simulator.store.records import Turn
 from simulator.voice.audio import AudioRejected
 from simulator.voice.backends import SpeechUnavailable
@@ -250,8 +251,10 @@ def conversation(session: TrainingSession, turns: list[Turn]) -> None:
     practice = not session.assessment
     if not practice:
         st.caption(_("Assessment: no coach and no feedback until the session ends."))
-    components.transcript(turns, session.rubric, show_feedback=practice, subject=session.scenario.subject)
-    if session.scenario.channel == "voice":
+    voice = session.scenario.channel == "voice"
+    components.transcript(turns, session.rubric, show_feedback=practice, subject=session.scenario.subject,
+                          spoken=recordings_of(get_services().store.db, session.id) if voice else None)
+    if voice:
         speak_last(session, turns)
     if session.waiting_for_customer(turns):
         # Another tab's (or a reloaded page's) reply is being answered. The input stays,
@@ -327,7 +330,8 @@ def voice_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, Spoke
     with st.form(state.SPOKEN_FORM, clear_on_submit=True):
         text = st.text_area(_("What you said: correct it before you send it"), heard.raw_transcript,
                             max_chars=MAX_REPLY_CHARS)
-        components.voice_signals_caption(heard.signals, language())
+        if not session.assessment:  # no coaching in an assessment until it ends
+            components.voice_signals_caption(heard.signals, language())
         sent = st.form_submit_button(_("Send"), type="primary", icon=":material/send:")
     if not sent:
         return None

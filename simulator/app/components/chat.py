@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 import streamlit as st
 from simulator.app.text import _
+from simulator.app.text import language as interface_language
 
 from simulator.content.schema import Rubric
 from simulator.session import grade_state
 
 from simulator.store.records import GuardEvent, Turn
+from simulator.voice.signals import VoiceSignals
 from simulator.app.components.common import CUSTOMER_AVATAR, CUSTOMER_NOTES, TRAINEE_AVATAR, escape_markdown
+from simulator.app.components.signals import voice_signals_caption
 from simulator.app.components.verdicts import feedback_label, pending_feedback, verdict_card
 
 
@@ -62,17 +65,21 @@ def customer_checks(turn: Turn) -> None:
 
 def transcript(
     turns: list[Turn], rubric: Rubric, *, show_feedback: bool = True,
-    subject: str | None = None, show_checks: bool = False,
+    subject: str | None = None, show_checks: bool = False, spoken: dict | None = None,
 ) -> None:
     """The stored conversation: each reply with its verdict, each customer message.
 
     Trainers' labels (`Turn.labels`) are shown as the score of record next to the judge.
+    `spoken`: turn id -> its recording (voice scenarios): how the reply was spoken is
+    shown under it, next to its levels.
     """
     last_reply = max((t.idx for t in turns if t.trainee_text), default=None)
     for turn in turns:
         if turn.trainee_text:
             with trainee_message():
                 st.text(turn.trainee_text)
+                if show_feedback and spoken and turn.id in spoken:  # coaching, like the verdict
+                    voice_signals_caption(VoiceSignals(**spoken[turn.id].signals), interface_language())
                 if show_feedback:
                     state = grade_state(turn)
                     with st.expander(feedback_label(turn.verdict, state), expanded=turn.idx == last_reply):
