@@ -1,0 +1,92 @@
+"""A voice scenario in the real browser with Chromium's fake microphone: the product's own
+offline voice says a reply into it (espeak-ng), the offline recogniser (Whisper base)
+hears it, the trainee corrects the transcript and sends it, and the customer answers
+aloud. Everything real except the person: the server, the browser, both speech engines,
+the SQLite file."""
+
+from __future__ import annotations
+
+import shutil
+from functools import partial
+
+import pytest
+
+from simulator.store.database import open_db
+from simulator.voice.backends import SpeechStyle, build_tts
+from tests.support.browser import CHROMIUM, FLAGS, VIEWPORT, app_server, create_accounts
+from tests.support.browser import sign_in as sign_in_as
+from tests.support.pages import FIXTURES
+from tests.support.speech import word_errors
+
+pytestmark = [pytest.mark.browser, pytest.mark.embedded]
+
+USER, PASSWORD = "vera", "a long browser password"
+SAID = "I am so sorry your card was declined. I will unblock it right now."
+sign_in = partial(sign_in_as, username=USER, password=PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def microphone(tmp_path_factory):
+    """A WAV Chromium plays as the microphone (it loops the file): the reply, then silence."""
+    from simulator.voice.espeak import with_pause
+
+    path = tmp_path_factory.mktemp("mic") / "reply.wav"
+    path.write_bytes(with_pause(build_tts("embedded").speak(SAID, "en", SpeechStyle()), 3000))
+    return path
+
+
+@pytest.fixture(scope="module")
+def voice_page(microphone):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            *FLAGS, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={microphone}"])
+        context = browser.new_context(viewport=VIEWPORT, permissions=["microphone"])
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("voice")
+    scenarios = folder / "scenarios"
+    shutil.copytree(FIXTURES / "scenarios", scenarios)
+    card = scenarios / "frozen-card.yaml"
+    card.write_text(card.read_text(encoding="utf-8").replace("channel: chat", "channel: voice"), encoding="utf-8")
+    db = folder / "voice.db"
+    create_accounts(db, {USER: (PASSWORD, ["trainee"])})
+    env = {"EMPATHY_SIM_SCENARIOS": str(scenarios), "EMPATHY_SIM_RUBRICS": str(FIXTURES / "rubrics"),
+           "EMPATHY_SIM_STT": "embedded", "EMPATHY_SIM_TTS": "embedded"}
+    with app_server(db, env) as url:
+        yield url, db
+
+
+def test_a_reply_spoken_into_the_microphone_is_heard_corrected_sent_and_answered_aloud(server, voice_page):
+    url, db = server
+    page = voice_page
+    sign_in(page, url)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Record").click()
+    page.wait_for_timeout(7_000)  # the reply is about 5 s long
+    page.get_by_role("button", name="Stop recording").click()
+    heard = page.get_by_label("What you said: correct it before you send it")
+    heard.wait_for(timeout=120_000)  # the first recording loads the recogniser
+    raw = heard.input_value()
+    wrong, total = word_errors(SAID, raw)
+    assert wrong <= 3, raw  # Chromium's capture resamples espeak's voice; a word or two may differ
+    assert page.get_by_text("words a minute", exact=False).count() >= 1
+    heard.fill(SAID)
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.get_by_text("Feedback:").first.wait_for(timeout=60_000)
+    page.locator("audio").first.wait_for(state="attached", timeout=30_000)  # the customer, aloud
+
+    turn = list(open_db(db)["turns"].rows_where("idx = 1"))[0]
+    assert turn["trainee_text"] == SAID
+    [recording] = list(open_db(db)["recordings"].rows)
+    assert recording["turn_id"] == turn["id"] and recording["raw_transcript"] == raw
+    assert recording["audio"][:4] == b"RIFF" and len(recording["audio"]) > 32_000 * 4
+    assert recording["engine"] == "embedded:whisper-base"
