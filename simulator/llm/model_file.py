@@ -94,7 +94,7 @@ def ensure_model_file(
     """
     target = (directory or cache_dir()) / spec.filename
     with _assemble_lock:
-        if _is_verified(target, spec, full_check):
+        if is_verified(target, spec, full_check):
             return target
         if parts is not None:
             assemble(list(parts), target, spec)
@@ -238,7 +238,7 @@ def _sidecar_matches(target: Path, spec: ModelSpec) -> bool:
     return record == {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": spec.sha256}
 
 
-def _is_verified(target: Path, spec: ModelSpec, full_check: bool) -> bool:
+def is_verified(target: Path, spec: ModelSpec, full_check: bool) -> bool:
     """True if `target` is the right file; cheap when the sidecar vouches for it."""
     if not target.is_file() or target.stat().st_size != spec.size:
         return False

@@ -15,6 +15,7 @@ text and nothing typed or recorded is lost.
 
 from __future__ import annotations
 
+import importlib
 import os
 from abc import ABC, abstractmethod
 
@@ -71,32 +72,33 @@ class TextToSpeech(ABC):
         """One sentence (or a few) as WAV bytes."""
 
 
+#: Per role: the offline engine's module and class, and the remote class (voice/remote.py).
+#: Imported when built: faster-whisper is heavy, and "off" needs neither.
+_ENGINES = {
+    "stt": ("simulator.voice.whisper", "WhisperTranscriber", "RemoteTranscriber"),
+    "tts": ("simulator.voice.espeak", "EspeakSpeaker", "RemoteSpeaker"),
+}
+
+
 def build_stt(spec: str) -> SpeechToText | None:
     """None for "off"."""
-    kind, model, base_url, key = _parse(spec)
-    if kind == "off":
-        return None
-    if kind == "embedded":
-        from simulator.voice.whisper import WhisperTranscriber
-
-        return WhisperTranscriber()
-    from simulator.voice.remote import RemoteTranscriber
-
-    return RemoteTranscriber(spec=spec, model=model, base_url=base_url, api_key=key)
+    return _build(spec, "stt")
 
 
 def build_tts(spec: str) -> TextToSpeech | None:
     """None for "off"."""
+    return _build(spec, "tts")
+
+
+def _build(spec: str, role: str):
     kind, model, base_url, key = _parse(spec)
     if kind == "off":
         return None
+    module, offline, remote = _ENGINES[role]
     if kind == "embedded":
-        from simulator.voice.espeak import EspeakSpeaker
-
-        return EspeakSpeaker()
-    from simulator.voice.remote import RemoteSpeaker
-
-    return RemoteSpeaker(spec=spec, model=model, base_url=base_url, api_key=key)
+        return getattr(importlib.import_module(module), offline)()
+    return getattr(importlib.import_module("simulator.voice.remote"), remote)(
+        spec=spec, model=model, base_url=base_url, api_key=key)
 
 
 def _parse(spec: str) -> tuple[str, str, str, str | None]:

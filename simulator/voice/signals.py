@@ -17,9 +17,8 @@ from simulator.voice.audio import SAMPLE_RATE, Recording
 FRAME_SECONDS = 0.03
 #: A pause this long inside the speech counts as a long silence.
 LONG_SILENCE_SECONDS = 1.5
-#: Speaking rates a listener in distress follows; above FAST the coach says slow down.
+#: Above this speaking rate a listener in distress cannot follow: the coach says slow down.
 FAST_WPM = 170
-SLOW_WPM = 90
 #: A frame is speech when its energy stands this far (dB) above the recording's floor.
 SPEECH_ABOVE_FLOOR_DB = 12.0
 

@@ -46,7 +46,7 @@ def model_folder(directory: Path | None = None) -> Path:
     parts, side = _installed_parts()
     with _lock:
         target = folder / "model.bin"
-        if not model_file._is_verified(target, MODEL, full_check=False):
+        if not model_file.is_verified(target, MODEL, full_check=False):
             model_file.assemble(parts, target, MODEL)
         for path in side:
             if not (folder / path.name).is_file():
