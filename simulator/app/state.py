@@ -10,6 +10,7 @@ import streamlit as st
 
 from simulator import i18n
 from simulator.i18n import N_
+from simulator.voice.live import LINES, VoiceLine
 
 DEFAULT_TRAINEE = "trainee"
 USER_ID = "signed_in_user_id"
@@ -57,6 +58,7 @@ UNSENT = "practice_unsent_reply"  # a reply the database could not take: kept to
 SPOKEN = "practice_spoken_reply"  # (session, recording id, SpokenReply): heard, not sent yet
 SPOKEN_FORM = "practice_spoken_form"
 SAID_ALOUD = "practice_said_aloud"  # customer messages already played once
+VOICE_LINE = "practice_voice_line"  # this tab's token of the customer's live voice
 ACCOUNT_LANGUAGE = "account_language"
 
 # The URL keeps the running session so that a browser reload continues it.
@@ -283,6 +285,13 @@ def spoken(session: str, recording_id: str | None = None):
 
 def clear_spoken() -> None:
     st.session_state.pop(SPOKEN, None)
+
+
+def voice_line() -> VoiceLine:
+    """This tab's line for the customer's live voice (a new one if it was dropped)."""
+    line = LINES.open(st.session_state.get(VOICE_LINE))
+    st.session_state[VOICE_LINE] = line.token
+    return line
 
 
 def first_time_spoken(turn_id: int) -> bool:

@@ -50,7 +50,7 @@ def migrate(obj: Context) -> None:
 def app(ctx: click.Context, port: int) -> None:
     """Start the Streamlit app (extra options go to `streamlit run`)."""
     settings = ctx.obj.settings()
-    entry = Path(__file__).parent.parent / "app" / "main.py"
+    entry = Path(__file__).parent.parent / "app" / "server.py"
     env = {**os.environ, "EMPATHY_SIM_DB": str(Path(settings.db).resolve())}
     command = [sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port), *ctx.args]
     sys.exit(subprocess.call(command, env=env))

@@ -6,6 +6,7 @@ the SQLite file."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from functools import partial
 
@@ -65,11 +66,8 @@ def server(tmp_path_factory):
         yield url, db
 
 
-def test_a_reply_spoken_into_the_microphone_is_heard_corrected_sent_and_answered_aloud(server, voice_page):
-    url, db = server
-    page = voice_page
-    sign_in(page, url)
-    page.get_by_role("button", name="Start").click()
+def record_reply(page) -> str:
+    """Record the microphone's reply and return what the recogniser heard."""
     page.get_by_role("button", name="Record").click()
     page.wait_for_timeout(7_000)  # the reply is about 5 s long
     page.get_by_role("button", name="Stop recording").click()
@@ -78,15 +76,53 @@ def test_a_reply_spoken_into_the_microphone_is_heard_corrected_sent_and_answered
     raw = heard.input_value()
     wrong, total = word_errors(SAID, raw)
     assert wrong <= 3, raw  # Chromium's capture resamples espeak's voice; a word or two may differ
-    assert page.get_by_text("words a minute", exact=False).count() >= 1
-    heard.fill(SAID)
-    page.get_by_role("button", name="Send", exact=True).click()
-    page.get_by_text("Feedback:").first.wait_for(timeout=60_000)
-    page.locator("audio").first.wait_for(state="attached", timeout=30_000)  # the customer, aloud
+    return raw
 
-    turn = list(open_db(db)["turns"].rows_where("idx = 1"))[0]
-    assert turn["trainee_text"] == SAID
-    [recording] = list(open_db(db)["recordings"].rows)
-    assert recording["turn_id"] == turn["id"] and recording["raw_transcript"] == raw
-    assert recording["audio"][:4] == b"RIFF" and len(recording["audio"]) > 32_000 * 4
-    assert recording["engine"] == "embedded:whisper-base"
+
+def played(player) -> int:
+    return int(player.locator("body").get_attribute("data-played"))
+
+
+def test_two_replies_spoken_into_the_microphone_are_heard_corrected_sent_and_answered_aloud(server, voice_page):
+    from playwright.sync_api import expect
+
+    url, db = server
+    page = voice_page
+    sign_in(page, url)
+    page.get_by_role("button", name="Start").click()
+    player = page.frame_locator('iframe[src*="customer_voice"]')
+    expect(player.locator("svg.avatar")).to_be_visible()
+    # The customer's opening is said aloud; the trainee lets them finish.
+    expect(player.locator("body")).to_have_attribute("data-speaking", "true", timeout=30_000)
+    expect(player.locator("body")).to_have_attribute("data-speaking", "false", timeout=60_000)
+    assert played(player) >= 1
+
+    first = record_reply(page)
+    assert page.get_by_text("words a minute", exact=False).count() >= 1
+    page.get_by_label("What you said: correct it before you send it").fill(SAID)
+    page.get_by_role("button", name="Send", exact=True).click()
+    # The customer speaks sentence by sentence in the player, its mouth moving with the sound.
+    expect(player.locator("body")).to_have_attribute("data-speaking", "true", timeout=60_000)
+    # Recording again while the customer still speaks is talking over, and the coach says so.
+    second = record_reply(page)
+    expect(page.get_by_text("Let the customer finish", exact=False)).to_be_visible()
+    expect(player.locator("body")).to_have_attribute("data-speaking", "false", timeout=60_000)
+    assert played(player) >= 2 and int(player.locator("body").get_attribute("data-mouth-max")) >= 5
+    heard_so_far = played(player)
+    page.get_by_role("button", name="Send", exact=True).click()  # as heard, uncorrected
+    page.get_by_text("Feedback:").nth(1).wait_for(timeout=60_000)
+    expect(player.locator("body")).to_have_attribute("data-speaking", "true", timeout=60_000)
+    page.locator("audio").first.wait_for(state="attached", timeout=30_000)  # to play the message again
+    expect(player.locator("body")).to_have_attribute("data-speaking", "false", timeout=60_000)
+    assert played(player) > heard_so_far
+
+    turns = list(open_db(db)["turns"].rows_where("idx >= 1", order_by="idx"))
+    assert [t["trainee_text"] for t in turns] == [SAID, second]
+    recordings = sorted(open_db(db)["recordings"].rows, key=lambda r: r["turn_id"])
+    assert [r["turn_id"] for r in recordings] == [t["id"] for t in turns]
+    assert [r["raw_transcript"] for r in recordings] == [first, second]
+    for recording in recordings:
+        assert recording["audio"][:4] == b"RIFF" and len(recording["audio"]) > 32_000 * 4
+        assert recording["engine"] == "embedded:whisper-base"
+    signals = [json.loads(r["signals"]) for r in recordings]
+    assert signals[0]["talked_over_seconds"] == 0 and signals[1]["talked_over_seconds"] > 0.5

@@ -30,7 +30,10 @@ class Heard(SpeechToText):
 
 
 def test_a_spoken_reply_is_stored_with_its_turn_and_the_corrected_text_is_graded(services):
-    spoken = hear(Heard("I am sorry, um, I will on block your card."), tone(3.0, level=0.3), "en", 0.8)
+    # The customer's audio fell silent at t=100.8; the 3 s recording arrived at t=103, so
+    # it started at t=100 while 0.8 s were still to play.
+    spoken = hear(Heard("I am sorry, um, I will on block your card."), tone(3.0, level=0.3), "en",
+                  left_at=lambda moment: max(100.8 - moment, 0.0), received_at=103.0)
     assert spoken.signals.fillers == ["um"] and spoken.signals.talked_over_seconds == 0.8
     session = TrainingSession.start(services, "mini-en", trainee="ana")
     corrected = "I am sorry, I will unblock your card."

@@ -1,9 +1,11 @@
 """Practice: pick a scenario, talk to the customer, read the feedback on every reply."""
 
+import time
+
 import streamlit as st
 
 from simulator import accounts
-from simulator.app import components, routes, state
+from simulator.app import components, routes, state, voice_routes
 from simulator.app.services import get_services
 from simulator.app.text import _, language
 from simulator.llm.base import LLMError
@@ -16,6 +18,7 @@ from simulator.store.recordings import recordings_of
 from simulator.store.records import Turn
 from simulator.voice.audio import AudioRejected
 from simulator.voice.backends import SpeechUnavailable
+from simulator.voice.live import VoiceLine, speak_along, speak_text
 from simulator.voice.spoken import SpokenReply, hear
 from simulator.voice.style import speech_style
 
@@ -119,8 +122,20 @@ def header(session: TrainingSession, turns: list[Turn]) -> None:
     if not session.assessment or session.finished:
         with st.sidebar:
             mood = session.mood(turns)
-            components.customer_face(mood, session.scenario.persona.name)
+            line = live_line(session)
+            if line is not None:
+                components.customer_voice(line, mood, session.scenario.persona.name)
+            else:
+                components.customer_face(mood, session.scenario.persona.name)
             components.mood_meter(mood)
+
+
+def live_line(session: TrainingSession) -> VoiceLine | None:
+    """This tab's live voice line on a voice scenario served with the voice routes (the
+    customer speaks each sentence as it streams); None where messages are played whole."""
+    if session.scenario.channel != "voice" or get_services().tts is None or not voice_routes.MOUNTED:
+        return None
+    return state.voice_line()
 
 
 def play_turn(session: TrainingSession, reply: str, spoken: SpokenReply | None = None) -> None:
@@ -143,15 +158,23 @@ def play_turn(session: TrainingSession, reply: str, spoken: SpokenReply | None =
     state.clear_unsent()
     with components.trainee_message():
         st.text(pending.reply)
-    stream_pending(pending)
+    stream_pending(session, pending)
 
 
-def stream_pending(pending) -> None:
-    """Stream the customer's message of a stored reply; on a fault, say so (the retry
-    buttons are drawn after the rerun, from what was stored)."""
+def stream_pending(session: TrainingSession, pending) -> None:
+    """Stream the customer's message of a stored reply (on a voice scenario, spoken
+    sentence by sentence as it comes); on a fault, say so (the retry buttons are drawn
+    after the rerun, from what was stored)."""
+    chunks = pending.stream_customer()
+    line = live_line(session)
+    if line is not None:
+        tts, scenario = get_services().tts, session.scenario
+        style = speech_style(scenario.persona, pending.mood_before_verdict)
+        chunks = speak_along(chunks, lambda sentence: tts.speak(sentence, scenario.language, style),
+                             line, pending.turn_id)
     try:
         with components.customer_message():
-            components.stream_text(pending.stream_customer())
+            components.stream_text(chunks)
     except (LLMError, StoreError) as exc:
         st.error(_("The customer's message could not be completed: {error}. Your reply is saved.")
                  .format(error=components.error_text(exc)))
@@ -176,7 +199,7 @@ def repair(session: TrainingSession, turns: list[Turn]) -> None:
             except (ReplyRejected, SessionClosed, StoreError) as exc:
                 st.warning(components.error_text(exc))
             else:
-                stream_pending(pending)
+                stream_pending(session, pending)
     ungraded = session.ungraded(turns)
     if ungraded and st.button(grade_again_label(ungraded), icon=":material/grading:"):
         with st.spinner(_("Grading your reply…")):
@@ -277,22 +300,18 @@ def conversation(session: TrainingSession, turns: list[Turn]) -> None:
 
 def speak_last(session: TrainingSession, turns: list[Turn]) -> None:
     """The customer's last message aloud, in the persona's voice and the mood it was
-    written in; played once by itself, then left to play again. The text stays on screen."""
+    written in, to play again. Where the live player spoke it as it streamed, it does not
+    play by itself; elsewhere it plays once by itself. The text stays on screen."""
     tts, last = get_services().tts, turns[-1]
     if tts is None or not last.customer_text or last.customer_status == "pending" or last.mood is None:
         return
-    try:
-        audio = spoken_message(tts, last.id, last.customer_text, session.scenario.language,
-                               speech_style(session.scenario.persona, last.mood))
-    except SpeechUnavailable as exc:
-        st.caption(components.error_text(exc))
-        return
-    st.audio(audio, format="audio/wav", autoplay=state.first_time_spoken(last.id))
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def spoken_message(_tts, turn_id: int, text: str, language: str, style) -> bytes:
-    return _tts.speak(text, language, style)
+    style, language_ = speech_style(session.scenario.persona, last.mood), session.scenario.language
+    line, first = live_line(session), state.first_time_spoken(last.id)
+    if line is not None and first and not line.has_turn(last.id):
+        # Not streamed in this tab (the opening, or another tab's message): said now.
+        speak_text(last.customer_text, lambda sentence: tts.speak(sentence, language_, style), line, last.id)
+    components.message_audio(tts, last.id, last.customer_text, language_, style, autoplay=line is None and first,
+                             problem=line.problem if line is not None else None)
 
 
 def reply_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, SpokenReply | None] | None:
@@ -317,9 +336,11 @@ def voice_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, Spoke
         return None
     recorded = st.audio_input(_("Record your reply"), key=state.recording_key(session.id, len(turns)))
     if recorded is not None and state.spoken(session.id, recorded.file_id) is None:
+        received_at, line = time.monotonic(), live_line(session)
         with st.spinner(_("Listening to your reply…")):
             try:
-                heard = hear(stt, recorded.getvalue(), session.scenario.language)
+                heard = hear(stt, recorded.getvalue(), session.scenario.language,
+                             left_at=line.left_at if line is not None else None, received_at=received_at)
             except (AudioRejected, SpeechUnavailable) as exc:
                 st.warning(components.error_text(exc), icon=":material/mic_off:")
                 return None
@@ -327,13 +348,9 @@ def voice_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, Spoke
     heard = state.spoken(session.id, recorded.file_id if recorded is not None else None)
     if heard is None:
         return None
-    with st.form(state.SPOKEN_FORM, clear_on_submit=True):
-        text = st.text_area(_("What you said: correct it before you send it"), heard.raw_transcript,
-                            max_chars=MAX_REPLY_CHARS)
-        if not session.assessment:  # no coaching in an assessment until it ends
-            components.voice_signals_caption(heard.signals, language())
-        sent = st.form_submit_button(_("Send"), type="primary", icon=":material/send:")
-    if not sent:
+    # No coaching in an assessment until it ends: the signals are not shown there.
+    text = components.spoken_reply_form(state.SPOKEN_FORM, heard, MAX_REPLY_CHARS, coach=not session.assessment)
+    if text is None:
         return None
     state.clear_spoken()
     return text, heard

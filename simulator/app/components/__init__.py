@@ -20,6 +20,7 @@ from simulator.app.components.chat import (
 from simulator.app.components.verdicts import feedback_label, fit_table, judge_reliability, verdict_card
 from simulator.app.components.signals import signals_table, voice_signals_caption
 from simulator.app.components.labels import agreement_table, anchors_help, level_choice, record_levels_view
+from simulator.app.components.voice import customer_voice, message_audio, spoken_reply_form
 from simulator.app.components.summary import (
     coach_panel, customer_face, debrief_panel, mood_meter, scenario_card, session_summary,
 )
@@ -27,8 +28,8 @@ from simulator.app.components.summary import (
 __all__ = [
     'ASSIGNEE_KINDS', 'CHANNEL_NAMES', 'MODE_NAMES', 'MOOD_LABELS', 'OUTCOME_NAMES', 'ROLE_NAMES',
     'agreement_table', 'anchors_help', 'assignee', 'choose_prompt', 'coach_panel', 'customer_checks',
-    'customer_face', 'customer_message', 'date_format', 'debrief_panel', 'error_text', 'escape_markdown',
-    'feedback_label', 'fit_table', 'judge_reliability', 'level_choice', 'mood_meter', 'named',
-    'option_labels', 'record_levels_view', 'scenario_card', 'session_summary', 'signals_table', 'stream_text',
+    'customer_face', 'customer_voice', 'customer_message', 'date_format', 'debrief_panel', 'error_text', 'escape_markdown',
+    'feedback_label', 'fit_table', 'judge_reliability', 'level_choice', 'message_audio', 'mood_meter', 'named',
+    'option_labels', 'record_levels_view', 'scenario_card', 'session_summary', 'signals_table', 'spoken_reply_form', 'stream_text',
     'trainee_message', 'transcript', 'verdict_card', 'voice_signals_caption',
 ]
