@@ -4,6 +4,7 @@ stays possible; a recording that cannot be used is refused and nothing is stored
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -68,3 +69,48 @@ def test_typing_stays_possible_and_a_silent_recording_is_refused(db, phone):
     ok(at.chat_input[0].set_value("Sorry, I will fix it now.").run())
     assert get_turns(Store(db).db, session_id)[1].trainee_text == "Sorry, I will fix it now."
     assert recordings_of(Store(db).db, session_id) == {}
+
+
+def test_with_the_voice_routes_the_customer_speaks_through_the_live_player(db, phone, monkeypatch):
+    """Served by `empathy-sim app` (the voice routes mounted), each message goes to this
+    tab's voice line sentence by sentence for the player, and the audio control under it
+    is there to play it again, not playing by itself (that would speak twice)."""
+    from simulator.app import voice_routes
+    from simulator.voice.live import LINES
+
+    monkeypatch.setattr(voice_routes, "MOUNTED", True)
+    at = started(app())
+    [player] = at.get("component_instance")
+    line = LINES.get(at.session_state[state.VOICE_LINE])
+    opening = get_turns(Store(db).db, at.session_state[state.SESSION_ID])[0]
+    assert line is not None and line.has_turn(opening.id), "the opening is said aloud"
+    args = json.loads(player.proto.json_args)
+    assert args["token"] == line.token and args["after"] < line.last_seq and 'class="avatar"' in args["svg"]
+    [audio] = at.get("audio")
+    assert not audio.proto.autoplay
+    assert any("Customer mood" in m.value for m in at.markdown), "practice shows the mood"
+    said = line.last_seq
+    ok(at.audio_input[0].set_value(("reply.wav", tone(3.0, level=0.3), "audio/wav")).run())
+    click(at, "Send")
+    clips = [line.after(seq) for seq in range(said, line.last_seq)]
+    reply_turn = get_turns(Store(db).db, at.session_state[state.SESSION_ID])[1]
+    assert clips and {c.turn_id for c in clips} == {reply_turn.id}, "the answer, sentence by sentence"
+    assert all(c.wav[:4] == b"RIFF" and c.seconds > 0 and max(c.envelope) == 9 for c in clips)
+    assert not any(a.proto.autoplay for a in at.get("audio"))
+
+
+def test_in_an_assessment_the_customer_speaks_without_showing_the_mood(db, phone, monkeypatch):
+    from simulator.app import voice_routes
+
+    monkeypatch.setattr(voice_routes, "MOUNTED", True)
+    from simulator.app.services import get_services
+    from simulator.session import TrainingSession
+
+    at = app()
+    session = TrainingSession.start(get_services(), "frozen-card", trainee="trainee", mode="assessment")
+    at.session_state[state.SESSION_ID] = session.id
+    ok(at.run())
+    [player] = at.get("component_instance")
+    args = json.loads(player.proto.json_args)
+    assert args["svg"] == "" and args["label"] == "The customer is on the line."
+    assert not any("Customer mood" in m.value for m in at.markdown)

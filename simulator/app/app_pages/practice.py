@@ -119,14 +119,17 @@ def header(session: TrainingSession, turns: list[Turn]) -> None:
         if end.button(_("End session"), icon=":material/stop_circle:", help=_("End now and see your results.")):
             session.end("ended")
             st.rerun()
-    if not session.assessment or session.finished:
-        with st.sidebar:
-            mood = session.mood(turns)
-            line = live_line(session)
-            if line is not None:
-                components.customer_voice(line, mood, session.scenario.persona.name)
-            else:
-                components.customer_face(mood, session.scenario.persona.name)
+    show_mood, line = not session.assessment or session.finished, live_line(session)
+    if not show_mood and line is None:
+        return
+    with st.sidebar:
+        # In an assessment the mood is not shown until the end; the customer still speaks.
+        mood = session.mood(turns) if show_mood else None
+        if line is not None:
+            components.customer_voice(line, mood, session.scenario.persona.name)
+        else:
+            components.customer_face(mood, session.scenario.persona.name)
+        if mood is not None:
             components.mood_meter(mood)
 
 

@@ -24,14 +24,18 @@ _player = st_components.declare_component(
     "customer_voice", path=str(Path(__file__).resolve().parents[1] / "voice_player"))
 
 
-def customer_voice(line: VoiceLine, mood: MoodState, name: str) -> None:
+def customer_voice(line: VoiceLine, mood: MoodState | None, name: str) -> None:
     """The face, speaking each new sentence of `line`; what was said before the page was
     opened is not said again. One per page (its key keeps the player across reruns, so a
-    rerun does not cut the customer off)."""
+    rerun does not cut the customer off). Without a `mood` (an assessment hides it) the
+    player speaks with no face."""
     language = interface_language()
-    label = avatar_label(mood.label, language, name)
-    svg = avatar_svg(mood.label, anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust, name=name,
-                     language=language)
+    if mood is None:
+        label, svg = _("The customer is on the line."), ""
+    else:
+        label = avatar_label(mood.label, language, name)
+        svg = avatar_svg(mood.label, anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust, name=name,
+                         language=language)
     base = "/" + st.get_option("server.baseUrlPath").strip("/") if st.get_option("server.baseUrlPath") else ""
     _player(token=line.token, after=line.last_seq, svg=svg, label=label, base=base,
             labels={"again": _("Play again"), "start": _("Play the customer's voice"),
