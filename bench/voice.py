@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import sys
 import tempfile
@@ -57,13 +56,13 @@ def utterances(per_language: int) -> dict[str, list[str]]:
 
 
 VOICE_SCENARIOS = {"en": "phone-anxiety-en", "de": "kartenterminal-de"}
-SENTENCE_END = re.compile(r"[.!?…](?:\s|$)")
 
 
 def first_audio_seconds(services, language: str, turns: int, think_s: float) -> list[float]:
     """Per spoken reply: end of the recording -> the customer's first sentence as audio."""
     from bench.turn_latency import SCRIPTS
     from simulator.session import TrainingSession
+    from simulator.voice.live import VoiceLine, speak_along
     from simulator.voice.spoken import hear
     from simulator.voice.style import speech_style
 
@@ -71,23 +70,24 @@ def first_audio_seconds(services, language: str, turns: int, think_s: float) -> 
     found = []
     for reply in SCRIPTS[language][:turns]:
         trainee_audio = services.tts.speak(reply, language, SpeechStyle())  # the trainee's recording
-        ended = time.perf_counter()
+        ended, spoken = time.perf_counter(), []
         heard = hear(services.stt, trainee_audio, language)
+        heard_at = time.perf_counter()
         pending = session.submit(heard.raw_transcript or reply, spoken=heard)
-        text, spoken_at = "", None
-        for chunk in pending.stream_customer():
-            text += chunk
-            if spoken_at is None and SENTENCE_END.search(text):
-                first = SENTENCE_END.split(text, maxsplit=1)[0]
-                services.tts.speak(first, language, speech_style(session.scenario.persona, pending.mood_before_verdict))
-                spoken_at = time.perf_counter()
-        if spoken_at is None and text:  # one sentence without an end mark: spoken whole
-            services.tts.speak(text, language, SpeechStyle())
-            spoken_at = time.perf_counter()
-        if spoken_at is not None:
-            found.append(spoken_at - ended)
-            print(f"{language} turn {len(found)}: first customer audio {spoken_at - ended:.2f} s "
-                  f"(heard in {heard.engine} {time.perf_counter() - ended:.1f} s ago)", flush=True)
+        style = speech_style(session.scenario.persona, pending.mood_before_verdict)
+
+        def speak(sentence: str) -> bytes:
+            audio = services.tts.speak(sentence, language, style)
+            spoken.append(time.perf_counter())
+            return audio
+
+        # The page's own path: each sentence published to a voice line as it streams.
+        for _ in speak_along(pending.stream_customer(), speak, VoiceLine("bench"), pending.turn_id):
+            pass
+        if spoken:
+            found.append(spoken[0] - ended)
+            print(f"{language} turn {len(found)}: first customer audio {spoken[0] - ended:.2f} s "
+                  f"(recognition {heard_at - ended:.2f} s, {len(spoken)} sentences)", flush=True)
         time.sleep(think_s)
     session.end("ended")
     return found
