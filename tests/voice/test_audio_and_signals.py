@@ -96,3 +96,14 @@ def test_a_fast_german_reply_is_told_to_slow_down_in_german():
     signals = voice_signals(recording, text, "de")
     assert signals.words_per_minute > 300 and signals.long_silences == 0 and signals.fillers == []
     assert signals.hints("de")[0].startswith("Langsamer")
+
+
+def test_the_recogniser_encodes_the_speech_and_some_padding_not_a_30_s_window():
+    from simulator.voice.whisper import FULL_FRAMES, MIN_FRAMES, PAD_FRAMES, short_window
+
+    features = np.zeros((80, FULL_FRAMES), dtype=np.float32)
+    assert short_window(features).shape == (80, MIN_FRAMES)  # silence: the shortest window
+    features[:, :1549] = -0.4  # 15.5 s of speech, the rest faster-whisper's zero padding
+    assert short_window(features).shape == (80, 1549 + PAD_FRAMES + 1)
+    features[:, :] = -0.4
+    assert short_window(features).shape == (80, FULL_FRAMES)
