@@ -15,6 +15,7 @@ from simulator.judge.grader import Judge
 from simulator.judge.levels import warm_request as levels_warm_request
 from simulator.judge.stock import warm_encoder
 from simulator.llm.base import ChatModel, ChatRequest
+from simulator.llm.cancel import CancelScope, cancel_scope
 from simulator.llm.priority import IDLE, Priority, Prioritised, in_place
 from simulator.llm.priority import ticket as queue_ticket
 from simulator.llm.registry import get_model
@@ -61,6 +62,9 @@ class Services:
     stt: SpeechToText | None = None
     tts: TextToSpeech | None = None
     catalog: Catalog = field(init=False)
+    #: The cache warm-up in flight per session (a newer one calls the older one off).
+    _warming: dict[str, CancelScope] = field(init=False, default_factory=dict)
+    _warming_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.catalog = Catalog(self.seed_library, self.store)
@@ -113,16 +117,36 @@ class Services:
         return self.grade_alongside
 
     def warm(self, scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState,
-             known: list) -> None:
+             known: list, session_id: str | None = None) -> None:
         """Have a local model read the conversation so far into its cache now, while the
-        trainee reads and types, so the next reply only adds its own tokens."""
+        trainee reads and types, so the next reply only adds its own tokens. A warm-up of
+        the same session still in flight is called off: it reads a conversation that has
+        moved on, and the next customer call would wait for both (measured: the second
+        reply's first audio 31 s, bench/voice.py)."""
         if self.warm_model is None:
             return
         # coming=1: folded as the prompt with the trainee's reply will be, or a fold would
         # move the prompt's start and the warm-up would be wasted.
         request = customer_request(scenario, transcript, mood, known, coming=1)
         request = request.model_copy(update={"max_tokens": 1})
-        judge_pool.submit(quietly, self.warm_model.complete, request)
+        scope = CancelScope()
+        if session_id is not None:
+            with self._warming_lock:
+                older = self._warming.get(session_id)
+                self._warming[session_id] = scope
+            if older is not None:
+                older.cancel()
+        judge_pool.submit(quietly, self._warm_call, session_id, scope, request)
+
+    def _warm_call(self, session_id: str | None, scope: CancelScope, request: ChatRequest) -> None:
+        try:
+            if not scope.cancelled:
+                with cancel_scope(scope):
+                    self.warm_model.complete(request)
+        finally:
+            with self._warming_lock:
+                if self._warming.get(session_id) is scope:
+                    del self._warming[session_id]
 
     def warm_judge(self, rubric: Rubric) -> None:
         """Have a local judge read the rubric's levels prompt into its cache when the model

@@ -196,7 +196,7 @@ def warm_next(session: TrainingSession, state: TurnState) -> None:
         return
     known = [f for f in session.scenario.hidden_facts if f.id in state.earned]
     transcript = [*state.history, ("agent", state.reply), ("customer", state.message.text)]
-    session.services.warm(session.scenario, transcript, state.reaction, known)
+    session.services.warm(session.scenario, transcript, state.reaction, known, session.id)
 
 
 # -- the grade ----------------------------------------------------------------------------

@@ -78,7 +78,7 @@ class TrainingSession:
                          customer_model="scenario", **opening.model_dump(), mood_step="opening")
         # The persona and opening are read into a local model's cache while the trainee reads
         # them, and then the judge's rubric, so the first verdict does not start cold.
-        services.warm(scenario, [("customer", scenario.opening.strip())], opening, [])
+        services.warm(scenario, [("customer", scenario.opening.strip())], opening, [], session_id)
         services.warm_judge(rubric.for_channel(scenario.channel))
         return cls(services, repo.get_session(db, session_id))
 
@@ -111,7 +111,7 @@ class TrainingSession:
         if self.services.warm_model is None or turns[-1].customer_status == "pending":
             return
         known = [f for f in self.scenario.hidden_facts if f.id in earned_facts(turns)]
-        self.services.warm(self.scenario, transcript_of(turns), self.mood(turns), known)
+        self.services.warm(self.scenario, transcript_of(turns), self.mood(turns), known, self.id)
 
     def end(self, outcome: str = "ended") -> None:
         if not self.finished:
