@@ -32,9 +32,12 @@ SENTENCE_END = re.compile(r"[.!?…]+[\"'“”’)\]]*\s+")
 ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$|\b(?:Mr|Mrs|Ms|Dr|Prof|Nr|St|bzw|ca|vs|Hr|Fr)\.$", re.IGNORECASE)
 #: The player's mouth follows the loudness in steps of this length.
 ENVELOPE_SECONDS = 0.05
-#: Clips a line keeps: a message is a few sentences; older ones are never asked for again.
-KEEP_CLIPS = 64
-#: Lines kept (one per open tab); the oldest is dropped first.
+#: Clips a line keeps, and for how long: the player fetches each within moments (a
+#: message is a few sentences), and "Play again" replays from the browser's copy. A clip
+#: is about 40 KB a second of speech, so memory stays bounded by the lines in use.
+KEEP_CLIPS = 16
+CLIP_SECONDS = 300.0
+#: Lines kept (one per open tab); the least recently used is dropped first.
 KEEP_LINES = 256
 
 
@@ -48,6 +51,7 @@ class Clip(BaseModel):
     wav: bytes
     seconds: float
     envelope: list[int]  # loudness 0..9 per ENVELOPE_SECONDS, for the mouth
+    made_at: float  # time.monotonic()
 
 
 def split_sentences(text: str) -> tuple[list[str], str]:
@@ -98,10 +102,12 @@ class VoiceLine:
 
     def publish(self, turn_id: int, wav: bytes) -> Clip:
         seconds, envelope = wav_seconds_and_envelope(wav)
+        now = time.monotonic()
         with self._lock:
             self._seq += 1
-            clip = Clip(seq=self._seq, turn_id=turn_id, wav=wav, seconds=seconds, envelope=envelope)
-            self._clips = [*self._clips[-(KEEP_CLIPS - 1):], clip]
+            clip = Clip(seq=self._seq, turn_id=turn_id, wav=wav, seconds=seconds, envelope=envelope, made_at=now)
+            kept = [c for c in self._clips[-(KEEP_CLIPS - 1):] if now - c.made_at < CLIP_SECONDS]
+            self._clips = [*kept, clip]
             # Until the player says otherwise, assume it plays this right after what it had.
             self._silent_at = max(self._silent_at, time.monotonic()) + seconds
         return clip

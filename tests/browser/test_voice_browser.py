@@ -68,7 +68,11 @@ def server(tmp_path_factory):
 
 def record_reply(page) -> str:
     """Record the microphone's reply and return what the recogniser heard."""
-    page.get_by_role("button", name="Record").click()
+    from playwright.sync_api import expect
+
+    # A recorder still holding the last reply has "Clear recording": wait for a fresh one.
+    expect(page.get_by_role("button", name="Clear recording: Record your reply")).to_have_count(0, timeout=60_000)
+    page.get_by_role("button", name="Record", exact=True).click()
     page.wait_for_timeout(7_000)  # the reply is about 5 s long
     page.get_by_role("button", name="Stop recording").click()
     heard = page.get_by_label("What you said: correct it before you send it")
@@ -103,11 +107,15 @@ def test_two_replies_spoken_into_the_microphone_are_heard_corrected_sent_and_ans
     page.get_by_role("button", name="Send", exact=True).click()
     # The customer speaks sentence by sentence in the player, its mouth moving with the sound.
     expect(player.locator("body")).to_have_attribute("data-speaking", "true", timeout=60_000)
-    # Recording again while the customer still speaks is talking over, and the coach says so.
-    second = record_reply(page)
-    expect(page.get_by_text("Let the customer finish", exact=False)).to_be_visible()
     expect(player.locator("body")).to_have_attribute("data-speaking", "false", timeout=60_000)
     assert played(player) >= 2 and int(player.locator("body").get_attribute("data-mouth-max")) >= 5
+    # Recording while the customer speaks (played again here, so the timing is the test's)
+    # is talking over, and the coach says so.
+    expect(page.get_by_role("button", name="Clear recording: Record your reply")).to_have_count(0, timeout=60_000)
+    player.get_by_role("button", name="Play again").click()
+    expect(player.locator("body")).to_have_attribute("data-speaking", "true", timeout=10_000)
+    second = record_reply(page)
+    expect(page.get_by_text("Let the customer finish", exact=False)).to_be_visible()
     heard_so_far = played(player)
     page.get_by_role("button", name="Send", exact=True).click()  # as heard, uncorrected
     page.get_by_text("Feedback:").nth(1).wait_for(timeout=60_000)

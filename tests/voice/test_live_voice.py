@@ -120,3 +120,17 @@ def _concat(*wavs: bytes) -> bytes:
         wav.setparams(params)
         wav.writeframes(frames)
     return out.getvalue()
+
+
+def test_a_line_keeps_only_recent_clips(monkeypatch):
+    from simulator.voice import live
+
+    now = [1000.0]
+    monkeypatch.setattr(live.time, "monotonic", lambda: now[0])
+    line = VoiceLine("t")
+    for _ in range(live.KEEP_CLIPS + 3):
+        line.publish(1, tone(0.2))
+    assert line.after(0).seq == 4, "the oldest beyond KEEP_CLIPS are dropped"
+    now[0] += live.CLIP_SECONDS + 1
+    newest = line.publish(2, tone(0.2))
+    assert line.after(0) is newest, "clips older than CLIP_SECONDS are dropped"
