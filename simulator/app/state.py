@@ -6,6 +6,8 @@ misspelt in one page or silently shared by two.
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
 
 from simulator import i18n
@@ -57,7 +59,9 @@ EMAIL_FORM = "practice_email_form"
 UNSENT = "practice_unsent_reply"  # a reply the database could not take: kept to send again
 SPOKEN = "practice_spoken_reply"  # (session, recording id, SpokenReply): heard, not sent yet
 SPOKEN_FORM = "practice_spoken_form"
-SAID_ALOUD = "practice_said_aloud"  # customer messages already played once
+SAID_ALOUD = "practice_said_aloud"  # customer messages drawn: when first (time.monotonic())
+#: How long reruns after a customer message still count as its arrival.
+ARRIVAL_SECONDS = 10.0
 VOICE_LINE = "practice_voice_line"  # this tab's token of the customer's live voice
 ACCOUNT_LANGUAGE = "account_language"
 
@@ -294,13 +298,12 @@ def voice_line() -> VoiceLine:
     return line
 
 
-def first_time_spoken(turn_id: int) -> bool:
-    """True once per customer message: it plays by itself when it arrives, not on every rerun."""
-    said = st.session_state.setdefault(SAID_ALOUD, set())
-    if turn_id in said:
-        return False
-    said.add(turn_id)
-    return True
+def arriving(turn_id: int) -> bool:
+    """True while a customer message is arriving: the first run that draws it, and the
+    reruns of the next few seconds (a verdict landing redraws the page). So it plays by
+    itself when it arrives, and a later rerun leaves it to be played again by hand."""
+    first_seen = st.session_state.setdefault(SAID_ALOUD, {}).setdefault(turn_id, time.monotonic())
+    return time.monotonic() - first_seen < ARRIVAL_SECONDS
 
 
 def open_in_editor(kind: str, yaml_text: str, base: tuple[str, str] | None) -> None:

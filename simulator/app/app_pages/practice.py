@@ -309,7 +309,7 @@ def speak_last(session: TrainingSession, turns: list[Turn]) -> None:
     if tts is None or not last.customer_text or last.customer_status == "pending" or last.mood is None:
         return
     style, language_ = speech_style(session.scenario.persona, last.mood), session.scenario.language
-    line, first = live_line(session), state.first_time_spoken(last.id)
+    line, first = live_line(session), state.arriving(last.id)
     if line is not None and first and not line.has_turn(last.id):
         # Not streamed in this tab (the opening, or another tab's message): said now.
         speak_text(last.customer_text, lambda sentence: tts.speak(sentence, language_, style), line, last.id)
