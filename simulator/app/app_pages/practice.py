@@ -304,7 +304,7 @@ def conversation(session: TrainingSession, turns: list[Turn]) -> None:
 def speak_last(session: TrainingSession, turns: list[Turn]) -> None:
     """The customer's last message aloud, in the persona's voice and the mood it was
     written in, to play again. Where the live player spoke it as it streamed, it does not
-    play by itself; elsewhere it plays once by itself. The text stays on screen."""
+    play by itself; elsewhere it plays by itself while it arrives. The text stays on screen."""
     tts, last = get_services().tts, turns[-1]
     if tts is None or not last.customer_text or last.customer_status == "pending" or last.mood is None:
         return
