@@ -137,5 +137,5 @@ if not session.finished and accounts.may_continue(user, session.record.trainee) 
 st.markdown(f"**{_('Transcript')}**")
 # An assessment shows its feedback only once it is over, here as on the practice page.
 components.transcript(session.turns(), session.rubric, show_feedback=session.finished or not session.assessment,
-                      spoken=recordings_of(services.store.db, session.id),
+                      spoken=recordings_of(services.store.db, session.id) if session.scenario.channel == "voice" else None,
                       subject=session.scenario.subject)

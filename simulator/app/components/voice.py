@@ -36,7 +36,8 @@ def customer_voice(line: VoiceLine, mood: MoodState | None, name: str) -> None:
         label = avatar_label(mood.label, language, name)
         svg = avatar_svg(mood.label, anger=mood.anger, anxiety=mood.anxiety, trust=mood.trust, name=name,
                          language=language)
-    base = "/" + st.get_option("server.baseUrlPath").strip("/") if st.get_option("server.baseUrlPath") else ""
+    prefix = st.get_option("server.baseUrlPath").strip("/")
+    base = f"/{prefix}" if prefix else ""
     _player(token=line.token, after=line.last_seq, svg=svg, label=label, base=base,
             labels={"again": _("Play again"), "start": _("Play the customer's voice"),
                     "closed": _("The customer's voice stopped: reload the page to hear it again.")},
