@@ -60,10 +60,13 @@ THREADS_ENV = "EMPATHY_SIM_THREADS"
 SLOTS = 8
 CTX_PER_SLOT = 3072
 # Prompt tokens read in one uninterruptible step. llama.cpp's default (2048) let a judge
-# prompt hold the model for 17 s while a customer message waited; with 256 a customer
-# call that cancels the judge (see `simulator.llm.priority`) has its first token after
-# about 1.4 s (measured on two cores), and reading long prompts is not slower.
-BATCH_TOKENS = 256
+# prompt hold the model for 17 s while a customer message waited. A customer call that
+# cancels a judge call part-way through its prompt (see `simulator.llm.priority`) waits
+# for the step in flight: measured on two cores (a 1500-token judge prompt cancelled,
+# then a customer prompt with 85 new tokens), its first token came after a median 5.2 s
+# with 256, 2.7 s with 64 and 2.6 s with 32; a 914-token prompt read at 63, 62 and
+# 56 tokens/s. 64 keeps the speed and most of the gain.
+BATCH_TOKENS = 64
 # A request goes to the slot whose cached prompt shares at least this share of its
 # tokens as a prefix (else to the least recently used slot). Half keeps a role's next
 # turn on its own slot without letting another role's short, loosely similar prompt
