@@ -1,5 +1,5 @@
-"""Cache warm-ups between replies: a newer warm-up of a session calls off the older one
-still reading (a customer call would otherwise wait for both); other sessions' stay."""
+"""Cache warm-ups between replies: a session's warm-ups run one after the other, only the
+newest waiting one runs, and other sessions' warm-ups are not held up."""
 
 import threading
 import time
@@ -13,39 +13,44 @@ from simulator.store.repository import Store
 
 
 class Reading(ChatModel):
-    """A model that takes 20 steps to read a prompt; records how far each call got."""
+    """A model that takes 20 steps to read a prompt; records what it read and when."""
 
     spec, local = "reading", True
 
     def __init__(self):
-        self.steps: dict[str, int] = {}  # by the conversation it read
+        self.spans: dict[str, tuple[float, float]] = {}  # by the last thing said: (start, end)
+        self._lock = threading.Lock()
 
     def _execute(self, request):
-        text = " ".join(m.content for m in request.messages)
-        said = "Well?" if "Well?" in text else "A." if "Hello A." in text else "B."
-        self.steps[said] = 0
+        text = request.messages[-1].content + " ".join(m.content for m in request.messages)
+        said = next(w for w in ("Well?", "Third.", "Hello A.", "Hello B.") if w in text)
+        started = time.monotonic()
         for _ in range(20):
             time.sleep(0.02)
-            self.steps[said] += 1
             yield Delta(text=".")
+        with self._lock:
+            self.spans[said] = (started, time.monotonic())
 
 
-def test_a_newer_warm_up_of_a_session_calls_off_the_older_one_and_leaves_other_sessions_alone(
+def test_a_sessions_warm_ups_run_in_turn_newest_only_and_other_sessions_alongside(
         tmp_path, library, customer_model, judge_model):
     model = Reading()
     services = Services(Store(tmp_path / "sim.db"), library, customer_model, Judge(judge_model),
                         warm_model=Prioritised(model, Priority(), foreground=False, queued=False))
     scenario = library.scenarios["mini-en"]
     mood = MoodState.from_scenario(scenario.persona.initial_mood)
-    services.warm(scenario, [("customer", "Hello A.")], mood, [], "session-a")
+    first = [("customer", "Hello A.")]
+    services.warm(scenario, first, mood, [], "session-a")
     services.warm(scenario, [("customer", "Hello B.")], mood, [], "session-b")
     time.sleep(0.1)
-    services.warm(scenario, [("customer", "Hello A."), ("agent", "Hi."), ("customer", "Well?")], mood, [], "session-a")
+    # Two more of session-a while its first still reads: only the newer of them runs.
+    services.warm(scenario, [*first, ("agent", "Hi."), ("customer", "Third.")], mood, [], "session-a")
+    services.warm(scenario, [*first, ("agent", "Hi."), ("customer", "Well?")], mood, [], "session-a")
     deadline = time.monotonic() + 5
-    while sorted(model.steps.values())[-2:] != [20, 20] and time.monotonic() < deadline:
+    while services._warming and time.monotonic() < deadline:
         time.sleep(0.02)
-    time.sleep(0.1)
-    assert set(model.steps) == {"A.", "B.", "Well?"}, model.steps
-    assert model.steps["A."] < 20, "the older warm-up of session-a stopped part-way"
-    assert model.steps["B."] == 20 and model.steps["Well?"] == 20
+    assert set(model.spans) == {"Hello A.", "Hello B.", "Well?"}, model.spans
+    a_end, b_start = model.spans["Hello A."][1], model.spans["Hello B."][0]
+    assert b_start < a_end, "another session's warm-up runs alongside"
+    assert model.spans["Well?"][0] >= a_end, "the newer warm-up of session-a waits for the older one to finish"
     assert services._warming == {}
