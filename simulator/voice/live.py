@@ -30,6 +30,11 @@ from simulator.voice.backends import SpeechUnavailable
 SENTENCE_END = re.compile(r"[.!?…]+[\"'“”’)\]]*\s+")
 #: A dot after these ends no sentence: "z.B.", "e.g.", "Dr.", "Nr." (a pause there sounds wrong).
 ABBREVIATION = re.compile(r"(?:\b\w\.){2,}$|\b(?:Mr|Mrs|Ms|Dr|Prof|Nr|St|bzw|ca|vs|Hr|Fr)\.$", re.IGNORECASE)
+#: The first clip of a message may end at a clause (a comma, semicolon, colon or dash
+#: followed by a space) once it holds this many words: the voice starts that much sooner
+#: after the trainee's reply, while the rest of the sentence is still being written.
+CLAUSE_END = re.compile(r"[,;:–—]\s+")
+FIRST_CLAUSE_WORDS = 4
 #: The player's mouth follows the loudness in steps of this length.
 ENVELOPE_SECONDS = 0.05
 #: Clips a line keeps, and for how long: the player fetches each within moments (a
@@ -65,6 +70,16 @@ def split_sentences(text: str) -> tuple[list[str], str]:
             done.append(sentence)
         start = match.end()
     return done, text[start:]
+
+
+def first_clause(text: str) -> tuple[str, str] | None:
+    """(the opening clause, the rest) of unfinished text, if a clause of at least
+    FIRST_CLAUSE_WORDS words has ended in it."""
+    for match in CLAUSE_END.finditer(text):
+        clause = text[:match.end()].strip()
+        if len(clause.split()) >= FIRST_CLAUSE_WORDS:
+            return clause, text[match.end():]
+    return None
 
 
 def wav_seconds_and_envelope(wav_bytes: bytes) -> tuple[float, list[int]]:
@@ -164,15 +179,20 @@ LINES = VoiceLines()
 def speak_along(chunks: Iterable[str], speak: Callable[[str], bytes], line: VoiceLine,
                 turn_id: int) -> Iterator[str]:
     """Pass the streamed text through unchanged, publishing each sentence's audio as soon
-    as the sentence is complete (and the rest when the stream ends). If the voice fails,
+    as the sentence is complete (the first clip as soon as a first clause is, see
+    `first_clause`; the rest when the stream ends). If the voice fails,
     the text goes on silently: the message on screen is what counts."""
-    pending, failed = "", False
+    pending, failed, started = "", False, False
     line.problem = None
     for chunk in chunks:
         yield chunk
         pending += chunk
         done, pending = split_sentences(pending)
+        if not started and not done and (clause := first_clause(pending)):
+            # Only the first clip: later ones are ready while the earlier ones play.
+            done, pending = [clause[0]], clause[1]
         for sentence in done:
+            started = True
             failed = failed or not _publish(speak, sentence, line, turn_id)
     if pending.strip() and not failed:
         _publish(speak, pending.strip(), line, turn_id)

@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from simulator.app import voice_routes
 from simulator.voice.backends import SpeechUnavailable
-from simulator.voice.live import LINES, VoiceLine, VoiceLines, speak_along, split_sentences, wav_seconds_and_envelope
+from simulator.voice.live import (LINES, VoiceLine, VoiceLines, first_clause, speak_along, split_sentences,
+                                  wav_seconds_and_envelope)
 from tests.support.audio_test_server import tone
 
 
@@ -40,6 +41,22 @@ def test_each_sentence_is_spoken_as_soon_as_it_is_complete_and_the_text_passes_u
     clips = [line.after(0), line.after(1), line.after(2)]
     assert [c.seq for c in clips] == [1, 2, 3] and {c.turn_id for c in clips} == {7}
     assert line.after(3) is None
+
+
+def test_the_first_clip_ends_at_a_clause_of_four_words_later_clips_at_sentences():
+    line, spoken, seen = VoiceLine("t"), [], []
+
+    def speak(sentence):
+        spoken.append((sentence, list(seen)))
+        return tone(0.2)
+
+    chunks = ["Ja, ", "ich habe es ", "neu gestartet, ", "aber es geht nicht. ", "Und jetzt, ", "was nun?"]
+    for chunk in speak_along(chunks, speak, line, turn_id=3):
+        seen.append(chunk)
+    # "Ja," is too short to say alone; "3,5" or a clause later in the message is not cut.
+    assert [s for s, _ in spoken] == ["Ja, ich habe es neu gestartet,", "aber es geht nicht.", "Und jetzt, was nun?"]
+    assert spoken[0][1] == chunks[:3], "the first clause was spoken before the sentence was complete"
+    assert first_clause("Es kostet 3,5 Euro pro") is None
 
 
 def test_a_failing_voice_leaves_the_text_streaming_and_says_why():
