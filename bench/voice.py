@@ -14,8 +14,12 @@ the speech synthesis real-time factor and time per sentence.
 
 Then `--turns` spoken replies per language on a voice scenario (`phone-anxiety-en`,
 `kartenterminal-de`) through the real session on the embedded models: from the end of
-the recording, the time until the customer's first sentence is synthesised (the reply
-heard, stored, the customer's message streamed up to its first sentence end, spoken).
+the recording, the time until the customer's first clip is synthesised (the reply heard,
+stored, the customer's message streamed up to its first sentence end, or its first clause
+of four words or more, spoken), with where each message came from (the model, or lines
+authored in the scenario). End conditions are off; a customer who gives up in anger
+(which they cannot switch off) is followed by a new session, so every run has `--turns`
+replies.
 The next reply comes `--think-s` seconds after the customer's message, grading going on
 in the background, as in bench/turn_latency.py.
 
@@ -59,40 +63,59 @@ def utterances(per_language: int) -> dict[str, list[str]]:
 VOICE_SCENARIOS = {"en": "phone-anxiety-en", "de": "kartenterminal-de"}
 
 
-def first_audio_seconds(services, language: str, turns: int, think_s: float) -> list[float]:
-    """Per spoken reply: end of the recording -> the customer's first sentence as audio."""
+def first_audio_seconds(services, language: str, turns: int, think_s: float) -> list[tuple[float, str]]:
+    """Per spoken reply: end of the recording -> the customer's first clip as audio, and
+    where the message came from (model, authored, fallback)."""
     from bench.turn_latency import SCRIPTS
-    from simulator.session import TrainingSession
+    from simulator.session.reply import SessionClosed
     from simulator.voice.live import VoiceLine, speak_along
-    from simulator.voice.spoken import hear
     from simulator.voice.style import speech_style
 
-    session = TrainingSession.start(services, VOICE_SCENARIOS[language], trainee="voice-bench")
-    time.sleep(think_s)  # the trainee listens to the opening (as in bench/turn_latency.py)
-    found = []
+    session, found = _new_session(services, language, think_s), []
     for reply in SCRIPTS[language][:turns]:
         trainee_audio = services.tts.speak(reply, language, SpeechStyle())  # the trainee's recording
-        ended, spoken = time.perf_counter(), []
-        heard = hear(services.stt, trainee_audio, language)
-        heard_at = time.perf_counter()
-        pending = session.submit(heard.raw_transcript or reply, spoken=heard)
-        style = speech_style(session.scenario.persona, pending.mood_before_verdict)
+        try:
+            ended, heard_at, pending = _spoken_reply(services, session, trainee_audio, reply, language)
+        except SessionClosed:  # an angry customer gave up (end conditions cannot stop that)
+            print(f"{language}: the customer gave up; the script goes on in a new session", flush=True)
+            session = _new_session(services, language, think_s)
+            ended, heard_at, pending = _spoken_reply(services, session, trainee_audio, reply, language)
+        style, spoken = speech_style(session.scenario.persona, pending.mood_before_verdict), []
 
         def speak(sentence: str) -> bytes:
             audio = services.tts.speak(sentence, language, style)
             spoken.append(time.perf_counter())
             return audio
 
-        # The page's own path: each sentence published to a voice line as it streams.
+        # The page's own path: each clip published to a voice line as it streams.
         for _ in speak_along(pending.stream_customer(), speak, VoiceLine("bench"), pending.turn_id):
             pass
         if spoken:
-            found.append(spoken[0] - ended)
-            print(f"{language} turn {len(found)}: first customer audio {spoken[0] - ended:.2f} s "
-                  f"(recognition {heard_at - ended:.2f} s, {len(spoken)} sentences)", flush=True)
+            found.append((spoken[0] - ended, pending.customer.message.source))
+            print(f"{language} reply {len(found)}: first customer audio {spoken[0] - ended:.2f} s "
+                  f"(recognition {heard_at - ended:.2f} s, {len(spoken)} clips, {pending.customer.message.source})",
+                  flush=True)
         time.sleep(think_s)
     session.end("ended")
     return found
+
+
+def _new_session(services, language: str, think_s: float):
+    from simulator.session import TrainingSession
+
+    session = TrainingSession.start(services, VOICE_SCENARIOS[language], trainee="voice-bench")
+    time.sleep(think_s)  # the trainee listens to the opening (as in bench/turn_latency.py)
+    return session
+
+
+def _spoken_reply(services, session, trainee_audio: bytes, reply: str, language: str):
+    """(end of the recording, end of recognition, the pending turn): the reply heard and sent."""
+    from simulator.voice.spoken import hear
+
+    ended = time.perf_counter()
+    heard = hear(services.stt, trainee_audio, language)
+    heard_at = time.perf_counter()
+    return ended, heard_at, session.submit(heard.raw_transcript or reply, spoken=heard)
 
 
 def main() -> None:
@@ -130,18 +153,26 @@ def main() -> None:
             "audio_s": round(audio_s, 1),
         }
     if args.turns:
+        from bench.library import endless_library
         from simulator.config import load_settings
         from simulator.session import Services
 
         settings = load_settings().model_copy(update={"db": Path(tempfile.mkdtemp(prefix="voice-bench-")) / "voice.db"})
-        services = Services.from_settings(settings)  # embedded models unless the environment says otherwise
+        # Embedded models unless the environment says otherwise; the voice scenarios with
+        # their end conditions off (as in bench/turn_latency.py), their mood as authored.
+        library = endless_library(VOICE_SCENARIOS.values(), args.turns, mood_drift=None)
+        services = Services.from_settings(settings, library)
         both = []
         for language in ("en", "de"):
-            times = first_audio_seconds(services, language, args.turns, args.think_s)
+            measured = first_audio_seconds(services, language, args.turns, args.think_s)
+            times = [t for t, _ in measured]
+            both += measured
             summary[language]["first_audio_median_s"] = round(statistics.median(times), 2) if times else None
             summary[language]["first_audio_s"] = [round(t, 2) for t in times]
-            both += times
-        summary["first_audio_median_s"] = round(statistics.median(both), 2) if both else None
+            summary[language]["first_audio_source"] = [source for _, source in measured]
+        summary["first_audio_median_s"] = round(statistics.median([t for t, _ in both]), 2) if both else None
+        written = [t for t, source in both if source == "model"]
+        summary["first_audio_model_median_s"] = round(statistics.median(written), 2) if written else None
     print(json.dumps({**summary, "goals": {"wer_en": 0.15, "wer_de": 0.25, "stt_rtf": 1.0,
                                            "stt_median_s": 1.0, "first_audio_median_s": 3.0}}))
 
