@@ -111,8 +111,15 @@ def test_a_fact_found_late_has_the_conversation_as_it_stands_read_again(tmp_path
     customer, _, _ = play_one(tmp_path, rubric, "Why would I tell you that?",
                               [json.dumps({"c1": True}), GOOD, GOOD, FEEDBACK],
                               "I am sorry we declined your card. Is anything urgent depending on it?")
-    warm = warm_ups(customer, 3)
-    # start, after the customer's message, and again once the fact check found the rent
-    assert len(warm) == 3
+    deadline = time.monotonic() + 5
+    while not any("850" in r.messages[0].content for r in warm_ups(customer, 2)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # nothing more comes
+    warm = warm_ups(customer, 2)
+    # At the start, then once the fact check found the rent. The warm-up after the
+    # customer's message runs too unless the late one came while an earlier one still
+    # read: a session's warm-ups run in turn, and only the newest waiting one runs.
+    assert 2 <= len(warm) <= 3
     told = [r for r in warm if "850" in r.messages[0].content]
-    assert len(told) == 1 and "Why would I tell you that?" in told[0].messages[1].content
+    assert len(told) == 1 and told[0] is warm[-1]
+    assert "Why would I tell you that?" in told[0].messages[1].content
