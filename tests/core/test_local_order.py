@@ -52,6 +52,9 @@ def play_one(tmp_path, rubric, says: str, judged: list[str], reply: str):
     customer, judge = Local(), Local()
     customer.enqueue(*answers(says))
     session = TrainingSession.start(services(tmp_path, rubric, customer, judge), "mini-en")
+    # The trainee reads the opening while it is read into the cache: a warm-up that had
+    # not started when the reply came would be dropped as stale (only the newest runs).
+    warm_ups(customer, 1)
     judge.enqueue(*judged)
     _, result = finish(session.submit(reply))
     return customer, session, result

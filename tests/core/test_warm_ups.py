@@ -19,17 +19,25 @@ class Reading(ChatModel):
 
     def __init__(self):
         self.spans: dict[str, tuple[float, float]] = {}  # by the last thing said: (start, end)
+        self.started: list[str] = []
         self._lock = threading.Lock()
 
     def _execute(self, request):
         text = request.messages[-1].content + " ".join(m.content for m in request.messages)
         said = next(w for w in ("Well?", "Third.", "Hello A.", "Hello B.") if w in text)
         started = time.monotonic()
+        self.started.append(said)
         for _ in range(20):
             time.sleep(0.02)
             yield Delta(text=".")
         with self._lock:
             self.spans[said] = (started, time.monotonic())
+
+
+def wait_for(condition, seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_a_sessions_warm_ups_run_in_turn_newest_only_and_other_sessions_alongside(
@@ -42,13 +50,11 @@ def test_a_sessions_warm_ups_run_in_turn_newest_only_and_other_sessions_alongsid
     first = [("customer", "Hello A.")]
     services.warm(scenario, first, mood, [], "session-a")
     services.warm(scenario, [("customer", "Hello B.")], mood, [], "session-b")
-    time.sleep(0.1)
+    wait_for(lambda: "Hello A." in model.started)
     # Two more of session-a while its first still reads: only the newer of them runs.
     services.warm(scenario, [*first, ("agent", "Hi."), ("customer", "Third.")], mood, [], "session-a")
     services.warm(scenario, [*first, ("agent", "Hi."), ("customer", "Well?")], mood, [], "session-a")
-    deadline = time.monotonic() + 5
-    while services._warming and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: not services._warming)
     assert set(model.spans) == {"Hello A.", "Hello B.", "Well?"}, model.spans
     a_end, b_start = model.spans["Hello A."][1], model.spans["Hello B."][0]
     assert b_start < a_end, "another session's warm-up runs alongside"
