@@ -101,7 +101,9 @@ def test_queued_background_calls_run_one_at_a_time_and_the_warm_up_does_not_queu
         worker.join(10)
     ends = sorted(spans[f"judge{i}"][1] for i in range(3))
     assert ends[2] - ends[0] > 0.5  # 3 x 10 x 30 ms, one after another
-    assert spans["warm"][1] - spans["warm"][0] < 0.5  # alongside, not behind them
+    # Alongside, not behind them: an order, not a time (a loaded CI machine took 0.53 s
+    # for the warm-up's own 0.3 s of words).
+    assert spans["warm"][1] < ends[1]
 
 
 def test_a_warm_up_stops_the_judge_and_the_judge_waits_for_it():
