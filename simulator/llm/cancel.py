@@ -7,10 +7,8 @@ another thread cancels the scope, the socket is shut down, the reading thread wa
 broken stream, and the server, seeing the client gone, drops the request. The backend
 reports that as `Cancelled` (never retried, never a partial answer).
 
-`simulator.llm.priority` opens a scope per background call: a customer call cancels the
-judge calls decoding on the same local model. A scope opened inside another is its child:
-cancelling the outer one cancels it too (a newer cache warm-up of the same session stops
-an older one, which would only read a stale conversation, see `Services.warm`).
+Only `simulator.llm.priority` opens scopes: a customer call cancels the judge calls
+decoding on the same local model.
 """
 
 from __future__ import annotations
@@ -35,7 +33,6 @@ class CancelScope:
         self._lock = threading.Lock()
         self._cancelled = False
         self._sockets: set[socket.socket] = set()
-        self._children: set[CancelScope] = set()
 
     @property
     def cancelled(self) -> bool:
@@ -47,21 +44,6 @@ class CancelScope:
             for sock in self._sockets:
                 _shut(sock)
             self._sockets.clear()
-            children, self._children = list(self._children), set()
-        for child in children:
-            child.cancel()
-
-    def adopt(self, child: CancelScope) -> None:
-        """Cancel `child` with this scope (at once if this one already is)."""
-        with self._lock:
-            if not self._cancelled:
-                self._children.add(child)
-                return
-        child.cancel()
-
-    def disown(self, child: CancelScope) -> None:
-        with self._lock:
-            self._children.discard(child)
 
     def watch(self, sock: socket.socket | None) -> None:
         """Shut `sock` down when the scope is cancelled (at once if it already is)."""
@@ -84,18 +66,12 @@ _current: ContextVar[CancelScope | None] = ContextVar("cancel_scope", default=No
 
 @contextmanager
 def cancel_scope(scope: CancelScope) -> Iterator[CancelScope]:
-    """Calls made in this block (in this thread) can be stopped by `scope.cancel()`, and
-    by cancelling the scope this block sits in."""
-    outer = _current.get()
-    if outer is not None:
-        outer.adopt(scope)
+    """Calls made in this block (in this thread) can be stopped by `scope.cancel()`."""
     token = _current.set(scope)
     try:
         yield scope
     finally:
         _current.reset(token)
-        if outer is not None:
-            outer.disown(scope)
 
 
 def current_scope() -> CancelScope | None:

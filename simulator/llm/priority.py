@@ -45,7 +45,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from simulator.llm.base import ChatModel, ChatRequest, Delta
-from simulator.llm.cancel import Cancelled, CancelScope, cancel_scope, current_scope
+from simulator.llm.cancel import Cancelled, CancelScope, cancel_scope
 
 #: How long a background call yields to the foreground before it runs regardless (no
 #: starvation: a customer stream left unread by a closed page, or many sessions on one
@@ -192,14 +192,6 @@ class Priority:
         return self._queue.turn()
 
 
-def _stop_if_called_off() -> None:
-    """A background call whose caller's own scope was cancelled is not asked again (an
-    overtaken one is: its scope is the inner one that `_collect` opens)."""
-    scope = current_scope()
-    if scope is not None and scope.cancelled:
-        raise Cancelled("called off by its caller")
-
-
 class Prioritised(ChatModel):
     """`inner` with a place in the queue: foreground (the customer), queued background
     (the judge, the fact check) or unqueued background (cache warming)."""
@@ -237,7 +229,6 @@ class Prioritised(ChatModel):
         again, until `max_wait` has passed; then it runs to its end regardless."""
         deadline = time.monotonic() + self.priority.max_wait
         while True:
-            _stop_if_called_off()
             with self.priority.queued():
                 left = deadline - time.monotonic()
                 if left <= 0:  # waited long enough: run to the end, unless it only warms a cache
@@ -251,12 +242,10 @@ class Prioritised(ChatModel):
         `max_wait` has passed; then it runs to its end regardless."""
         deadline = time.monotonic() + self.priority.max_wait
         while (left := deadline - time.monotonic()) > 0:
-            _stop_if_called_off()
             mark = self.priority.wait_idle(left, self.queued)
             deltas = self._collect(request, mark)
             if deltas is not None:
                 return deltas
-        _stop_if_called_off()
         return list(self.inner._execute(request))
 
     def _collect(self, request: ChatRequest, mark: tuple[int, int, int]) -> list[Delta] | None:
@@ -269,8 +258,7 @@ class Prioritised(ChatModel):
             deltas: list[Delta] = []
             try:
                 for delta in stream:
-                    # A backend without a socket to shut (or between reads) stops here.
-                    if scope.cancelled or self.priority.overtaken(mark, self.queued):
+                    if self.priority.overtaken(mark, self.queued):
                         return None
                     deltas.append(delta)
             except Cancelled:

@@ -116,7 +116,7 @@ class Services:
         return self.grade_alongside
 
     def warm(self, scenario: Scenario, transcript: list[tuple[str, str]], mood: MoodState,
-             known: list, session_id: str | None = None) -> None:
+             known: list, session_id: str) -> None:
         """Have a local model read the conversation so far into its cache now, while the
         trainee reads and types, so the next reply only adds its own tokens.
 
@@ -132,9 +132,6 @@ class Services:
         # move the prompt's start and the warm-up would be wasted.
         request = customer_request(scenario, transcript, mood, known, coming=1)
         request = request.model_copy(update={"max_tokens": 1})
-        if session_id is None:
-            judge_pool.submit(quietly, self.warm_model.complete, request)
-            return
         with self._warming_lock:
             in_flight = session_id in self._warming
             self._warming[session_id] = request  # the newest waiting replaces an older one

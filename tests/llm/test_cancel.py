@@ -112,23 +112,3 @@ def test_without_a_foreground_call_the_judge_is_not_disturbed(server):
     assert judge.complete(REQUEST).text
     assert server.request_count == 1
 
-
-def test_cancelling_a_scope_cancels_the_scopes_opened_inside_it():
-    from simulator.llm.cancel import CancelScope, cancel_scope
-
-    outer, inner, later = CancelScope(), CancelScope(), CancelScope()
-    with cancel_scope(outer):
-        with cancel_scope(inner):
-            outer.cancel()
-            assert inner.cancelled
-        with cancel_scope(later):  # opened inside an outer scope already cancelled
-            assert later.cancelled
-    alone = CancelScope()
-    with cancel_scope(alone):
-        pass
-    outer2 = CancelScope()
-    with cancel_scope(outer2):
-        with cancel_scope(alone):
-            pass
-    outer2.cancel()
-    assert not alone.cancelled, "a scope that was left is no longer the outer one's child"

@@ -205,26 +205,3 @@ def test_an_idle_warm_up_is_stopped_by_any_queued_call_and_runs_again_once_the_m
     idle.join(5)
     assert model.calls == 3 and done["warm_words"] == 20  # stopped once, levels, then the whole warm-up
 
-
-def test_a_background_call_its_caller_calls_off_stops_and_is_not_asked_again():
-    from simulator.llm.cancel import CancelScope, Cancelled, cancel_scope
-
-    priority, model = Priority(), Slow(words=50, delay=0.02)
-    warm = Prioritised(model, priority, False, queued=False)
-    caller, outcome = CancelScope(), {}
-
-    def run():
-        with cancel_scope(caller):
-            try:
-                warm.complete(REQUEST)
-            except Cancelled as exc:
-                outcome["stopped"] = str(exc)
-
-    worker = threading.Thread(target=run)
-    started = time.monotonic()
-    worker.start()
-    time.sleep(0.1)
-    caller.cancel()
-    worker.join(5)
-    assert outcome == {"stopped": "called off by its caller"}
-    assert model.calls == 1 and model.closed == 1 and time.monotonic() - started < 0.5
