@@ -277,13 +277,19 @@ class Criterion(Strict):
     # what the reply asks.
     # "feeling": likewise with words of feeling, warmth or concern (an emotional reaction
     # is expressed in them; the word bank is in simulator/judge/signals.py).
-    requires: Literal["question", "feeling"] | None = None
+    # "reaction": likewise with a sentence that reacts to the customer: compassion, a
+    # feeling said of them, knowing the feeling (the writer's own feelings react to no
+    # one; simulator/judge/cues.py).
+    requires: Literal["question", "feeling", "reaction"] | None = None
     # The signal computed in code that a calibration fit may add to the level read from
     # the model (judge/fit.py); None: the one `requires` names, if any. "reflection": the
     # reply says back what it understood (a tentative frame such as "it sounds like", or
     # the customer's own words taken up). "step": the agent commits to an action or a time
-    # (judge/conduct.concrete_step). A fit gives it weight 0 when it does not help.
-    signal: Literal["question", "feeling", "reflection", "step"] | None = None
+    # (judge/conduct.concrete_step). "reaction", "understanding", "exploring": what the
+    # reply does towards the customer (judge/cues.py); "reaction" and "exploring" also
+    # bound the level in code (a generic reaction or question stays at 1, an explicit or
+    # specific one is at least 1). A fit gives a signal weight 0 when it does not help.
+    signal: Literal["question", "feeling", "reflection", "step", "reaction", "understanding", "exploring"] | None = None
     # Channels this criterion applies to (None: all). E-mail structure is graded only
     # on e-mails, so a chat reply is never marked down for lacking a greeting.
     channels: list[Channel] | None = None

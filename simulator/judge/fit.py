@@ -53,6 +53,9 @@ class Labelled(BaseModel):
     expected: float | None
     decided: int | None = None
     signal: float = 0.0
+    # The levels code allows for this reply (judge/cues.bounds), whatever the thresholds say.
+    floor: int = 0
+    ceiling: int | None = None
     human: int
     source: str  # "rubric example" | "trainer label"
 
@@ -171,4 +174,5 @@ def search(labelled: list[Labelled], levels: list[int]) -> list[float]:
 def _level(item: Labelled, thresholds: list[float] | None, levels: list[int]) -> int:
     if item.expected is None:
         return item.decided if item.decided is not None else 0
-    return decide(item.expected, thresholds, levels)
+    level = max(decide(item.expected, thresholds, levels), item.floor)
+    return level if item.ceiling is None else min(level, item.ceiling)

@@ -28,6 +28,7 @@ from simulator.judge import wording
 from simulator.judge.answers import ask_checked, check_answer, combine, evidence_choices, flag_for_review
 from simulator.judge.caps import cap_stock
 from simulator.judge.conduct import Conduct, cap_conduct, read_conduct
+from simulator.judge.cues import bounds
 from simulator.judge.feedback import feedback_words, write_feedback
 from simulator.judge.fit import decide
 from simulator.judge.levels import LevelReader, LevelReading
@@ -182,6 +183,8 @@ class _Grading:
     reader: LevelReader | None = None  # the level conversation, once read (the feedback goes on in it)
     #: The conversation before the customer's message, as (speaker, text): feedback must not copy it.
     context: list[tuple[str, str]] = field(default_factory=list)
+    #: The reply's stock sentences (judge/stock.py): compassion in them counts as generic.
+    stock: tuple[str, ...] = ()
 
     @property
     def model(self) -> ChatModel:
@@ -207,6 +210,7 @@ class _Grading:
         }
         if not reply.strip():
             return Verdict(status="unscored", reason="empty reply: nothing to grade", feedback_state="none", **stamp)
+        self.stock = tuple(stock.sentences)
         try:
             if self.mode == "joint":
                 criteria, tip, better = self._grade_joint(rubric, reply, customer_message, context)
@@ -277,8 +281,10 @@ class _Grading:
         levels = sorted(criterion.levels)
         thresholds = self.fit.thresholds(criterion.id) if self.fit is not None else None
         weight = self.fit.weight(criterion.id) if self.fit is not None else 0.0
-        signal = criterion_signal(criterion, reply, self.language, customer_message)
+        signal = criterion_signal(criterion, reply, self.language, customer_message, self.stock)
         level = decide(reading.expected + weight * signal, thresholds, levels)
+        low, high = bounds(criterion.signal or criterion.requires, signal, levels)
+        level = min(max(level, low), high)
         return CriterionVerdict(
             level=level, max_level=criterion.max_level,
             rationale=wording.complete(" ".join(criterion.levels[level].split()), RATIONALE_MAX),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator.content.schema import Criterion
+from simulator.judge import cues
 from simulator.judge.conduct import concrete_step
 from simulator.judge.evidence import address_only, distinct_quotes
 from simulator.judge.sanitise import MARKER, normalise, split_sentences
@@ -31,6 +32,9 @@ REQUIREMENTS = {
                             "The reply asks the customer nothing (checked in code)."),
     "feeling": Requirement(feeling_sentences, "a sentence that expresses feeling, warmth or concern",
                            "The reply has no word of feeling, warmth or concern (checked in code)."),
+    "reaction": Requirement(cues.reacting_sentences, "a sentence that reacts to the customer's feeling",
+                            "The reply does not react to the customer's feeling: no compassion, no feeling of "
+                            "theirs named (checked in code)."),
 }
 
 
@@ -42,13 +46,22 @@ def decided_in_code(criterion: Criterion, reply: str) -> CriterionVerdict | None
     return None
 
 
-def criterion_signal(criterion: Criterion, reply: str, language: str, customer_message: str = "") -> float:
+def criterion_signal(criterion: Criterion, reply: str, language: str, customer_message: str = "",
+                     stock: list[str] | tuple[str, ...] = ()) -> float:
     """The criterion's signal computed in code, 0..1, that a fit may add to the expected
     level (judge/fit.py): "feeling", the share of sentences with words of feeling;
     "question", whether the reply asks an open question; "reflection", how much of the
     customer's situation the reply says back (judge/signals.reflection); "step", whether the
-    agent commits to an action or a time (judge/conduct.concrete_step)."""
+    agent commits to an action or a time (judge/conduct.concrete_step); "reaction",
+    "understanding", "exploring": judge/cues.py (`stock`: the reply's stock sentences,
+    whose compassion counts as generic)."""
     kind = criterion.signal or criterion.requires
+    if kind == "reaction":
+        return cues.reaction(reply, stock)
+    if kind == "understanding":
+        return cues.understanding(reply, customer_message)
+    if kind == "exploring":
+        return cues.exploring(reply, customer_message)
     if kind == "feeling":
         sentences = split_sentences(reply)
         return round(len(feeling_sentences(reply)) / len(sentences), 3) if sentences else 0.0

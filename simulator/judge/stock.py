@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from simulator.content.schema import Rubric
 from simulator.judge import similarity
+from simulator.judge.pasted import pasted_sentences
 from simulator.judge.sanitise import normalise, split_sentences
 from simulator.judge.signals import CLICHES, FEELING
 
@@ -196,10 +197,12 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     sentences = split_sentences(reply)
     if not sentences:
         return StockFinding()
+    pasted = pasted_sentences(sentences)
     stock = []
-    for sentence in sentences:
+    for i, sentence in enumerate(sentences):
         own = own_words(sentence, phrases)
-        stock.append(own is not None and len(own) <= OWN_WORDS_MAX and not felt_detail(sentence, held(sentence, phrases)))
+        stock.append(i in pasted or (own is not None and len(own) <= OWN_WORDS_MAX
+                                     and not felt_detail(sentence, held(sentence, phrases))))
     if similar is not None:
         unsure = [i for i, s in enumerate(stock) if not s]
         if unsure:

@@ -152,7 +152,7 @@ def test_the_shipped_fits_match_the_seed_rubrics_and_the_levels_prompt():
             f"{path} is stale: run `empathy-sim calibrate --rubric {path.stem} --fit --json {path}`")
 
 
-def test_interpretation_offers_the_fit_its_reflection_signal():
+def test_interpretation_offers_the_fit_its_understanding_signal():
     from simulator.content.library import default_content_dirs, load_library
     from simulator.judge.requirements import criterion_signal
     core = load_library(*default_content_dirs())[0].rubric("empathy-core")
@@ -161,5 +161,10 @@ def test_interpretation_offers_the_fit_its_reflection_signal():
     bare = criterion_signal(understanding, "I understand. An engineer will come.", "en", customer)
     said_back = criterion_signal(
         understanding, "It sounds like four days without internet has cost you work days at home.", "en", customer)
-    # the frame ("it sounds like") and one of the customer's longer words ("internet") taken up
-    assert understanding.signal == "reflection" and bare == 0.0 and said_back == 0.667
+    shared = criterion_signal(understanding, "I've been there, working from home with no line is awful.", "en",
+                              customer)
+    words_only = criterion_signal(understanding, "Four days of internet down at home.", "en", customer)
+    # a reflecting frame ("it sounds like") or an experience of one's own is full
+    # understanding; the customer's words taken up without either, part of it
+    assert understanding.signal == "understanding" and bare == 0.0 and said_back == shared == 1.0
+    assert 0 < words_only < 1

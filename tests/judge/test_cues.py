@@ -1,0 +1,57 @@
+"""What a reply does towards the person, read in code (judge/cues.py), after EPITOME's
+definitions: reacting to them, understanding them, asking about their situation."""
+
+from simulator.judge.cues import bounds, exploring, reacting_sentences, reaction, shared_experience, understanding
+
+CUSTOMER = "My card was declined at the supermarket with a whole queue watching. My salary is in that account!"
+
+
+def test_the_writers_own_feelings_react_to_no_one():
+    assert reacting_sentences("I am so paralysed by anxiety that I sleep all day.") == []
+    assert reaction("I feel like this all the time and I never know what I want.") == 0.0
+    assert reaction("Your account has a restriction. I need your date of birth.") == 0.0
+
+
+def test_compassion_or_a_named_feeling_of_theirs_is_the_strong_form_in_both_languages():
+    assert reaction("I'm so sorry you're going through this.") == 1.0
+    assert reaction("Losing her present days before the party, you must be gutted.") == 1.0
+    assert reaction("Das tut mir wirklich leid, Frau Berger.") == 1.0
+    assert reaction("Mit zwei Kindern im Dunkeln zu sitzen - das macht Angst.") == 1.0
+
+
+def test_alluding_to_the_feeling_or_stock_compassion_is_the_weak_form():
+    assert reaction("I know how you feel.") == 0.5
+    assert reaction("Das klingt schwierig.") == 0.5
+    assert reaction("Keine Sorge, nehmen Sie sich Zeit.") == 0.5  # generic warmth
+    assert reaction("Thank you. The refund is on its way.") == 0.0  # courtesy reacts to no feeling
+    stock = "I'm sorry to hear that."
+    assert reaction(f"{stock} Let me check your account.", stock=[stock]) == 0.5
+    assert reaction(f"{stock} Let me check your account.") == 1.0  # the same words, not found as stock
+
+
+def test_understanding_is_saying_the_situation_back_or_relating_an_experience_of_ones_own():
+    assert shared_experience("I can relate, I lost my job last year too.")
+    assert shared_experience("Mir ging es letztes Jahr genauso.")
+    assert not shared_experience("I have lifted the block and refunded the fee for you.")
+    assert not shared_experience("I know how you feel.")  # a claim that tells nothing of one's own
+    assert not shared_experience("I'm sorry it's so overwhelming right now.")  # compassion is about them
+    assert understanding("It sounds like the queue made it worse.", CUSTOMER) == 1.0
+    assert understanding("Let me check.", CUSTOMER) == 0.0
+
+
+def test_a_specific_question_is_the_strong_form_a_generic_one_the_weak_form():
+    assert exploring("What happened at the supermarket when the card was declined?", CUSTOMER) == 1.0
+    assert exploring("Is the salary the most urgent, or is a bill due before Friday?", CUSTOMER) == 1.0
+    assert exploring("Can you tell me more?", CUSTOMER) == 0.5
+    assert exploring("I see. Is that correct?", CUSTOMER) == 0.5
+    assert exploring("Was ist beim Bezahlen im Supermarkt passiert?", CUSTOMER) == 1.0
+    assert exploring("Können Sie mir mehr dazu erzählen?", CUSTOMER) == 0.5
+    assert exploring("I will fix it.", CUSTOMER) == 0.0
+
+
+def test_the_code_bounds_a_level_only_for_reaction_and_exploring():
+    assert bounds("reaction", 0.5, [0, 1, 2]) == (0, 1)
+    assert bounds("reaction", 1.0, [0, 1, 2]) == (1, 2)
+    assert bounds("exploring", 0.5, [0, 1, 2]) == (0, 1)
+    assert bounds("understanding", 0.0, [0, 1, 2]) == (0, 2)
+    assert bounds("reaction", 0.0, [0, 1, 2]) == (0, 2)  # level 0 comes from the requirement, not the bound
