@@ -145,9 +145,9 @@ def fit_levels(judge: Judge, rubric: Rubric, sources: dict[str, list[GoldItem]],
     thresholds (judge/fit.py). `sources`: name -> items ("rubric examples", "trainer
     labels"). Criteria without enough labels keep the thresholds of `previous` (the
     current fit) and are listed as refused. Raises FitRefused when nothing can be fitted."""
-    from simulator.judge.cues import bounds
     from simulator.judge.fit import Labelled, LevelFit, fit_criterion, missing
     from simulator.judge.levels import LEVELS_VERSION
+    from simulator.judge.requirements import level_bounds
     from simulator.store.fits import rubric_key
 
     tagged = [(name, item) for name, items in sources.items() for item in items]
@@ -175,9 +175,7 @@ def fit_levels(judge: Judge, rubric: Rubric, sources: dict[str, list[GoldItem]],
             if found is None or found.status != "scored":
                 continue  # an unscored reading is no evidence either way
             read = found.method == "logprobs"
-            criterion = rubric.criterion(cid)
-            floor, ceiling = bounds(criterion.signal or criterion.requires, found.signal or 0.0,
-                                    sorted(criterion.levels))
+            floor, ceiling = level_bounds(rubric.criterion(cid), found.signal or 0.0)
             labelled[cid].append(Labelled(expected=found.expected if read else None,
                                           decided=None if read else found.level, signal=found.signal or 0.0,
                                           floor=floor, ceiling=ceiling, human=human, source=name))

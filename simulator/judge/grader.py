@@ -28,11 +28,11 @@ from simulator.judge import wording
 from simulator.judge.answers import ask_checked, check_answer, combine, evidence_choices, flag_for_review
 from simulator.judge.caps import cap_stock
 from simulator.judge.conduct import Conduct, cap_conduct, read_conduct
-from simulator.judge.cues import bounds
 from simulator.judge.feedback import feedback_words, write_feedback
 from simulator.judge.fit import decide
 from simulator.judge.levels import LevelReader, LevelReading
-from simulator.judge.requirements import criterion_signal, decided_in_code, evidence_in_code, own_sentences
+from simulator.judge.requirements import (criterion_signal, decided_in_code, evidence_in_code, level_bounds,
+                                          own_sentences)
 from simulator.judge.sanitise import MARKER, sanitise
 from simulator.judge.signals import compute_signals
 from simulator.judge.stock import StockFinding, find_stock
@@ -283,7 +283,7 @@ class _Grading:
         weight = self.fit.weight(criterion.id) if self.fit is not None else 0.0
         signal = criterion_signal(criterion, reply, self.language, customer_message, self.stock)
         level = decide(reading.expected + weight * signal, thresholds, levels)
-        low, high = bounds(criterion.signal or criterion.requires, signal, levels)
+        low, high = level_bounds(criterion, signal)
         level = min(max(level, low), high)
         return CriterionVerdict(
             level=level, max_level=criterion.max_level,

@@ -74,6 +74,12 @@ def criterion_signal(criterion: Criterion, reply: str, language: str, customer_m
     return 0.0
 
 
+def level_bounds(criterion: Criterion, signal: float) -> tuple[int, int]:
+    """The levels code allows for the criterion's signal (judge/cues.bounds), whatever the
+    thresholds decide."""
+    return cues.bounds(criterion.signal or criterion.requires, signal, sorted(criterion.levels))
+
+
 def evidence_in_code(criterion: Criterion, reply: str, customer_message: str) -> list[str]:
     """The sentences a level read from probabilities rests on: those that carry the
     criterion's signal (what it asks, its words of feeling), else those that share the
