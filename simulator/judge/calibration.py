@@ -147,7 +147,9 @@ def fit_levels(judge: Judge, rubric: Rubric, sources: dict[str, list[GoldItem]],
     current fit) and are listed as refused. Raises FitRefused when nothing can be fitted."""
     from simulator.judge.fit import Labelled, LevelFit, fit_criterion, missing
     from simulator.judge.levels import LEVELS_VERSION
+    from simulator.judge.caps import stock_ceiling
     from simulator.judge.requirements import level_bounds
+    from simulator.judge.stock import StockFinding
     from simulator.store.fits import rubric_key
 
     tagged = [(name, item) for name, items in sources.items() for item in items]
@@ -176,6 +178,13 @@ def fit_levels(judge: Judge, rubric: Rubric, sources: dict[str, list[GoldItem]],
                 continue  # an unscored reading is no evidence either way
             read = found.method == "logprobs"
             floor, ceiling = level_bounds(rubric.criterion(cid), found.signal or 0.0)
+            # The stock cap holds whatever the thresholds decide (judge/caps.py), so the
+            # fit decides a capped reply as every grade will.
+            stocked = StockFinding(sentences=verdict.stock, share=verdict.stock_share)
+            cap = stock_ceiling(rubric.criterion(cid), stocked)
+            if cap is not None:
+                ceiling = cap if ceiling is None else min(ceiling, cap)
+                floor = min(floor, cap)
             labelled[cid].append(Labelled(expected=found.expected if read else None,
                                           decided=None if read else found.level, signal=found.signal or 0.0,
                                           floor=floor, ceiling=ceiling, human=human, source=name))

@@ -3,7 +3,7 @@ reason in the page's language (judge/stock.py finds the phrases)."""
 
 from __future__ import annotations
 
-from simulator.content.schema import Rubric
+from simulator.content.schema import Criterion, Rubric
 from simulator.judge.stock import StockFinding
 from simulator.judge.verdict import CriterionVerdict
 
@@ -19,9 +19,9 @@ def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: Stoc
     capped = dict(criteria)
     for criterion in rubric.criteria:
         verdict = criteria.get(criterion.id)
-        if criterion.stock_cap is None or verdict is None:
+        cap = stock_ceiling(criterion, stock)
+        if cap is None or verdict is None:
             continue
-        cap = criterion.stock_cap if stock.mostly else criterion.stock_cap + 1
         if verdict.level is None:
             if cap != 0:
                 continue  # the model's failure is no level; only a cap of 0 leaves one level
@@ -38,6 +38,15 @@ def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: Stoc
             update |= {"level": cap, "method": "code", "confidence": 1.0}  # decided in code
         capped[criterion.id] = verdict.model_copy(update=update)
     return capped
+
+
+def stock_ceiling(criterion: Criterion, stock: StockFinding) -> int | None:
+    """The highest level the criterion allows a reply with these stock sentences: its
+    `stock_cap` for a reply that is mostly stock, one above for one that leans on a stock
+    sentence; None: no cap applies."""
+    if criterion.stock_cap is None or not stock.sentences:
+        return None
+    return criterion.stock_cap if stock.mostly else criterion.stock_cap + 1
 
 
 STOCK_NOTE = {

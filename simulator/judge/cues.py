@@ -43,9 +43,20 @@ EMOTION = re.compile(
     r"angst|ängst|ärger|ärgerlich|frust|sorge|besorg|schäm|scham|peinlich|traurig|schlimm|furchtbar|"
     r"schrecklich|belast|einsam|überfordert|erschöpf|verzweif|ungerecht|unfair)", re.I)
 # The frames that say a feeling of the other or of their situation ("must be
-# frightening", "that is awful", "das macht Angst").
+# frightening", "that is awful", "das macht Angst"): with a named emotion any of them.
 NAMING = re.compile(r"(?<!\w)(?:must|is|was|sounds|seems|feel|feels|felt|makes|muss|ist|war|klingt|macht|fühlt)"
                     r"(?!\w)", re.I)
+# With a mere word of feeling ("hard", "care") only a frame that points at their
+# situation reacts: "that must be hard", "das ist schwer"; "every request is handled
+# with care" says a feeling word and "is" of no one.
+POINTED = re.compile(r"(?<!\w)(?:must|sounds|seems|muss|klingt|(?:that|this|it|das|dies|es)(?:'s| is| was| has been| "
+                     r"ist| war| wäre| would be)|that's)(?!\w)", re.I)
+# Claiming to understand or imagine the other's feeling is about them, not an experience
+# of one's own, though it says "I" ("I understand how frustrating this can be").
+CLAIMING = re.compile(r"(?<!\w)(?:i (?:fully |completely |totally |really |can )?(?:understand|imagine|appreciate|"
+                      r"realise|realize|see)|i can only imagine|ich verstehe|"
+                      r"(?:ich kann|kann ich) (?:mir )?(?:gut |sehr gut |nur )?(?:vorstellen|verstehen|nachvollziehen))"
+                      r"(?!\w)", re.I)
 # Saying that one knows the feeling: the weak form of a reaction.
 KNOWING = re.compile(
     r"(?<!\w)(?:i can relate|i relate|i know (?:how|what) (?:it|that|this|you)(?:'s| is| feels?| must| are)|"
@@ -88,7 +99,7 @@ def reacting_sentences(reply: str) -> list[str]:
     warmth ("take your time", "keine Sorge")."""
     return [s for s in split_sentences(reply)
             if COMPASSION.search(s) or KNOWING.search(s) or WARMTH.search(s) or (FEELING.search(s) and YOU.search(s))
-            or (FEELING.search(s) and NAMING.search(s) and not _about_self(s))]
+            or (not _about_self(s) and ((EMOTION.search(s) and NAMING.search(s)) or (FEELING.search(s) and POINTED.search(s))))]
 
 
 def reaction(reply: str, stock: list[str] | tuple[str, ...] = ()) -> float:
@@ -118,7 +129,8 @@ def shared_experience(reply: str) -> bool:
     claim of understanding without content. Compassion ("I'm sorry it's so much") is
     about the other person, though it says "I"."""
     sentences = split_sentences(reply)
-    own = [s for s in sentences if _about_self(s) and not COMPASSION.search(s) and not _bare_claim(s)]
+    own = [s for s in sentences if _about_self(s) and not COMPASSION.search(s) and not CLAIMING.search(s)
+           and not _bare_claim(s)]
     if any(EMOTION.search(s) for s in own):
         return True
     return bool(SHARED.search(reply)) and (bool(own) or not all(_bare_claim(s) for s in sentences if SHARED.search(s)))

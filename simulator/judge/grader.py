@@ -227,6 +227,7 @@ class _Grading:
         pending = self.feedback and self.mode != "joint" and verdict.status == "scored"
         return verdict.model_copy(update={
             "method": _method(criteria), "fit": _fit_summary(self.fit), "stock": stock.sentences,
+            "stock_share": stock.share,
             "feedback_state": "pending" if pending else ("done" if tip or better else "none"),
         })
 

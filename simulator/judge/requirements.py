@@ -95,14 +95,16 @@ def evidence_in_code(criterion: Criterion, reply: str, customer_message: str) ->
 
 def own_sentences(text: str, stock: StockFinding) -> str:
     """What the model reads of a reply: a reply that is mostly stock is read without its
-    stock sentences that hold no word of feeling, so corporate filler or a pasted script
-    around a weak reply earns nothing. A generic but felt sentence ("I'm so sorry, that
-    must have been stressful") is still read: the caps keep it low. Nothing left: the
-    removal marker."""
+    stock sentences, so corporate filler ("every request is handled with care") or a
+    pasted chatbot answer around a weak reply earns nothing. A stock sentence that reacts
+    to the customer ("I'm so sorry, that must have been stressful") is still read, the
+    caps keep it low, unless it came with a pasted block. Nothing left: the removal
+    marker."""
     if not stock.mostly:
         return text
-    felt = set(feeling_sentences(text))
-    left = [s for s in split_sentences(text) if s not in stock.sentences or s in felt]
+    reacting = set(cues.reacting_sentences(text))
+    left = [s for s in split_sentences(text)
+            if s not in stock.sentences or (s in reacting and s not in stock.pasted)]
     return " ".join(left) or MARKER
 
 

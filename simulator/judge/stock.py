@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from simulator.content.schema import Rubric
-from simulator.judge import similarity
+from simulator.judge import cues, similarity
 from simulator.judge.pasted import pasted_sentences
 from simulator.judge.sanitise import normalise, split_sentences
 from simulator.judge.signals import CLICHES, FEELING
@@ -59,7 +59,9 @@ SCRIPT_PHRASES: dict[str, list[str]] = {
         "customer satisfaction is our highest priority", "we are committed to providing excellent service",
         "we always strive to exceed your expectations", "our dedicated team is always here for you",
         "we value each and every one of our customers", "we take your concerns very seriously",
-        "your trust means a great deal to us",
+        "your trust means a great deal to us", "we take all customer feedback very seriously",
+        "we take all feedback very seriously", "passed to the relevant department",
+        "passed on to the relevant department", "passed on to the relevant team",
     ],
     "de": [
         "seien Sie versichert", "gemäß unseren Richtlinien", "gemäß unseren Vorgaben", "im Rahmen unserer Prozesse",
@@ -91,9 +93,20 @@ SCRIPT_PHRASES: dict[str, list[str]] = {
         "Kundenzufriedenheit hat für uns höchste Priorität", "wir setzen uns für den bestmöglichen Service ein",
         "wir möchten Ihre Erwartungen stets übertreffen", "unser engagiertes Team ist jederzeit für Sie da",
         "wir schätzen jeden einzelnen unserer Kunden", "wir nehmen Ihr Anliegen sehr ernst",
-        "Ihr Vertrauen bedeutet uns viel",
+        "Ihr Vertrauen bedeutet uns viel", "wir bitten um Ihr Verständnis", "wir bitten Sie um Verständnis",
+        "stehen Ihnen jederzeit gerne zur Verfügung", "stehen Ihnen für Rückfragen jederzeit gerne zur Verfügung",
+        "für Rückfragen stehen wir Ihnen gerne zur Verfügung", "an die zuständige Abteilung weitergeleitet",
     ],
 }
+
+# A sentence about every customer or every request is about no one in particular: "every
+# request is handled with care and attention", "jedes Anliegen wird mit Sorgfalt
+# bearbeitet". Said without addressing the customer, it is stock whatever its wording.
+ANY_CUSTOMER = re.compile(
+    r"(?<!\w)(?:(?:every|each)(?: and every)?(?: single)? (?:one of our )?(?:customers?|clients?|requests?|"
+    r"quer(?:y|ies)|enquir(?:y|ies)|cases?|calls?|concerns?)|all (?:of )?our (?:customers|clients)|"
+    r"jede[nmrs]? (?:einzelne[nmrs]? )?(?:unserer )?(?:kunden|kundin|kunde|anliegen|anfrage|fall)|"
+    r"alle(?:n)? (?:unsere[n]? )?kunden)(?!\w)", re.I)
 
 # Words that carry nothing of the reply's own: what is left of a stock sentence when only
 # these remain is still stock.
@@ -128,6 +141,10 @@ MOSTLY = 0.5
 class StockFinding:
     sentences: list[str] = field(default_factory=list)  # the stock sentences, as written
     share: float = 0.0  # their share of the reply's words
+    # The stock sentences that belong to a pasted block (judge/pasted.py): the block
+    # itself and the stock sentences of its paragraph, such as the "Sorry to hear you're
+    # experiencing this issue" that opens a pasted chatbot answer.
+    pasted: list[str] = field(default_factory=list)
 
     @property
     def mostly(self) -> bool:
@@ -201,8 +218,8 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     stock = []
     for i, sentence in enumerate(sentences):
         own = own_words(sentence, phrases)
-        stock.append(i in pasted or (own is not None and len(own) <= OWN_WORDS_MAX
-                                     and not felt_detail(sentence, held(sentence, phrases))))
+        stock.append(i in pasted or about_anyone(sentence) or (own is not None and len(own) <= OWN_WORDS_MAX
+                                                               and not felt_detail(sentence, held(sentence, phrases))))
     if similar is not None:
         unsure = [i for i, s in enumerate(stock) if not s]
         if unsure:
@@ -214,7 +231,28 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     total = sum(words) or 1
     found = [s for s, is_stock in zip(sentences, stock) if is_stock]
     share = sum(w for w, is_stock in zip(words, stock) if is_stock) / total
-    return StockFinding(sentences=found, share=round(share, 2))
+    in_paste = pasted_paragraphs(reply, pasted)
+    return StockFinding(sentences=found, share=round(share, 2),
+                        pasted=[s for i, s in enumerate(sentences) if stock[i] and i in in_paste])
+
+
+def about_anyone(sentence: str) -> bool:
+    """A sentence about every customer that does not address this one."""
+    return bool(ANY_CUSTOMER.search(sentence)) and not cues.YOU.search(sentence)
+
+
+def pasted_paragraphs(reply: str, pasted: set[int]) -> set[int]:
+    """The indices of the sentences (as split_sentences numbers them) of every paragraph
+    that holds a pasted sentence: a pasted answer is pasted whole, not only its steps."""
+    found: set[int] = set()
+    start = 0
+    for paragraph in re.split(r"\n\s*\n", reply):
+        count = len(split_sentences(paragraph))
+        span = set(range(start, start + count))
+        if span & pasted:
+            found |= span
+        start += count
+    return found
 
 
 def warm_encoder() -> None:

@@ -125,6 +125,8 @@ class Verdict(BaseModel):
     fit: FitSummary | None = None
     # The reply's sentences that are stock service phrases (judge/stock.py).
     stock: list[str] = Field(default_factory=list)
+    # Their share of the reply's words: at judge/stock.MOSTLY or above the reply is mostly stock.
+    stock_share: float = 0.0
     feedback_state: FeedbackState = "done"
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list)

@@ -391,5 +391,13 @@ def m017_create_recordings(db: Database) -> None:
     db["recordings"].create_index(["session_id"])
 
 
+@migrations()
+def m018_add_stock_share(db: Database) -> None:
+    # The share of a reply's words in stock sentences (judge/stock.py): with the sentences
+    # it tells which stock cap held the levels (judge/caps.py). Verdicts stored before it
+    # read 0.
+    db["verdicts"].add_column("stock_share", float, not_null_default=0.0)
+
+
 def apply(db: Database) -> None:
     migrations.apply(db)

@@ -55,3 +55,19 @@ def test_the_code_bounds_a_level_only_for_reaction_and_exploring():
     assert bounds("exploring", 0.5, [0, 1, 2]) == (0, 1)
     assert bounds("understanding", 0.0, [0, 1, 2]) == (0, 2)
     assert bounds("reaction", 0.0, [0, 1, 2]) == (0, 2)  # level 0 comes from the requirement, not the bound
+
+
+def test_a_word_of_feeling_reacts_only_in_a_frame_that_points_at_their_situation():
+    assert reacting_sentences("Every request is handled with care and attention.") == []
+    assert reacting_sentences("Our team is here with care.") == []
+    assert reacting_sentences("That is hard.") == ["That is hard."]
+    assert reacting_sentences("That must be hard.") == ["That must be hard."]
+    assert reacting_sentences("Das ist schwer.") == ["Das ist schwer."]
+    assert reacting_sentences("The outage is awful.") == ["The outage is awful."]  # a named emotion
+
+
+def test_claiming_to_understand_is_no_experience_of_ones_own():
+    assert not shared_experience("I understand how frustrating this can be.")
+    assert not shared_experience("Ich verstehe, wie frustrierend das sein kann.")
+    assert not shared_experience("I can imagine how stressful that is.")
+    assert shared_experience("I was so embarrassed when it happened to me.")

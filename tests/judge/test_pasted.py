@@ -68,3 +68,17 @@ def test_a_reply_that_is_mostly_a_pasted_procedure_is_capped_like_a_stock_reply(
     verdict = Judge(ScriptedModel(readings=lenient), max_workers=1).grade(CORE, reply, CUSTOMER, feedback=False)
     assert verdict.criteria["authenticity"].level == 0
     assert "Restart your device." in verdict.stock
+
+
+def test_a_pasted_answer_is_pasted_whole_with_the_stock_sympathy_that_opens_it():
+    own = "I'm so sorry your card was refused in front of everyone."
+    chatbot = ("I'm sorry to hear that you're experiencing this issue. I understand how frustrating this can be. "
+               "Here are some steps you can try: 1. Restart your device. 2. Check your account settings. "
+               "I hope this helps!")
+    found = find_stock(f"{own}\n\n{chatbot}", "en", similar=None)
+    assert "I'm sorry to hear that you're experiencing this issue." in found.pasted
+    assert own not in found.pasted and "Restart your device." in found.pasted
+    # the same sympathy on its own, with no paste in its paragraph, is stock but not pasted
+    alone = find_stock("I'm sorry to hear that you're experiencing this issue.\n\nI'll refund the fee today.", "en",
+                       similar=None)
+    assert alone.sentences and alone.pasted == []

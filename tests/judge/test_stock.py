@@ -166,9 +166,24 @@ def test_a_reply_that_is_mostly_stock_is_read_without_its_stock_sentences():
     felt = "I'm so sorry, that must have been stressful. I'll unfreeze it now."
     assert find_stock(felt, "en").mostly and own_sentences(felt, find_stock(felt, "en")) == felt
     assert own_sentences(WARM_EN, find_stock(WARM_EN, "en")) == WARM_EN  # not mostly stock: read whole
+    # filler with a word of feeling in it, a pasted chatbot answer with its stock sympathy: nothing is read
+    filler = weak + " Our dedicated team works around the clock to make sure every request is handled with care."
+    assert own_sentences(filler, find_stock(filler, "en")) == weak
+    chatbot = (weak + "\n\nI'm sorry to hear that you're experiencing this issue. I understand how frustrating "
+               "this can be. Here are some steps you can try: 1. Restart your device. 2. Check your settings. "
+               "I hope this helps!")
+    assert own_sentences(chatbot, find_stock(chatbot, "en")) == weak
     model = ScriptedModel()
     Judge(model, max_workers=1, levels="constrained").grade(CORE, padded, CUSTOMER, feedback=False)
     assert all("customer satisfaction" not in m.content for r in model.requests for m in r.messages)
+
+
+def test_a_sentence_about_every_customer_is_stock_unless_it_speaks_to_this_one():
+    from simulator.judge.stock import about_anyone
+    assert about_anyone("Our team makes sure every request is handled with care and attention.")
+    assert about_anyone("Unser Team sorgt dafür, dass jedes Anliegen mit Sorgfalt bearbeitet wird.")
+    assert not about_anyone("We treat every customer fairly, and your refund goes out today.")
+    assert not about_anyone("Your request is with me now.")
 
 
 def test_a_mostly_stock_reply_says_why_on_every_capped_criterion_whatever_its_level():
@@ -192,3 +207,16 @@ def test_a_feeling_tied_to_this_customer_is_not_stock_though_it_opens_like_a_phr
     for sentence in ("Is there anything else I can help you with?", "We're sorry for any frustration this may have caused.",
                      "I'm so sorry, that must have been stressful."):
         assert find_stock(sentence, "en").sentences == [sentence], sentence
+
+
+def test_the_stock_cap_is_known_to_the_verdict_and_to_the_fit():
+    from simulator.judge.caps import stock_ceiling
+    from simulator.judge.stock import StockFinding
+    authenticity, exploration = CORE.criterion("authenticity"), CORE.criterion("exploration")
+    assert stock_ceiling(authenticity, StockFinding(sentences=["x"], share=0.8)) == 0
+    assert stock_ceiling(authenticity, StockFinding(sentences=["x"], share=0.2)) == 1
+    assert stock_ceiling(authenticity, StockFinding()) is None
+    assert stock_ceiling(exploration, StockFinding(sentences=["x"], share=0.8)) is None  # no stock_cap
+    padded = "Your account has a restriction. At our company, customer satisfaction is our highest priority."
+    verdict = Judge(ScriptedModel(), max_workers=1).grade(CORE, padded, CUSTOMER, feedback=False)
+    assert verdict.stock_share == find_stock(padded, "en", CORE).share >= 0.5

@@ -15,7 +15,7 @@ EXPECTED = {
     "verdicts": [
         "id", "turn_id", "session_id", "status", "reason", "score", "tip", "better_reply", "rubric_id",
         "rubric_hash", "prompt_hash", "model", "prompt_tokens", "completion_tokens", "seconds", "created_at",
-        "signals", "needs_review", "review_reasons", "method", "fit", "stock", "feedback_state",
+        "signals", "needs_review", "review_reasons", "method", "fit", "stock", "feedback_state", "stock_share",
     ],
     "criterion_levels": [
         "id", "verdict_id", "criterion", "level", "max_level", "confidence", "status", "reason",
@@ -69,7 +69,7 @@ def test_applying_twice_changes_nothing(tmp_path):
         "m009_create_audit_log", "m010_create_users", "m011_create_llm_calls",
         "m012_create_grading",
         "m013_create_judge_fits", "m014_add_level_readings", "m015_add_customer_plan",
-        "m016_add_mood_step", "m017_create_recordings",
+        "m016_add_mood_step", "m017_create_recordings", "m018_add_stock_share",
     ]
 
 
