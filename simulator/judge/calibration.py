@@ -145,9 +145,9 @@ def fit_levels(judge: Judge, rubric: Rubric, sources: dict[str, list[GoldItem]],
     thresholds (judge/fit.py). `sources`: name -> items ("rubric examples", "trainer
     labels"). Criteria without enough labels keep the thresholds of `previous` (the
     current fit) and are listed as refused. Raises FitRefused when nothing can be fitted."""
+    from simulator.judge.caps import stock_ceiling
     from simulator.judge.fit import Labelled, LevelFit, fit_criterion, missing
     from simulator.judge.levels import LEVELS_VERSION
-    from simulator.judge.caps import stock_ceiling
     from simulator.judge.requirements import level_bounds
     from simulator.judge.stock import StockFinding
     from simulator.store.fits import rubric_key
@@ -183,8 +183,7 @@ def fit_levels(judge: Judge, rubric: Rubric, sources: dict[str, list[GoldItem]],
             stocked = StockFinding(sentences=verdict.stock, share=verdict.stock_share)
             cap = stock_ceiling(rubric.criterion(cid), stocked)
             if cap is not None:
-                ceiling = cap if ceiling is None else min(ceiling, cap)
-                floor = min(floor, cap)
+                floor, ceiling = min(floor, cap), min(ceiling, cap)
             labelled[cid].append(Labelled(expected=found.expected if read else None,
                                           decided=None if read else found.level, signal=found.signal or 0.0,
                                           floor=floor, ceiling=ceiling, human=human, source=name))

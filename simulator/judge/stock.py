@@ -245,6 +245,8 @@ def pasted_paragraphs(reply: str, pasted: set[int]) -> set[int]:
     """The indices of the sentences (as split_sentences numbers them) of every paragraph
     that holds a pasted sentence: a pasted answer is pasted whole, not only its steps."""
     found: set[int] = set()
+    if not pasted:
+        return found  # most replies: no second split of the reply on every grade
     start = 0
     for paragraph in re.split(r"\n\s*\n", reply):
         count = len(split_sentences(paragraph))
