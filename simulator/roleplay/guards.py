@@ -31,6 +31,13 @@ AGENT_VOICE = [
     r"vielen dank für (?:ihre geduld|ihr verständnis|ihre anfrage|ihre nachricht)",
     r"ich helfe ihnen",
     r"ich (?:kümmere|schaue) mich (?:gerne )?(?:darum|drum)",
+    # The German side of "I'm here to help" and "I apologise for any inconvenience", in
+    # the first person and not in quotes: a customer's "Und Sie bedauern die
+    # Unannehmlichkeiten, ja klar" or "„Wir bedauern die Unannehmlichkeiten“ - DA ist er
+    # wieder!" (an authored line of lieferung-dreimal-de) stays the customer's.
+    r"ich bin (?:gerne? )?für sie da",
+    r"(?<![„“\"'‚»«])\b(?:ich|wir) (?:entschuldigen uns|bedauern) (?:\w+ ){0,3}unannehmlichkeiten",
+    r"(?<![„“\"'‚»«])\b(?:bitte )?entschuldigen sie (?:\w+ ){0,2}unannehmlichkeiten",
     # Promises only the company can make ("Ich werde sofort die Überweisung freigeben").
     r"ich rufe sie (?:\w+ ){0,4}zurück",
     r"ich werde (?:\w+ ){0,4}(?:freigeben|veranlassen|erstatten|gutschreiben|entsperren|aufheben)\b",
@@ -55,6 +62,12 @@ AI_VOICE = [
     r"^(?:sure|certainly|of course)[,!.]? here(?:'s| is| are)\b",
     r"\bals (?:ki|künstliche intelligenz|sprachmodell)\b",
     r"\bich bin (?:eine? )?(?:ki|sprachmodell|assistent|chatbot)\b",
+    # An assistant's refusal in German ("Es tut mir leid, aber ich kann Ihnen nicht
+    # helfen.", seen from the embedded model in kartenterminal-de): the apology is part of
+    # the pattern, as in English, so a customer's "Da kann ich Ihnen nicht helfen, die
+    # Nummer hab ich nicht" stays the customer's.
+    r"\btut mir leid,? (?:aber )?(?:ich kann ihnen|(?:da|dabei|damit) kann ich ihnen) "
+    r"(?:(?:da|dabei|damit|leider|hier) )*nicht (?:weiter)?helfen\b",
 ]
 # Leaving the conversation is the end conditions' decision, not the model's: a goodbye
 # from a customer who is not yet relieved ends the talk for no reason.

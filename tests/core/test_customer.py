@@ -101,6 +101,17 @@ def test_guards_know_german_agent_phrases():
     assert first_hit("Das ist doch nicht zu fassen!") is None
 
 
+def test_guards_know_german_refusals_and_service_apologies():
+    # The embedded model wrote the first one as the customer of kartenterminal-de.
+    assert first_hit("Es tut mir leid, aber ich kann Ihnen nicht helfen.").kind == "ai_voice"
+    assert first_hit("Wir bedauern die Unannehmlichkeiten.").kind == "agent_voice"
+    assert first_hit("Ich bin gerne für Sie da.").kind == "agent_voice"
+    # The customer's own words stay: not knowing something, quoting the company back.
+    assert first_hit("Da kann ich Ihnen nicht helfen, die Nummer hab ich nicht.") is None
+    assert first_hit("Und Sie bedauern die Unannehmlichkeiten, ja klar.") is None
+    assert first_hit("„Wir bedauern die Unannehmlichkeiten“ - schon wieder dieser Satz!") is None
+
+
 def test_wrong_language_is_regenerated(scenario):
     model = ScriptedModel(["Ich habe das Geld nicht und ich weiß nicht, was ich tun soll.", "I just want my card back."])
     shown, message = run(model, scenario)
