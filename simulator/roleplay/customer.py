@@ -191,6 +191,10 @@ class CustomerStream:
             self._event(attempt, "empty", "")
             self._count(result)
             return shown
+        if not shown and guards.whole_echo(final, self.agent_all):
+            self._event(attempt, "agent_echo", final)
+            self._count(result)
+            return shown
         final = self._told(final, attempt)
         self.shown = final
         yield final[len(shown):]

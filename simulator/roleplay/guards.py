@@ -201,6 +201,16 @@ def echo_of(text: str, agent_text: str, run: int = 6) -> str | None:
     return None
 
 
+def whole_echo(text: str, agent_text: str, least: int = 3) -> bool:
+    """The whole message, of at least `least` words, is the agent's words in order: a
+    question asked back and nothing else ("Was zeigt das Terminal an?", written by the
+    embedded model in kartenterminal-de), too short for `echo_of`'s run. Judged on the
+    finished message: a customer may repeat a question and then answer it."""
+    words = re.findall(r"[\w']+", text.casefold())
+    agent = " " + " ".join(re.findall(r"[\w']+", agent_text.casefold())) + " "
+    return len(words) >= least and f" {' '.join(words)} " in agent
+
+
 # What shows relief in a customer's message, and what shows it is not over yet.
 RELIEF = re.compile(
     r"\b(?:thank(?:s| you)|that helps|that(?:'s| is) (?:a )?(?:relief|good|great|better)|what a relief|"

@@ -128,6 +128,17 @@ def test_echoing_the_agent_is_regenerated(scenario):
     assert [e["kind"] for e in stream.message.guard_events] == ["agent_echo"]
 
 
+def test_a_message_that_only_asks_the_agents_question_back_is_regenerated(scenario):
+    agent = "That sounds stressful. What does the card machine show right now?"
+    model = ScriptedModel(["What does the card machine show?", "What does the card machine show right now?",
+                           "What does it show? It says connection error, that is all."])
+    stream = CustomerStream(model, scenario, [("agent", agent)], MOOD, turn_index=1)
+    "".join(stream)
+    # Asked back and nothing else: twice; repeated, then answered: the customer's.
+    assert stream.message.text == "What does it show? It says connection error, that is all."
+    assert [e["kind"] for e in stream.message.guard_events] == ["agent_echo", "agent_echo"]
+
+
 def test_agent_style_questions_are_caught():
     assert first_hit("I understand that you're feeling anxious. Could you please let me know when?").kind == "agent_voice"
     assert first_hit("Ich verstehe, dass Sie sich Sorgen machen.").kind == "agent_voice"
