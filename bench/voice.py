@@ -75,11 +75,11 @@ def first_audio_seconds(services, language: str, turns: int, think_s: float) -> 
     for reply in SCRIPTS[language][:turns]:
         trainee_audio = services.tts.speak(reply, language, SpeechStyle())  # the trainee's recording
         try:
-            ended, heard_at, pending = _spoken_reply(services, session, trainee_audio, reply, language)
+            ended, heard_at, pending = _spoken_reply(session, trainee_audio, reply)
         except SessionClosed:  # an angry customer gave up (end conditions cannot stop that)
             print(f"{language}: the customer gave up; the script goes on in a new session", flush=True)
             session = _new_session(services, language, think_s)
-            ended, heard_at, pending = _spoken_reply(services, session, trainee_audio, reply, language)
+            ended, heard_at, pending = _spoken_reply(session, trainee_audio, reply)
         style, spoken = speech_style(session.scenario.persona, pending.mood_before_verdict), []
 
         def speak(sentence: str) -> bytes:
@@ -108,12 +108,10 @@ def _new_session(services, language: str, think_s: float):
     return session
 
 
-def _spoken_reply(services, session, trainee_audio: bytes, reply: str, language: str):
+def _spoken_reply(session, trainee_audio: bytes, reply: str):
     """(end of the recording, end of recognition, the pending turn): the reply heard and sent."""
-    from simulator.voice.spoken import hear
-
     ended = time.perf_counter()
-    heard = hear(services.stt, trainee_audio, language)
+    heard = session.hear(trainee_audio)  # the page's path: recognition goes before the grading
     heard_at = time.perf_counter()
     return ended, heard_at, session.submit(heard.raw_transcript or reply, spoken=heard)
 

@@ -4,6 +4,7 @@ customer message, grade again, end it; the coach's note, the debrief and the sum
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from simulator.content.schema import Rubric, Scenario
@@ -25,7 +26,8 @@ from simulator.store.database import db_errors
 from simulator.store.grading import claims
 from simulator.store.recordings import save_recording
 from simulator.store.records import SessionRecord, Turn
-from simulator.voice.spoken import SpokenReply
+from simulator.voice.backends import SpeechUnavailable
+from simulator.voice.spoken import SpokenReply, hear
 
 
 class TrainingSession:
@@ -80,6 +82,8 @@ class TrainingSession:
         # them, and then the judge's rubric, so the first verdict does not start cold.
         services.warm(scenario, [("customer", scenario.opening.strip())], opening, [], session_id)
         services.warm_judge(rubric.for_channel(scenario.channel))
+        if scenario.channel == "voice":
+            services.warm_speech()
         return cls(services, repo.get_session(db, session_id))
 
     @classmethod
@@ -119,6 +123,16 @@ class TrainingSession:
             self.refresh()
 
     # -- one turn ---------------------------------------------------------------
+
+    def hear(self, data: bytes, left_at: Callable[[float], float] | None = None,
+             received_at: float | None = None) -> SpokenReply:
+        """A recorded reply, transcribed ahead of the grading (see voice/spoken.hear for
+        the arguments and what it raises). Raises SpeechUnavailable without a recogniser."""
+        stt = self.services.stt
+        if stt is None:
+            raise SpeechUnavailable(N_("Speech recognition is switched off here: type your reply."))
+        with self.services.listening():
+            return hear(stt, data, self.scenario.language, left_at=left_at, received_at=received_at)
 
     def submit(self, reply: str, spoken: SpokenReply | None = None) -> PendingTurn:
         """Store the reply and return the turn in progress. Raises ReplyRejected (and its

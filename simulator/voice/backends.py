@@ -58,10 +58,16 @@ class SpeechStyle(BaseModel):
 
 class SpeechToText(ABC):
     spec: str
+    #: Runs on this machine's cores (it shares them with a local model).
+    local: bool = False
 
     @abstractmethod
     def transcribe(self, recording: Recording, language: str) -> Transcript:
         """The words of the recording, in `language` (en, de)."""
+
+    def warm(self) -> None:
+        """Make ready what the first recording would otherwise wait for (a local model's
+        loading); a failure here is raised again, with its message, by `transcribe`."""
 
 
 class TextToSpeech(ABC):

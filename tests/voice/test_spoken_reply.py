@@ -4,17 +4,26 @@ text is graded), in the person's data export, and erased with the person."""
 from __future__ import annotations
 
 import base64
+import threading
+import time
 
 import pytest
 
 from simulator import accounts
-from simulator.session import TrainingSession
+from simulator.content.library import Library
+from simulator.content.schema import Scenario
+from simulator.judge.grader import Judge
+from simulator.llm.base import ChatRequest, Message
+from simulator.llm.scripted import ScriptedModel
+from simulator.session import Services, TrainingSession, shared_local_roles
 from simulator.store import privacy
+from simulator.store.repository import Store
 from simulator.store.recordings import audio_of, recordings_of
 from simulator.voice.audio import AudioRejected, read_recording
 from simulator.voice.backends import SpeechToText, Transcript
 from simulator.voice.spoken import hear
 from tests.support.audio_test_server import tone
+from tests.support.scenarios import SCENARIO
 
 
 class Heard(SpeechToText):
@@ -63,3 +72,62 @@ def test_a_recording_that_cannot_be_used_is_refused_before_anything_is_stored(se
     with pytest.raises(AudioRejected, match="silent"):
         hear(Heard("x"), tone(1.0, level=0.0), "en")
     assert len(session.turns()) == 1
+
+
+class Local(ScriptedModel):
+    local = True
+
+
+class LocalHeard(Heard):
+    """A recogniser on this machine's cores: `during()` runs while it transcribes."""
+
+    local = True
+
+    def __init__(self, text: str, during=lambda: None):
+        super().__init__(text)
+        self.during, self.warmed = during, threading.Event()
+
+    def transcribe(self, recording, language):
+        self.during()
+        return super().transcribe(recording, language)
+
+    def warm(self):
+        self.warmed.set()
+
+
+def voice_services(tmp_path, rubric, stt) -> tuple[Services, ScriptedModel]:
+    """A voice scenario on one shared local model; (the services, the judge's model)."""
+    scenario = Scenario.model_validate({**SCENARIO, "channel": "voice"})
+    customer, judge = Local(), Local()
+    roles = shared_local_roles(customer, judge)
+    services = Services(Store(tmp_path / "sim.db"), Library(scenarios={scenario.id: scenario},
+                        rubrics={rubric.id: rubric}), roles["customer"], Judge(roles["judge"]), stt=stt)
+    return services, judge
+
+
+def test_a_voice_session_loads_a_local_recogniser_while_the_opening_plays(tmp_path, rubric):
+    stt = LocalHeard("Hello.")
+    services, _ = voice_services(tmp_path, rubric, stt)
+    TrainingSession.start(services, "mini-en")
+    assert stt.warmed.wait(5)
+
+
+def test_a_local_recogniser_goes_before_the_grading_on_a_shared_local_model(tmp_path, rubric):
+    asked, answered = [], []
+
+    def during():  # a judge call sent while the recording is heard waits until it is
+        model_calls = len(judge.requests)
+        worker = threading.Thread(target=lambda: answered.append(services.judge.model.complete(
+            ChatRequest(messages=[Message(role="user", content="grade")])).text))
+        worker.start()
+        time.sleep(0.3)
+        asked.append(len(judge.requests) - model_calls)
+        workers.append(worker)
+
+    workers: list[threading.Thread] = []
+    services, judge = voice_services(tmp_path, rubric, LocalHeard("I am sorry.", during))
+    session = TrainingSession.start(services, "mini-en")
+    judge.enqueue("level 2")
+    spoken = session.hear(tone(1.0, level=0.3))
+    workers[0].join(5)
+    assert spoken.raw_transcript == "I am sorry." and asked == [0] and answered == ["level 2"]

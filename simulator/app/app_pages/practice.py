@@ -19,7 +19,7 @@ from simulator.store.records import Turn
 from simulator.voice.audio import AudioRejected
 from simulator.voice.backends import SpeechUnavailable
 from simulator.voice.live import VoiceLine, speak_along, speak_text
-from simulator.voice.spoken import SpokenReply, hear
+from simulator.voice.spoken import SpokenReply
 from simulator.voice.style import speech_style
 
 #: How long the page waits for a fast judge before it redraws without the verdict.
@@ -342,8 +342,8 @@ def voice_input(session: TrainingSession, turns: list[Turn]) -> tuple[str, Spoke
         received_at, line = time.monotonic(), live_line(session)
         with st.spinner(_("Listening to your reply…")):
             try:
-                heard = hear(stt, recorded.getvalue(), session.scenario.language,
-                             left_at=line.left_at if line is not None else None, received_at=received_at)
+                heard = session.hear(recorded.getvalue(), left_at=line.left_at if line is not None else None,
+                                     received_at=received_at)
             except (AudioRejected, SpeechUnavailable) as exc:
                 st.warning(components.error_text(exc), icon=":material/mic_off:")
                 return None
