@@ -111,7 +111,7 @@ def _new_session(services, language: str, think_s: float):
 def _spoken_reply(session, trainee_audio: bytes, reply: str):
     """(end of the recording, end of recognition, the pending turn): the reply heard and sent."""
     ended = time.perf_counter()
-    heard = session.hear(trainee_audio)  # the page's path: recognition goes before the grading
+    heard = session.hear(trainee_audio)  # the page's path
     heard_at = time.perf_counter()
     return ended, heard_at, session.submit(heard.raw_transcript or reply, spoken=heard)
 

@@ -32,11 +32,6 @@ when nothing more urgent waits. Measured before this
 order (bench/turn_latency.py --think-s 15): levels a median 117 s after their reply,
 graded in random order behind earlier turns' feedback.
 
-Speech recognition runs on the same cores and holds them (`Priority.hold`) as a customer
-call would, without a model call: every background call in flight stops, a warm-up too,
-and waits until the recording is heard (in the app, recognition alongside them took
-three to four times as long).
-
 Background answers are held back until complete; their callers only use whole answers.
 """
 
@@ -130,36 +125,20 @@ class Priority:
         # Calls started so far, per kind: a change since a call's mark means "overtaken".
         self._foreground_started = 0
         self._unqueued_started = 0
-        self._holds_started = 0
         self._background: dict[CancelScope, bool] = {}  # background calls in flight: queued?
         self._queue = RankedQueue()  # the queued background calls, one at a time
 
     @contextmanager
     def foreground(self) -> Iterator[None]:
-        with self._first(warm_ups_too=False):
-            with self._cond:  # a warm-up in flight is reading this call's prompt: let it finish
-                self._cond.wait_for(lambda: self._unqueued == 0, self.max_wait)
-            yield
-
-    @contextmanager
-    def hold(self) -> Iterator[None]:
-        """Foreground work on the same cores that is no model call (speech recognition):
-        every background call in flight stops, a warm-up too, and waits until it is done;
-        what they had read stays in the model's cache and they are asked again after."""
-        with self._cond:
-            self._holds_started += 1
-        with self._first(warm_ups_too=True):
-            yield
-
-    @contextmanager
-    def _first(self, warm_ups_too: bool) -> Iterator[None]:
         with self._cond:
             self._foreground += 1
             self._foreground_started += 1
-            overtaken = [scope for scope, queued in self._background.items() if queued or warm_ups_too]
+            overtaken = [scope for scope, queued in self._background.items() if queued]
         for scope in overtaken:
             scope.cancel()
         try:
+            with self._cond:  # a warm-up in flight is reading this call's prompt: let it finish
+                self._cond.wait_for(lambda: self._unqueued == 0, self.max_wait)
             yield
         finally:
             with self._cond:
@@ -167,11 +146,11 @@ class Priority:
                 self._cond.notify_all()
 
     def _mark(self, queued: bool) -> tuple[int, int, int]:
-        # Unqueued calls are overtaken only by a hold: they are short, and a customer call
-        # waits for them. A feedback call is overtaken by any turn's levels too, and an idle
-        # warm-up by anything queued.
+        # Unqueued calls are never overtaken once started: they are short, and a customer
+        # call waits for them. A feedback call is overtaken by any turn's levels too, and
+        # an idle warm-up by anything queued.
         if not queued:
-            return (self._holds_started, 0, 0)
+            return (0, 0, 0)
         return (self._foreground_started, self._unqueued_started, self._queue.ahead(current_rank()))
 
     def _idle(self, queued: bool) -> bool:

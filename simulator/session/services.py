@@ -4,9 +4,7 @@ roles share one local model."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from simulator.catalog import Catalog
@@ -156,20 +154,6 @@ class Services:
         the opening: not inside their first recording's wait."""
         if self.stt is not None and self.stt.local:
             threading.Thread(target=self.stt.warm, name="speech-warm", daemon=True).start()
-
-    @contextmanager
-    def listening(self) -> Iterator[None]:
-        """Recognising a recording goes first on the machine's cores, as a customer call
-        does on a shared local model: the grading's calls and the cache warm-ups in flight
-        stop and wait (what the model had read stays in its cache). In the app an 8 s German
-        recording took 3.8-5.9 s to recognise while they ran, 1.2-1.5 s once they stopped
-        for it."""
-        priority = self.customer_model.priority if isinstance(self.customer_model, Prioritised) else None
-        if priority is None or self.stt is None or not self.stt.local:
-            yield
-            return
-        with priority.hold():
-            yield
 
     def warm_judge(self, rubric: Rubric) -> None:
         """Have a local judge read the rubric's levels prompt into its cache when the model

@@ -126,13 +126,12 @@ class TrainingSession:
 
     def hear(self, data: bytes, left_at: Callable[[float], float] | None = None,
              received_at: float | None = None) -> SpokenReply:
-        """A recorded reply, transcribed ahead of the grading (see voice/spoken.hear for
+        """A recorded reply, transcribed in the scenario's language (see voice/spoken.hear for
         the arguments and what it raises). Raises SpeechUnavailable without a recogniser."""
         stt = self.services.stt
         if stt is None:
             raise SpeechUnavailable(N_("Speech recognition is switched off here: type your reply."))
-        with self.services.listening():
-            return hear(stt, data, self.scenario.language, left_at=left_at, received_at=received_at)
+        return hear(stt, data, self.scenario.language, left_at=left_at, received_at=received_at)
 
     def submit(self, reply: str, spoken: SpokenReply | None = None) -> PendingTurn:
         """Store the reply and return the turn in progress. Raises ReplyRejected (and its

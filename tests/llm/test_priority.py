@@ -205,35 +205,3 @@ def test_an_idle_warm_up_is_stopped_by_any_queued_call_and_runs_again_once_the_m
     idle.join(5)
     assert model.calls == 3 and done["warm_words"] == 20  # stopped once, levels, then the whole warm-up
 
-
-
-def test_speech_recognition_stops_the_judge_which_waits_and_is_asked_again():
-    priority, model = Priority(), Slow(words=20, delay=0.02)
-    judge = Prioritised(model, priority, False)
-    done: dict[str, float] = {}
-    worker = threading.Thread(target=lambda: done.update(judge=(judge.complete(REQUEST), time.perf_counter())[1]))
-    worker.start()
-    time.sleep(0.1)  # the judge is generating
-    with priority.hold():  # a recording is being recognised
-        time.sleep(0.2)
-        released = time.perf_counter()
-    worker.join(5)
-    assert model.calls == 2 and model.closed == 2  # stopped, asked again
-    assert done["judge"] - released > 0.3  # all 20 words again, after the recognition
-
-
-def test_speech_recognition_stops_a_warm_up_in_flight_which_reads_on_after_it():
-    priority, warm_model = Priority(), Slow(words=20, delay=0.03)
-    warm = Prioritised(warm_model, priority, False, queued=False)
-    done: dict[str, float] = {}
-    worker = threading.Thread(target=lambda: done.update(warm=(warm.complete(REQUEST), time.perf_counter())[1]))
-    worker.start()
-    time.sleep(0.1)  # the warm-up is reading
-    started = time.perf_counter()
-    with priority.hold():
-        entered = time.perf_counter()
-        time.sleep(0.2)
-        released = time.perf_counter()
-    worker.join(5)
-    assert entered - started < 0.1  # not waited for
-    assert warm_model.calls == 2 and done["warm"] > released  # stopped, asked again after

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import threading
-import time
 
 import pytest
 
@@ -13,9 +12,8 @@ from simulator import accounts
 from simulator.content.library import Library
 from simulator.content.schema import Scenario
 from simulator.judge.grader import Judge
-from simulator.llm.base import ChatRequest, Message
 from simulator.llm.scripted import ScriptedModel
-from simulator.session import Services, TrainingSession, shared_local_roles
+from simulator.session import Services, TrainingSession
 from simulator.store import privacy
 from simulator.store.repository import Store
 from simulator.store.recordings import audio_of, recordings_of
@@ -74,60 +72,30 @@ def test_a_recording_that_cannot_be_used_is_refused_before_anything_is_stored(se
     assert len(session.turns()) == 1
 
 
-class Local(ScriptedModel):
-    local = True
-
-
 class LocalHeard(Heard):
-    """A recogniser on this machine's cores: `during()` runs while it transcribes."""
+    """A recogniser on this machine, with a model to load."""
 
     local = True
 
-    def __init__(self, text: str, during=lambda: None):
+    def __init__(self, text: str):
         super().__init__(text)
-        self.during, self.warmed = during, threading.Event()
-
-    def transcribe(self, recording, language):
-        self.during()
-        return super().transcribe(recording, language)
+        self.warmed = threading.Event()
 
     def warm(self):
         self.warmed.set()
 
 
-def voice_services(tmp_path, rubric, stt) -> tuple[Services, ScriptedModel]:
-    """A voice scenario on one shared local model; (the services, the judge's model)."""
-    scenario = Scenario.model_validate({**SCENARIO, "channel": "voice"})
-    customer, judge = Local(), Local()
-    roles = shared_local_roles(customer, judge)
-    services = Services(Store(tmp_path / "sim.db"), Library(scenarios={scenario.id: scenario},
-                        rubrics={rubric.id: rubric}), roles["customer"], Judge(roles["judge"]), stt=stt)
-    return services, judge
-
-
 def test_a_voice_session_loads_a_local_recogniser_while_the_opening_plays(tmp_path, rubric):
-    stt = LocalHeard("Hello.")
-    services, _ = voice_services(tmp_path, rubric, stt)
-    TrainingSession.start(services, "mini-en")
-    assert stt.warmed.wait(5)
-
-
-def test_a_local_recogniser_goes_before_the_grading_on_a_shared_local_model(tmp_path, rubric):
-    asked, answered = [], []
-
-    def during():  # a judge call sent while the recording is heard waits until it is
-        model_calls = len(judge.requests)
-        worker = threading.Thread(target=lambda: answered.append(services.judge.model.complete(
-            ChatRequest(messages=[Message(role="user", content="grade")])).text))
-        worker.start()
-        time.sleep(0.3)
-        asked.append(len(judge.requests) - model_calls)
-        workers.append(worker)
-
-    workers: list[threading.Thread] = []
-    services, judge = voice_services(tmp_path, rubric, LocalHeard("I am sorry.", during))
+    stt = LocalHeard("I am sorry.")
+    scenario = Scenario.model_validate({**SCENARIO, "channel": "voice"})
+    services = Services(Store(tmp_path / "sim.db"), Library(scenarios={scenario.id: scenario},
+                        rubrics={rubric.id: rubric}), ScriptedModel(), Judge(ScriptedModel()), stt=stt)
     session = TrainingSession.start(services, "mini-en")
-    judge.enqueue("level 2")
-    spoken = session.hear(tone(1.0, level=0.3))
-    workers[0].join(5)
-    assert spoken.raw_transcript == "I am sorry." and asked == [0] and answered == ["level 2"]
+    assert stt.warmed.wait(5)
+    assert session.hear(tone(1.0, level=0.3)).raw_transcript == "I am sorry."
+
+
+def test_a_chat_session_loads_no_recogniser(services):
+    services.stt = LocalHeard("x")
+    TrainingSession.start(services, "mini-en")
+    assert not services.stt.warmed.wait(0.2)
