@@ -192,8 +192,7 @@ def language_of(text: str) -> str | None:
 def echo_of(text: str, agent_text: str, run: int = 6) -> str | None:
     """The first run of `run` words the customer copied from the agent's last message:
     a small model that repeats the agent has slipped into the agent's voice."""
-    words = re.findall(r"[\w']+", text.casefold())
-    agent = " " + " ".join(re.findall(r"[\w']+", agent_text.casefold())) + " "
+    words, agent = _words(text), f" {' '.join(_words(agent_text))} "
     for i in range(len(words) - run + 1):
         piece = " ".join(words[i:i + run])
         if f" {piece} " in agent:
@@ -206,9 +205,12 @@ def whole_echo(text: str, agent_text: str, least: int = 3) -> bool:
     question asked back and nothing else ("Was zeigt das Terminal an?", written by the
     embedded model in kartenterminal-de), too short for `echo_of`'s run. Judged on the
     finished message: a customer may repeat a question and then answer it."""
-    words = re.findall(r"[\w']+", text.casefold())
-    agent = " " + " ".join(re.findall(r"[\w']+", agent_text.casefold())) + " "
-    return len(words) >= least and f" {' '.join(words)} " in agent
+    words = _words(text)
+    return len(words) >= least and f" {' '.join(words)} " in f" {' '.join(_words(agent_text))} "
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.casefold())
 
 
 # What shows relief in a customer's message, and what shows it is not over yet.

@@ -150,9 +150,9 @@ class Services:
             quietly(self.warm_model.complete, request)
 
     def warm_speech(self) -> None:
-        """Load the local recogniser now, in the background, while the trainee listens to
-        the opening: not inside their first recording's wait."""
-        if self.stt is not None and self.stt.local:
+        """Make the recogniser ready now (a local one loads its model), in the background,
+        while the trainee listens to the opening: not inside their first recording's wait."""
+        if self.stt is not None:
             threading.Thread(target=self.stt.warm, name="speech-warm", daemon=True).start()
 
     def warm_judge(self, rubric: Rubric) -> None:

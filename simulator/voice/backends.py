@@ -58,8 +58,6 @@ class SpeechStyle(BaseModel):
 
 class SpeechToText(ABC):
     spec: str
-    #: Runs on this machine's cores (it shares them with a local model).
-    local: bool = False
 
     @abstractmethod
     def transcribe(self, recording: Recording, language: str) -> Transcript:

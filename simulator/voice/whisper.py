@@ -116,7 +116,6 @@ class _ShortWindow:
 
 class WhisperTranscriber(SpeechToText):
     spec = "embedded"
-    local = True
 
     def __init__(self, threads: int = 2):
         self.threads = threads

@@ -75,8 +75,6 @@ def test_a_recording_that_cannot_be_used_is_refused_before_anything_is_stored(se
 class LocalHeard(Heard):
     """A recogniser on this machine, with a model to load."""
 
-    local = True
-
     def __init__(self, text: str):
         super().__init__(text)
         self.warmed = threading.Event()
