@@ -15,7 +15,9 @@ import numpy as np
 
 from simulator.voice.backends import SpeechStyle, SpeechUnavailable, TextToSpeech
 
-VOICES = {"en": "en-gb", "de": "de"}
+# "en", not "en-gb": espeak-ng 1.51 resolves "en-gb" through an MBROLA alias and then drops
+# the variant, so "en-gb+f3" spoke with the default male voice. "en" is the same British voice.
+VOICES = {"en": "en", "de": "de"}
 VARIANTS = {"female": "+f3", "male": "+m3", "default": ""}
 WORDS_PER_MINUTE = 165
 TIMEOUT_SECONDS = 30
@@ -31,7 +33,7 @@ class EspeakSpeaker(TextToSpeech):
         if self.program is None:
             raise SpeechUnavailable("espeak-ng is not installed: run `make run` (it installs it) or "
                                     "`apt-get install espeak-ng`; meanwhile the customer's messages are shown as text.")
-        voice = VOICES.get(language, "en-gb") + VARIANTS.get(style.voice, "")
+        voice = VOICES.get(language, "en") + VARIANTS.get(style.voice, "")
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / "message.wav"
             command = [self.program, "-v", voice, "-s", str(round(WORDS_PER_MINUTE * style.rate)),
