@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from simulator.judge.sanitise import normalise, split_sentences
-from simulator.judge.signals import COMMON, FEELING, REFLECTING, asking_sentences, reflection
+from simulator.judge.signals import COMMON, FEELING, REFLECTING, asking_sentences, is_open, reflection
 
 # Words that address the other person.
 YOU = re.compile(r"(?<!\w)(?:you|your|yours|yourself|you're|youre|you've|you'll|u|ur|ya|sie|ihnen|ihr|ihre|"
@@ -90,7 +90,24 @@ _ASKING_WORDS = {normalise(w) for w in """what when where which why whom whose w
     being your yours youre about with that this these those there their they them then than from into just
     like really very much more some anything something everything doing does done going want tell talk know
     think also only even still here okay correct right sure können könnten möchten würden mehr dazu
-    erzählen sagen nennen geben gerade etwas genau richtig""".split()}
+    erzählen sagen nennen geben gerade etwas genau richtig
+    give explain details detail information help exactly problem problems issue issues matter situation
+    happened happening seems wrong erklären schildern beschreiben details informationen helfen genauer näher
+    problem probleme anliegen situation passiert
+    ihre ihren ihrem ihrer euch eure sich sind wird kann lautet mitteilen angeben denn""".split()}
+# The data an agent needs for the process: the rubric's "identity checks and other questions
+# the agent needs for the process do not count here on their own". German compounds in
+# -nummer are all of this kind (Kundennummer, Zählernummer, Vertragsnummer).
+PROCESS_DATA = re.compile(
+    r"(?<!\w)(?:\w*nummer|number|no\.|reference|date of birth|birth date|birthday|post ?code|zip code|"
+    r"e-?mail[- ]address|e-?mail-adresse|address|full name|your name|password|passcode|pin|iban|sort code|"
+    r"security question|geburtsdatum|geburtstag|postleitzahl|plz|anschrift|adresse|ihren namen|ihr name|passwort|"
+    r"kennwort|sicherheitsfrage|kundenkonto|login|username|benutzername)(?!\w)", re.I)
+# Questions that blame rather than ask ("Why didn't you read the letter?"): they name the
+# customer's situation and explore nothing of it.
+BLAMING = re.compile(r"(?<!\w)(?:why|how come) (?:did ?n'?t|did you not|have ?n'?t|haven't|had ?n'?t|would ?n'?t|"
+                     r"could ?n'?t|do ?n'?t|did you|would you)|(?:warum|wieso|weshalb) (?:haben|hatten|sind|waren|"
+                     r"konnten|können|wollten) sie (?:\w+ )?(?:nicht|denn|überhaupt|einfach)", re.I)
 
 
 def reacting_sentences(reply: str) -> list[str]:
@@ -148,27 +165,48 @@ def understanding(reply: str, customer_message: str) -> float:
     return 1.0 if shared_experience(reply) or REFLECTING.search(reply) else reflection(reply, customer_message)
 
 
-def exploring(reply: str, customer_message: str) -> float:
-    """1.0 when the reply asks something specific to the other's situation (a question
-    with two words of its own, or one the customer's message holds: "Is the rent the
-    most urgent payment, or is anything else due before Friday?"); 0.5 for generic
-    questions only ("Can you tell me more?", "Is that correct?"); 0 when it asks nothing."""
-    asked = asking_sentences(reply)
+def exploring(reply: str, customer_message: str, language: str | None = None) -> float:
+    """How the reply explores the other's situation, 0..1:
+    1.0, an open question specific to it (with two words of its own, or one the customer's
+    message holds): "What does money look like for you over the next couple of months?";
+    0.75, a closed specific one ("Is the rent the most urgent payment?");
+    0.5, generic questions only ("Can you tell me more?", "Is that correct?");
+    0, nothing asked but process data ("Wie lautet Ihre Kundennummer?") or nothing at all.
+    The rubric's level 2 is a specific, open question; a closed one it grades lower."""
+    said = _content(customer_message)
+    asked = [q for q in asking_sentences(reply) if not process_question(q, said)]
     if not asked:
         return 0.0
-    said = _content(customer_message)
-    specific = any(len(_content(q)) >= 2 or _content(q) & said for q in asked)
-    return 1.0 if specific else 0.5
+    specific = [q for q in asked if (len(_content(q)) >= 2 or _content(q) & said) and not BLAMING.search(q)]
+    if not specific:
+        return 0.5
+    return 1.0 if any(is_open(q, language) for q in specific) else 0.75
+
+
+def process_question(question: str, said: set[str] = frozenset()) -> bool:
+    """A question for the process's data (an account number, a date of birth, a number to
+    call back on) that takes up nothing the customer said (`said`: their content words), or
+    holds at most one word of its own besides."""
+    if not PROCESS_DATA.search(question):
+        return False
+    return len(_content(PROCESS_DATA.sub(" ", question))) <= 1 or not _content(question) & said
 
 
 def bounds(kind: str | None, signal: float, levels: list[int]) -> tuple[int, int]:
     """The levels the code allows for a criterion's signal, whatever the model reads:
     the rubric's level 2 rests on explicit compassion or a named feeling ("reaction"), on
     a specific question ("exploring"); a reply that only alludes or asks generically stays
-    at 1, and one that does the strong thing is at least 1."""
+    at 1, and one that does the strong thing is at least 1. A specific, open question is
+    exploration's level 2 outright, and questions for process data alone are its level 0:
+    the rubric says both in words, and the model's reading does not tell them apart."""
     low, high = min(levels), max(levels)
+    if kind == "exploring" and high >= 2:
+        if signal >= 1.0:  # a specific, open question: the 1.5B model's reading scatters around 1 here
+            return min(2, high), high
+        if signal == 0:  # process questions only (a reply asking nothing is level 0 before any reading)
+            return low, low
     if kind in ("reaction", "exploring") and high >= 2:
-        if signal >= 1.0:
+        if signal >= 0.75:
             return max(low, 1), high
         if signal > 0:
             return low, 1

@@ -61,7 +61,7 @@ def criterion_signal(criterion: Criterion, reply: str, language: str, customer_m
     if kind == "understanding":
         return cues.understanding(reply, customer_message)
     if kind == "exploring":
-        return cues.exploring(reply, customer_message)
+        return cues.exploring(reply, customer_message, language)
     if kind == "feeling":
         sentences = split_sentences(reply)
         return round(len(feeling_sentences(reply)) / len(sentences), 3) if sentences else 0.0

@@ -100,7 +100,7 @@ CLICHES: dict[str, list[str]] = {
 # Question openings that invite the customer to tell, rather than answer yes or no.
 # "was" is German only: in English "Was it ...?" is a closed question.
 OPEN_STARTS: dict[str, list[str]] = {
-    "en": ["what", "how", "why", "when", "where", "which", "who", "in what way",
+    "en": ["what", "how", "why", "when", "where", "which", "who", "what's", "how's", "where's", "who's", "in what way",
            "tell me", "can you tell me", "could you tell me", "would you tell me",
            "can you describe", "could you describe", "would you like to tell me"],
     "de": ["was", "wie", "warum", "wieso", "weshalb", "wann", "wo", "woran", "wobei", "welche", "welcher",

@@ -39,20 +39,41 @@ def test_understanding_is_saying_the_situation_back_or_relating_an_experience_of
     assert understanding("Let me check.", CUSTOMER) == 0.0
 
 
-def test_a_specific_question_is_the_strong_form_a_generic_one_the_weak_form():
-    assert exploring("What happened at the supermarket when the card was declined?", CUSTOMER) == 1.0
-    assert exploring("Is the salary the most urgent, or is a bill due before Friday?", CUSTOMER) == 1.0
-    assert exploring("Can you tell me more?", CUSTOMER) == 0.5
-    assert exploring("I see. Is that correct?", CUSTOMER) == 0.5
-    assert exploring("Was ist beim Bezahlen im Supermarkt passiert?", CUSTOMER) == 1.0
-    assert exploring("Können Sie mir mehr dazu erzählen?", CUSTOMER) == 0.5
-    assert exploring("I will fix it.", CUSTOMER) == 0.0
+def test_a_specific_open_question_is_the_strong_form_a_generic_one_the_weak_form():
+    assert exploring("What happened at the supermarket when the card was declined?", CUSTOMER, "en") == 1.0
+    assert exploring("Was ist beim Bezahlen im Supermarkt passiert?", CUSTOMER, "de") == 1.0
+    assert exploring("Is the salary the most urgent, or is a bill due before Friday?", CUSTOMER, "en") == 0.75
+    assert exploring("Can you tell me more?", CUSTOMER, "en") == 0.5
+    assert exploring("I see. Is that correct?", CUSTOMER, "en") == 0.5
+    assert exploring("Können Sie mir mehr dazu erzählen?", CUSTOMER, "de") == 0.5
+    assert exploring("I will fix it.", CUSTOMER, "en") == 0.0
+
+
+def test_generic_service_questions_and_blame_explore_nothing_specific():
+    for asked in ("What seems to be the problem?", "What exactly is the issue?",
+                  "Could you give me some more details?", "Why didn't you read the letter we sent you?"):
+        assert exploring(asked, CUSTOMER, "en") == 0.5, asked
+    for asked in ("Können Sie mir Ihr Anliegen genauer schildern?", "Warum haben Sie nicht früher angerufen?"):
+        assert exploring(asked, CUSTOMER, "de") == 0.5, asked
+
+
+def test_questions_for_process_data_alone_are_no_exploration():
+    # The rubric: "Identity checks and other questions the agent needs for the process do not count".
+    assert exploring("Wie lautet Ihre Kundennummer?", CUSTOMER, "de") == 0.0
+    assert exploring("Können Sie mir bitte Ihre Zählernummer und das Geburtsdatum nennen?", CUSTOMER, "de") == 0.0
+    assert exploring("What's your date of birth?", CUSTOMER, "en") == 0.0
+    assert exploring("What's the best number to call you back on this afternoon?", CUSTOMER, "en") == 0.0
+    assert exploring("What's your account number, so I can stop the letters about the supermarket?",
+                     CUSTOMER, "en") == 1.0  # asks for a number, and about their situation
 
 
 def test_the_code_bounds_a_level_only_for_reaction_and_exploring():
     assert bounds("reaction", 0.5, [0, 1, 2]) == (0, 1)
     assert bounds("reaction", 1.0, [0, 1, 2]) == (1, 2)
     assert bounds("exploring", 0.5, [0, 1, 2]) == (0, 1)
+    assert bounds("exploring", 0.75, [0, 1, 2]) == (1, 2)  # closed but specific: the reading decides
+    assert bounds("exploring", 1.0, [0, 1, 2]) == (2, 2)  # specific and open
+    assert bounds("exploring", 0.0, [0, 1, 2]) == (0, 0)  # process data only
     assert bounds("understanding", 0.0, [0, 1, 2]) == (0, 2)
     assert bounds("reaction", 0.0, [0, 1, 2]) == (0, 2)  # level 0 comes from the requirement, not the bound
 
