@@ -92,6 +92,8 @@ class CustomerStream:
         self.agent_said = next((t for who, t in reversed(transcript) if who == "agent"), "")
         #: Everything the agent wrote: copying any of it is the agent's voice, not the customer's.
         self.agent_all = "\n".join(t for who, t in transcript if who == "agent")
+        #: What the customer called their own in the opening: "your salary" from them swaps the roles.
+        self.own = guards.owned(scenario.opening)
         self._unavailable = False
         #: Every model call made for this message (attempts included): for cost accounting.
         self.completions: list = []
@@ -254,17 +256,18 @@ class CustomerStream:
         return guards.GuardHit(kind="repeated", at=max(text.find(sentence), 0), match=sentence)
 
     def _voice_hit(self, text: str) -> guards.GuardHit | None:
-        """Wrong language, or the agent's own words repeated back: both mean the model
-        has left the customer's voice. Only judged while nothing has been shown."""
-        if self.shown:
-            return None
-        language = guards.language_of(text)
-        if language is not None and language != self.scenario.language:
-            return guards.GuardHit(kind="wrong_language", at=0, match=language)
-        echo = guards.echo_of(text, self.agent_all)
-        if echo:
-            return guards.GuardHit(kind="agent_echo", at=0, match=echo)
-        return None
+        """Wrong language (judged while nothing has been shown), the agent's own words
+        repeated back, or the customer's own things called the agent's: the model has left
+        the customer's voice. An echo late in a message is cut where it starts: the one
+        held back past the first 48 characters used to pass ("I'm sorry, but as a customer,
+        I need to know the account number and date of birth to proceed.")."""
+        if not self.shown:
+            language = guards.language_of(text)
+            if language is not None and language != self.scenario.language:
+                return guards.GuardHit(kind="wrong_language", at=0, match=language)
+        hits = [guards.echo_hit(text, self.agent_all), guards.owner_reversed_hit(text, self.own)]
+        hits = [h for h in hits if h is not None]
+        return min(hits, key=lambda h: h.at) if hits else None
 
     def _cut_off(self, shown: str, result) -> str:
         """A stream that died after text was shown keeps that text, marked incomplete."""

@@ -153,6 +153,24 @@ def narration_hit(text: str, name: str) -> GuardHit | None:
     return GuardHit(kind="narration", at=match.start(), match=match.group(0)) if match else None
 
 
+def owned(opening: str) -> set[str]:
+    """What the customer calls their own in the scenario's opening ("my salary", "mein
+    Konto"): lower-cased nouns."""
+    return {m.group(1).casefold() for m in re.finditer(r"\b(?:my|mein|meine|meinen|meinem|meiner|meines)\s+(\w+)",
+                                                      opening, re.I)}
+
+
+def owner_reversed_hit(text: str, own: set[str]) -> GuardHit | None:
+    """The customer's own things called the agent's ("How about we talk about your
+    account", written by the embedded model in frozen-account-en, whose customer opened
+    with "my account"): the roles have swapped. German only with the capitalised Sie-form
+    ("Ihr Konto"), as a lower-case "ihr" is "her" or "their"."""
+    for match in re.finditer(r"\b(?:[Yy]our|Ihr|Ihre|Ihren|Ihrem|Ihrer|Ihres)\s+(\w+)", text):
+        if match.group(1).casefold() in own:
+            return GuardHit(kind="agent_voice", at=match.start(), match=match.group(0))
+    return None
+
+
 def length_hit(text: str, limit: int) -> GuardHit | None:
     return GuardHit(kind="too_long", at=limit, match=f"{len(text)} > {limit} characters") if len(text) > limit else None
 
@@ -192,11 +210,18 @@ def language_of(text: str) -> str | None:
 def echo_of(text: str, agent_text: str, run: int = 6) -> str | None:
     """The first run of `run` words the customer copied from the agent's last message:
     a small model that repeats the agent has slipped into the agent's voice."""
-    words, agent = _words(text), f" {' '.join(_words(agent_text))} "
-    for i in range(len(words) - run + 1):
-        piece = " ".join(words[i:i + run])
+    hit = echo_hit(text, agent_text, run)
+    return hit.match if hit else None
+
+
+def echo_hit(text: str, agent_text: str, run: int = 6) -> GuardHit | None:
+    """`echo_of` with where the copied run starts in `text`, so a message can be cut there."""
+    found = list(re.finditer(r"[\w']+", text.casefold()))
+    agent = f" {' '.join(_words(agent_text))} "
+    for i in range(len(found) - run + 1):
+        piece = " ".join(m.group(0) for m in found[i:i + run])
         if f" {piece} " in agent:
-            return piece
+            return GuardHit(kind="agent_echo", at=found[i].start(), match=piece)
     return None
 
 

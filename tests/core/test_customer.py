@@ -128,6 +128,32 @@ def test_echoing_the_agent_is_regenerated(scenario):
     assert [e["kind"] for e in stream.message.guard_events] == ["agent_echo"]
 
 
+def test_an_echo_after_the_held_back_start_is_cut_where_it_starts(scenario):
+    # Seen in frozen-account-en: the echo came after the first 48 characters had been shown.
+    agent = "Can I take your account number and date of birth, please?"
+    text = "My rent is due on Friday and I still cannot pay it. Fine, you need the account number and date of birth then."
+    stream = CustomerStream(ScriptedModel([text]), scenario, [("agent", agent)], MOOD, turn_index=1)
+    shown = "".join(stream)
+    assert shown == stream.message.text == "My rent is due on Friday and I still cannot pay it."
+    assert [e["kind"] for e in stream.message.guard_events] == ["agent_echo"]
+
+
+def test_the_customers_own_things_called_the_agents_swap_the_roles(scenario):
+    from simulator.roleplay.guards import owned, owner_reversed_hit
+
+    own = owned("Why is my account frozen?? My salary went in yesterday. Mein Konto ist gesperrt.")
+    assert own == {"account", "salary", "konto"}
+    assert owner_reversed_hit("How about we talk about your account and what you need to do?", own).kind == "agent_voice"
+    assert owner_reversed_hit("Dann schauen wir uns Ihr Konto an.", own).match == "Ihr Konto"
+    assert owner_reversed_hit("Your bank froze my account.", own) is None
+    assert owner_reversed_hit("Meine Tochter hat ihr Konto auch verloren.", own) is None  # "her" account
+    model = ScriptedModel(["Oh no. How about we talk about your account and what you need to do?",
+                           "I don't need a chat, I need my money."])
+    stream = CustomerStream(model, scenario.model_copy(update={"opening": "My account is frozen."}),
+                            [("agent", "That sounds stressful.")], MOOD, turn_index=1)
+    assert "".join(stream) == "I don't need a chat, I need my money."
+
+
 def test_a_message_that_only_asks_the_agents_question_back_is_regenerated(scenario):
     agent = "That sounds stressful. What does the card machine show right now?"
     model = ScriptedModel(["What does the card machine show?", "What does the card machine show right now?",
