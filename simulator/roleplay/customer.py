@@ -266,8 +266,17 @@ class CustomerStream:
             if language is not None and language != self.scenario.language:
                 return guards.GuardHit(kind="wrong_language", at=0, match=language)
         hits = [guards.echo_hit(text, self.agent_all), guards.owner_reversed_hit(text, self.own)]
-        hits = [h for h in hits if h is not None]
+        hits = [h for h in hits if h is not None and self._cuts_cleanly(text, h)]
         return min(hits, key=lambda h: h.at) if hits else None
+
+    def _cuts_cleanly(self, text: str, hit: guards.GuardHit) -> bool:
+        """Whether a cut at `hit` ends the message at a full sentence the trainee has not
+        seen the end of: a run of six copied words can begin inside the shown text, and a
+        cut there would leave a broken sentence ("I need to know the")."""
+        if not self.shown:
+            return True
+        kept = guards.cut_before(text, hit.at)
+        return len(kept) >= len(self.shown) and kept.rstrip("\"'”“»«)").endswith((".", "!", "?"))
 
     def _cut_off(self, shown: str, result) -> str:
         """A stream that died after text was shown keeps that text, marked incomplete."""

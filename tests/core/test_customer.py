@@ -138,6 +138,13 @@ def test_an_echo_after_the_held_back_start_is_cut_where_it_starts(scenario):
     assert [e["kind"] for e in stream.message.guard_events] == ["agent_echo"]
 
 
+def test_a_late_echo_that_began_in_the_shown_text_is_not_cut_mid_sentence(scenario):
+    agent = "Can I take your account number and date of birth, please?"
+    text = "I'm sorry, but as a customer, I need to know the account number and date of birth to proceed."
+    stream = CustomerStream(ScriptedModel([text]), scenario, [("agent", agent)], MOOD, turn_index=1)
+    assert "".join(stream) == text  # no full sentence to end at: left whole rather than broken
+
+
 def test_the_customers_own_things_called_the_agents_swap_the_roles(scenario):
     from simulator.roleplay.guards import owned, owner_reversed_hit
 
