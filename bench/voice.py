@@ -54,29 +54,25 @@ from simulator.voice.backends import SpeechStyle, build_stt, build_tts  # noqa: 
 from tests.support.speech import word_errors  # noqa: E402
 
 
-def utterances(per_language: int) -> dict[str, list[str]]:
+def _spoken_lines(lines_of) -> dict[str, list[str]]:
+    """Per language, `lines_of(scenario)` over the seed scenarios that are said aloud."""
     library, _ = load_library(ROOT / "scenarios", ROOT / "rubrics")
     found: dict[str, list[str]] = {"en": [], "de": []}
     for scenario in sorted(library.scenarios.values(), key=lambda s: s.id):
-        if scenario.channel == "email":
-            continue  # letters ("Dear Sir or Madam") are not said on the phone
-        for samples in scenario.persona.voice_samples.values():
-            found[scenario.language].extend(s.strip() for s in samples)
+        if scenario.channel != "email":  # letters ("Dear Sir or Madam") are not said on the phone
+            found[scenario.language].extend(line.strip() for line in lines_of(scenario))
+    return found
+
+
+def utterances(per_language: int) -> dict[str, list[str]]:
+    found = _spoken_lines(lambda s: [line for samples in s.persona.voice_samples.values() for line in samples])
     return {language: lines[:per_language] for language, lines in found.items()}
 
 
 def authored_lines() -> dict[str, list[str]]:
     """The customer lines authored in the non-email seed scenarios: beats and fact tells."""
-    library, _ = load_library(ROOT / "scenarios", ROOT / "rubrics")
-    found: dict[str, list[str]] = {"en": [], "de": []}
-    for scenario in sorted(library.scenarios.values(), key=lambda s: s.id):
-        if scenario.channel == "email":
-            continue
-        for lines in scenario.lines.model_dump().values():
-            found[scenario.language].extend(line.strip() for line in lines or ())
-        for fact in scenario.hidden_facts:
-            found[scenario.language].extend(line.strip() for line in fact.tell)
-    return found
+    return _spoken_lines(lambda s: [line for beat in s.lines.model_dump().values() for line in beat or ()]
+                         + [line for fact in s.hidden_facts for line in fact.tell])
 
 
 VOICE_SCENARIOS = {"en": "phone-anxiety-en", "de": "kartenterminal-de"}

@@ -177,10 +177,15 @@ def exploring(reply: str, customer_message: str, language: str | None = None) ->
     asked = [q for q in asking_sentences(reply) if not process_question(q, said)]
     if not asked:
         return 0.0
-    specific = [q for q in asked if (len(_content(q)) >= 2 or _content(q) & said) and not BLAMING.search(q)]
+    specific = [q for q in asked if _names_their_situation(_content(q), said) and not BLAMING.search(q)]
     if not specific:
         return 0.5
     return 1.0 if any(is_open(q, language) for q in specific) else 0.75
+
+
+def _names_their_situation(asked: set[str], said: set[str]) -> bool:
+    """Two words of the question's own, or one the customer's message holds."""
+    return len(asked) >= 2 or bool(asked & said)
 
 
 def process_question(question: str, said: set[str] = frozenset()) -> bool:
