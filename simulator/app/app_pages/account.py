@@ -110,7 +110,7 @@ if user.has("admin"):
     if prepare.button(_("Prepare their data (JSON)"), icon=":material/folder_zip:"):
         data = privacy.export_person(db, person, actor=user.username)  # recorded in the audit log
         st.download_button(_("Download"), privacy.to_json(data), file_name=f"{person}-data.json",
-                           mime="application/json", icon=":material/download:")
+                           mime="application/json", icon=":material/download:", on_click="ignore")
     with erase.form("erase_person"):
         typed = st.text_input(_("Type the user name to erase this person"))
         if st.form_submit_button(_("Erase for good"), type="primary"):

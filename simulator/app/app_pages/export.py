@@ -62,7 +62,8 @@ if submitted:
     # English keeps its one form for both counts; languages with plural forms use them.
     st.success(ngettext("{n} row(s) ready; the export is recorded in the audit log.",
                         "{n} row(s) ready; the export is recorded in the audit log.", written).format(n=written))
+    # No rerun on download: the count and the button stay, so HR can download again.
     st.download_button(_("Download {file}").format(file=out.name), data, file_name=out.name, mime=MIME[fmt],
-                       icon=":material/download:")
+                       icon=":material/download:", on_click="ignore")
     if not written:
         st.caption(components.escape_markdown(_("Nothing matched these filters.")))
