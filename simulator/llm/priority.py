@@ -32,6 +32,17 @@ when nothing more urgent waits. Measured before this
 order (bench/turn_latency.py --think-s 15): levels a median 117 s after their reply,
 graded in random order behind earlier turns' feedback.
 
+A more urgent queued call stops a less urgent one in flight the moment it is queued, not
+when the latter's next token comes: a feedback call reading its prompt sends no token for
+seconds, and the levels waited that long; one that held the queue while it waited for the
+customer's message gives it up to a more urgent call queued meanwhile (it ran its whole
+answer first: 13 s). And a place keeps the model between its calls:
+while its `in_place` block is open, a finished call's place is held for the next call of
+the same place (at most HOLD_SECONDS), or a waiting call slipped in whenever the turn did
+a little work between two calls (measured: the feedback of an earlier turn started between
+a turn's fact check and its levels and held them back 7.5 s, another turn's fact check
+slipped in the same way).
+
 Background answers are held back until complete; their callers only use whole answers.
 """
 
@@ -53,6 +64,10 @@ from simulator.llm.cancel import Cancelled, CancelScope, cancel_scope
 MAX_WAIT_SECONDS = 120.0
 
 
+#: How long the queue waits for the next call of the place that just had the model, while
+#: that place's block is open (the work between a turn's calls takes milliseconds).
+HOLD_SECONDS = 2.0
+
 #: Ranks of queued work: levels (and the fact check) before the written feedback, and
 #: cache warming of the judge's prompt only when nothing else waits (it gives up then).
 LEVELS, FEEDBACK, IDLE = 0, 1, 2
@@ -71,14 +86,30 @@ def ticket() -> int:
     return next(_tickets)
 
 
+_open_lock = threading.Lock()
+_open: dict[int, int] = {}  # ticket -> `in_place` blocks open for it
+
+
 @contextmanager
 def in_place(number: int, rank: int = LEVELS) -> Iterator[None]:
-    """Queued calls made inside take the place (rank, number) instead of their arrival."""
+    """Queued calls made inside take the place (rank, number) instead of their arrival;
+    between them the queue is held for this place (see HOLD_SECONDS)."""
     token = _place.set((rank, number))
+    with _open_lock:
+        _open[number] = _open.get(number, 0) + 1
     try:
         yield
     finally:
+        with _open_lock:
+            _open[number] -= 1
+            if not _open[number]:
+                del _open[number]
         _place.reset(token)
+
+
+def _is_open(number: int) -> bool:
+    with _open_lock:
+        return number in _open
 
 
 class RankedQueue:
@@ -90,6 +121,8 @@ class RankedQueue:
         self._busy = False
         #: Calls that came so far, per rank: a call of a lower rank overtakes one in flight.
         self.arrived = [0, 0, 0]
+        #: (rank, ticket, until) of the place whose next call the queue waits for.
+        self._held: tuple[int, int, float] | None = None
 
     def ahead(self, rank: int) -> int:
         """Calls of a rank before `rank` that came so far."""
@@ -102,7 +135,9 @@ class RankedQueue:
         with self._cond:
             self._waiting.append(entry)
             self.arrived[entry[0]] += 1
-            self._cond.wait_for(lambda: not self._busy and min(self._waiting) == entry)
+            while not self._may_go(entry):
+                # A hold ends when its place's block closes, which nobody signals: look again soon.
+                self._cond.wait(0.05 if self._held else None)
             self._waiting.remove(entry)
             self._busy = True
         try:
@@ -110,7 +145,27 @@ class RankedQueue:
         finally:
             with self._cond:
                 self._busy = False
+                if entry[0] != IDLE:  # nothing follows a warm-up
+                    self._held = (entry[0], entry[1], time.monotonic() + HOLD_SECONDS)
                 self._cond.notify_all()
+
+    def urgent_waiting(self, rank: int) -> bool:
+        """A call of a rank before `rank` waits for the queue."""
+        with self._cond:
+            return any(entry[0] < rank for entry in self._waiting)
+
+    def _may_go(self, entry: tuple[int, int, int]) -> bool:
+        if self._busy or min(self._waiting) != entry:
+            return False
+        if self._held is None:
+            return True
+        rank, number, until = self._held
+        if entry[1] == number or entry[:2] < (rank, number):
+            return True  # the held place itself, or something more urgent
+        if time.monotonic() >= until or not _is_open(number):
+            self._held = None
+            return True
+        return False
 
 
 class Priority:
@@ -125,7 +180,8 @@ class Priority:
         # Calls started so far, per kind: a change since a call's mark means "overtaken".
         self._foreground_started = 0
         self._unqueued_started = 0
-        self._background: dict[CancelScope, bool] = {}  # background calls in flight: queued?
+        # Background calls in flight: their rank when queued, None when not.
+        self._background: dict[CancelScope, int | None] = {}
         self._queue = RankedQueue()  # the queued background calls, one at a time
 
     @contextmanager
@@ -133,7 +189,7 @@ class Priority:
         with self._cond:
             self._foreground += 1
             self._foreground_started += 1
-            overtaken = [scope for scope, queued in self._background.items() if queued]
+            overtaken = [scope for scope, rank in self._background.items() if rank is not None]
         for scope in overtaken:
             scope.cancel()
         try:
@@ -171,8 +227,8 @@ class Priority:
         or unqueued call; an unqueued one cancels the queued ones in flight, which wait
         until it is done."""
         with self._cond:
-            self._background[scope] = queued
-            overtaken = [] if queued else [s for s, q in self._background.items() if q]
+            self._background[scope] = current_rank() if queued else None
+            overtaken = [] if queued else [s for s, rank in self._background.items() if rank is not None]
             if not queued:
                 self._unqueued += 1
                 self._unqueued_started += 1
@@ -187,9 +243,21 @@ class Priority:
                     self._unqueued -= 1
                     self._cond.notify_all()
 
-    def queued(self):
-        """The queue's turn: one queued background call at a time, by place."""
-        return self._queue.turn()
+    def urgent_waiting(self) -> bool:
+        """A queued call of a more urgent rank than the current one waits for the queue."""
+        return self._queue.urgent_waiting(current_rank())
+
+    @contextmanager
+    def queued(self) -> Iterator[None]:
+        """The queue's turn: one queued background call at a time, by place. Queued calls
+        of a later rank in flight are stopped at once (they take their place again)."""
+        rank = current_rank()
+        with self._cond:
+            behind = [s for s, other in self._background.items() if other is not None and other > rank]
+        for scope in behind:
+            scope.cancel()
+        with self._queue.turn():
+            yield
 
 
 class Prioritised(ChatModel):
@@ -206,6 +274,12 @@ class Prioritised(ChatModel):
 
     def count_tokens(self, text: str) -> tuple[int, str]:
         return self.inner.count_tokens(text)
+
+    def restore_prompt(self, request: ChatRequest) -> bool:
+        return self.inner.restore_prompt(request)
+
+    def save_prompt(self, request: ChatRequest) -> None:
+        self.inner.save_prompt(request)
 
     @property
     def logprobs(self) -> bool | None:
@@ -253,6 +327,10 @@ class Prioritised(ChatModel):
         scope = CancelScope()
         with self.priority.background(scope, self.queued), cancel_scope(scope):
             if self.priority.overtaken(mark, self.queued):  # overtaken before we registered
+                return None
+            if self.queued and self.priority.urgent_waiting():
+                # Queued while this call held the queue waiting for the customer: it goes first
+                # (one queued later is stopped by `queued()`, now that this call is registered).
                 return None
             stream = self.inner._execute(request)
             deltas: list[Delta] = []

@@ -109,8 +109,7 @@ class PendingTurn:
         calls: Calls = []
         try:
             with recording_calls(calls):
-                self._late_facts()
-                verdict = self._grade()
+                verdict = self._grade(late_facts=True)
                 with self._settle_lock:  # settled on the levels: the result carries the feedback too
                     if self._result is not None:
                         self._result = replace(self._result, verdict=verdict)
@@ -124,8 +123,7 @@ class PendingTurn:
 
     def _late_facts(self) -> None:
         try:
-            with in_place(self._place()):
-                found = steps.check_facts_late(self.session, self.state)
+            found = steps.check_facts_late(self.session, self.state)
             if found:
                 # What the customer may tell changed: its next prompt starts differently.
                 # The grading may run turns behind the conversation, so warm what it is now.
@@ -133,11 +131,14 @@ class PendingTurn:
         except Exception:  # noqa: BLE001 - recorded by check_reply; never in the way of grading
             pass
 
-    def _grade(self) -> Verdict:
+    def _grade(self, late_facts: bool = False) -> Verdict:
         """The levels are stored (and settle the turn) as soon as they stand; the feedback
         is written after them, and on a shared local model only when no turn's levels
-        are waiting (llm/priority.py)."""
+        are waiting (llm/priority.py). `late_facts`: the model's fact check first, in the
+        same place, so the shared model goes on to the levels without another call between."""
         with in_place(self._place()):
+            if late_facts:
+                self._late_facts()
             verdict, followup = steps.grade_levels(self.session, self.state)
         verdict_id = steps.store_levels(self.session, self.state, verdict)
         self._settle()

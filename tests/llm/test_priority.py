@@ -205,3 +205,108 @@ def test_an_idle_warm_up_is_stopped_by_any_queued_call_and_runs_again_once_the_m
     idle.join(5)
     assert model.calls == 3 and done["warm_words"] == 20  # stopped once, levels, then the whole warm-up
 
+
+
+class Reading(ChatModel):
+    """Reads its prompt for `read_s` without sending anything (as llama.cpp does), stops
+    at once when its cancel scope is cancelled, then sends `words` words."""
+
+    spec = "reading"
+
+    def __init__(self, read_s: float = 1.0, words: int = 3):
+        self.read_s, self.words, self.calls, self.stopped = read_s, words, 0, 0
+
+    def _execute(self, request):
+        from simulator.llm.cancel import Cancelled, current_scope
+
+        self.calls += 1
+        scope, until = current_scope(), time.monotonic() + self.read_s
+        while time.monotonic() < until:
+            if scope is not None and scope.cancelled:
+                self.stopped += 1
+                raise Cancelled("stopped")
+            time.sleep(0.005)
+        for i in range(self.words):
+            yield Delta(text=f"w{i} ")
+
+
+def test_a_turns_levels_stop_a_feedback_call_still_reading_its_prompt_at_once():
+    """The feedback sends no token while it reads its prompt: the levels do not wait for one."""
+    from simulator.llm.priority import FEEDBACK, in_place, ticket
+
+    priority, model = Priority(), Reading(read_s=1.0)
+    judge = Prioritised(model, priority, False)
+    done: dict[str, float] = {}
+
+    def feedback():
+        with in_place(ticket(), FEEDBACK):
+            judge.complete(REQUEST)
+        done["feedback"] = time.perf_counter()
+
+    worker = threading.Thread(target=feedback)
+    worker.start()
+    time.sleep(0.1)  # the feedback is reading
+    asked = time.perf_counter()
+    with in_place(ticket()):
+        judge.complete(REQUEST)
+    levels_s = time.perf_counter() - asked
+    worker.join(5)
+    assert model.stopped == 1 and model.calls == 3
+    assert levels_s < 1.5  # its own second of reading, not the feedback's rest besides
+    assert done["feedback"] - asked > 1.9  # the feedback read again after the levels
+
+
+def test_a_turn_keeps_the_model_between_its_calls_and_lets_go_when_its_block_ends():
+    """Another turn's call waiting while a turn works between two calls does not slip in
+    between them; once the turn's block is closed, it goes at once."""
+    from simulator.llm.priority import HOLD_SECONDS, in_place, ticket
+
+    priority, model = Priority(), Slow(words=3, delay=0.02)
+    judge = Prioritised(model, priority, False)
+    order: list[str] = []
+    first, second = ticket(), ticket()
+
+    def later_turn():
+        with in_place(second):
+            judge.complete(REQUEST)
+        order.append(("second", time.perf_counter()))
+
+    with in_place(first):
+        judge.complete(REQUEST)
+        order.append(("first a", time.perf_counter()))
+        other = threading.Thread(target=later_turn)
+        other.start()
+        time.sleep(0.3)  # the turn's own work between its calls (the later turn waits)
+        judge.complete(REQUEST)
+        order.append(("first b", time.perf_counter()))
+    closed = time.perf_counter()
+    other.join(5)
+    assert [name for name, _ in order] == ["first a", "first b", "second"]
+    assert order[-1][1] - closed < HOLD_SECONDS / 2  # not held for the rest of HOLD_SECONDS
+
+
+def test_levels_queued_while_a_feedback_call_waits_for_the_customer_go_first():
+    """A feedback call that had the queue and waited there for the customer's message to
+    end gives it up to a turn's levels queued meanwhile (it used to run its whole answer
+    first: the levels of a German turn waited 13 s, bench/turn_latency.py)."""
+    from simulator.llm.priority import FEEDBACK, in_place, ticket
+
+    priority, model = Priority(), Slow(words=10, delay=0.02)
+    judge = Prioritised(model, priority, False)
+    order: list[str] = []
+
+    def call(name, rank):
+        with in_place(ticket(), rank):
+            judge.complete(REQUEST)
+        order.append(name)
+
+    with priority.foreground():  # the customer's message streams
+        feedback = threading.Thread(target=call, args=("feedback", FEEDBACK))
+        feedback.start()
+        time.sleep(0.1)  # the feedback has the queue and waits for the customer
+        levels = threading.Thread(target=call, args=("levels", 0))
+        levels.start()
+        time.sleep(0.1)
+    for thread in (feedback, levels):
+        thread.join(5)
+    assert order == ["levels", "feedback"]
