@@ -1,6 +1,6 @@
 """Time from a trainee's reply to the customer's first streamed token and to the verdict.
 
-    python bench/turn_latency.py [--turns 12] [--repeats 1] [--think-s 0] [--customer embedded] [--judge embedded] [--db PATH]
+    python bench/turn_latency.py [--turns 12] [--repeats 1] [--think-s 0] [--pick-s 0] [--customer embedded] [--judge embedded] [--db PATH]
 
 Plays a fixed script of trainee replies on two scenarios (English and German) through the
 real session code (SQLite file in a temp folder) and prints one line per turn, then one
@@ -14,6 +14,10 @@ the first few words until they are checked); `customer_s`, to the message's end;
 verdict with its written feedback. `--think-s 0` waits for each verdict before the next
 reply; `--think-s N` sends the next reply N seconds after the customer's message ended,
 as a trainee who reads and types does, with the grading still running in the background.
+`--pick-s N`: the trainee looks at the scenario on the picker page for N seconds before
+pressing Start; the app has a local judge read the scenario's rubric meanwhile
+(`Services.warm_judge_for`, as the page does). 0: Start at once, the judge's first reading
+of the rubric falls into the session.
 """
 
 from __future__ import annotations
@@ -65,8 +69,11 @@ SCRIPTS = {
 }
 
 
-def run_session(services: Services, scenario_id: str, turns: int, think: float = 0.0) -> list[dict]:
+def run_session(services: Services, scenario_id: str, turns: int, think: float = 0.0, pick: float = 0.0) -> list[dict]:
     scenario = services.library.scenario(scenario_id)
+    if pick:
+        services.warm_judge_for(scenario)  # what the picker page does while the card is read
+        time.sleep(pick)
     session = TrainingSession.start(services, scenario_id, trainee="bench")
     time.sleep(think)  # the trainee reads the opening (a local model reads it into its cache)
     rows, watchers = [], []
@@ -124,6 +131,8 @@ def main() -> None:
     parser.add_argument("--judge", default="embedded")
     parser.add_argument("--think-s", type=float, default=0.0,
                         help="Seconds a trainee reads and types before the next reply (0: wait for each verdict).")
+    parser.add_argument("--pick-s", type=float, default=0.0,
+                        help="Seconds a trainee looks at the scenario before Start (the judge reads its rubric).")
     parser.add_argument("--db", help="Keep the results in this SQLite file (its llm_calls table has every call).")
     args = parser.parse_args()
 
@@ -133,7 +142,8 @@ def main() -> None:
         db = args.db or str(Path(tmp) / "bench.db")
         settings = load_settings(db=db, customer_model=args.customer, judge_model=args.judge)
         services = Services.from_settings(settings, library)
-        rows = [r for _ in range(args.repeats) for i in ids for r in run_session(services, i, args.turns, args.think_s)]
+        rows = [r for _ in range(args.repeats) for i in ids
+                for r in run_session(services, i, args.turns, args.think_s, args.pick_s)]
 
     def at(turn, key):
         return median([r[key] for r in rows if r["turn"] == turn])
@@ -141,6 +151,7 @@ def main() -> None:
     first_1, first_last = at(1, "first_token_s"), at(args.turns, "first_token_s")
     print(json.dumps({
         "customer": args.customer, "judge": args.judge, "turns_measured": len(rows), "think_s": args.think_s,
+        "pick_s": args.pick_s,
         "median_first_token_s": median([r["first_token_s"] for r in rows]),
         # authored lines (customer modes authored/hybrid) are instant; the model's own messages apart
         "median_first_token_s_by_source": {

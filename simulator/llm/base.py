@@ -47,6 +47,9 @@ class ChatRequest(BaseModel):
     #: Ask for the `logprobs` most likely tokens at each generated position (0: none).
     #: Servers that do not return them leave `Completion.top_logprobs` empty.
     logprobs: int = 0
+    #: Keep this prompt's cache for a restarted model (`restore_prompt`, `save_prompt`):
+    #: the embedded model does, in a slot of its own (llm/saved_prompts.py); others ignore it.
+    keep: bool = False
 
 
 class Usage(BaseModel):
@@ -129,6 +132,15 @@ class ChatModel(ABC):
 
     def stream(self, request: ChatRequest) -> StreamResult:
         return StreamResult(self, request)
+
+    def restore_prompt(self, request: ChatRequest) -> bool:
+        """Have the model hold the prompt of `request` (made with `keep`) in its cache from a
+        saved copy, without reading it; False when there is none (most backends)."""
+        return False
+
+    def save_prompt(self, request: ChatRequest) -> None:
+        """Keep the cache of `request`'s prompt (just answered, made with `keep`) for
+        `restore_prompt`, on backends that can."""
 
     def complete(self, request: ChatRequest) -> Completion:
         result = self.stream(request)

@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simulator.llm.base import ModelUnavailable
+from simulator.llm import saved_prompts
+from simulator.llm.base import ChatRequest, ModelUnavailable
 from simulator.llm.model_file import MODEL_ID, ensure_model_file
 from simulator.llm.openai_backend import OpenAIChatModel
 from simulator.llm.tokens import estimate_tokens
@@ -87,6 +88,9 @@ class EmbeddedRuntime:
     api_key: str = field(repr=False)  # random per process: other local processes cannot use it
     load_seconds: float
     _server: Any = field(repr=False, compare=False)  # keeps the native server alive
+    #: Where slot caches are saved (llm/saved_prompts.py); None: not kept (no writable folder).
+    prompt_folder: Path | None = None
+    runtime_version: str = ""
 
     @property
     def root_url(self) -> str:
@@ -102,6 +106,18 @@ class EmbeddedRuntime:
         )
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.load(response)["tokens"]
+
+    def slot_action(self, slot: int, action: str, filename: str, timeout: float = 60.0) -> dict:
+        """Save a slot's cache to `filename` in `prompt_folder`, or restore it from there
+        (llama.cpp's `/slots/{id}?action=save|restore`). Raises OSError or ValueError."""
+        body = json.dumps({"filename": filename}).encode()
+        request = urllib.request.Request(
+            f"{self.root_url}/slots/{slot}?action={action}",
+            data=body,
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.load(response)
 
 
 _runtime: EmbeddedRuntime | None = None
@@ -128,6 +144,9 @@ def _start_runtime() -> EmbeddedRuntime:
     model_path = ensure_model_file()
     api_key = secrets.token_urlsafe(24)
     params = server_params(xllamacpp, model_path, api_key)
+    prompt_folder = _prompt_folder()
+    if prompt_folder is not None:
+        params.slot_save_path = str(prompt_folder) + os.sep  # the server appends the file name as is
     started = time.perf_counter()
     try:
         server = xllamacpp.Server(params)
@@ -147,7 +166,21 @@ def _start_runtime() -> EmbeddedRuntime:
         api_key=api_key,
         load_seconds=load_seconds,
         _server=server,
+        prompt_folder=prompt_folder,
+        runtime_version=getattr(xllamacpp, "__version__", ""),
     )
+
+
+def _prompt_folder() -> Path | None:
+    """The folder for saved prompt caches, made if needed; None when it cannot be (the
+    model then reads its prompts as before)."""
+    folder = saved_prompts.folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.info("no saved prompt caches: %s is not writable (%s)", folder, exc)
+        return None
+    return folder
 
 
 def _import_xllamacpp():
@@ -219,6 +252,42 @@ class EmbeddedChatModel(OpenAIChatModel):
             self.base_url = runtime.base_url
             self._api_key = runtime.api_key
         return super().client
+
+    def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
+        """A kept prompt runs in its own slot (llm/saved_prompts.py): llama.cpp's `id_slot`."""
+        kept = self._kept(request)
+        return {"id_slot": kept[1]} if kept else {}
+
+    def _kept(self, request: ChatRequest) -> tuple[str, int, EmbeddedRuntime] | None:
+        """(file name, slot, runtime) of a kept prompt, when prompts can be kept."""
+        runtime = get_runtime()
+        if not request.keep or runtime.prompt_folder is None:
+            return None
+        key = saved_prompts.key(request, runtime.runtime_version, CTX_PER_SLOT, BATCH_TOKENS)
+        return saved_prompts.file_name(key), saved_prompts.slot_for(key, SLOTS), runtime
+
+    def restore_prompt(self, request: ChatRequest) -> bool:
+        kept = self._kept(request)
+        if kept is None or not (kept[2].prompt_folder / kept[0]).exists():
+            return False
+        name, slot, runtime = kept
+        try:
+            runtime.slot_action(slot, "restore", name)
+        except (OSError, ValueError) as exc:  # e.g. a file another runtime version wrote
+            log.info("saved prompt %s not restored (%s); it is read again", name, exc)
+            return False
+        return True
+
+    def save_prompt(self, request: ChatRequest) -> None:
+        kept = self._kept(request)
+        if kept is None:
+            return
+        name, slot, runtime = kept
+        try:
+            runtime.slot_action(slot, "save", name)
+            saved_prompts.prune(runtime.prompt_folder)
+        except (OSError, ValueError) as exc:  # a full disk: the prompt is read again next time
+            log.info("prompt cache %s not saved (%s)", name, exc)
 
     def count_tokens(self, text: str) -> tuple[int, str]:
         try:

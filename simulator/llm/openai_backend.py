@@ -250,7 +250,15 @@ class OpenAIChatModel(ChatModel):
             kwargs["response_format"] = self._response_format(request)
             if self._schema_mode == "json_object":
                 kwargs["messages"] = _with_schema_hint(kwargs["messages"], request.json_schema)
+        extra = self._extra_body(request)
+        if extra:
+            kwargs["extra_body"] = extra
         return self.client.chat.completions.with_streaming_response.create(**kwargs).__enter__()
+
+    def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
+        """Fields beyond the OpenAI API for servers known to take them (none here: a
+        public API may refuse what it does not know)."""
+        return {}
 
     def _response_format(self, request: ChatRequest) -> dict[str, Any]:
         if self._schema_mode == "json_object":

@@ -4,6 +4,7 @@ roles share one local model."""
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -11,10 +12,11 @@ from simulator.catalog import Catalog
 from simulator.config import DEFAULT_CUSTOMER_MODE, DEFAULT_SUPPORT_NOTE, Settings, load_settings
 from simulator.content.library import Library, load_library, default_content_dirs
 from simulator.content.schema import Rubric, Scenario
+from simulator.hashing import content_hash
 from simulator.judge.grader import Judge
 from simulator.judge.levels import warm_request as levels_warm_request
 from simulator.judge.stock import warm_encoder
-from simulator.llm.base import ChatModel, ChatRequest
+from simulator.llm.base import ChatModel, ChatRequest, Completion
 from simulator.llm.priority import IDLE, Priority, Prioritised, in_place
 from simulator.llm.priority import ticket as queue_ticket
 from simulator.llm.registry import get_model
@@ -31,6 +33,8 @@ from simulator.voice.backends import SpeechToText, TextToSpeech, build_stt, buil
 # concurrent sessions: with 8 workers, 50 sessions queued ~5 s for one (bench/load.py).
 # Threads start only when needed; a shared local model orders its own work (priority.py).
 judge_pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="judge")
+#: Seconds between two warm-ups of the judge for one rubric from the scenario picker.
+JUDGE_WARM_EVERY_S = 60.0
 
 
 @dataclass
@@ -64,6 +68,8 @@ class Services:
     #: Sessions with a cache warm-up in flight, and the newest one waiting (None: none).
     _warming: dict[str, ChatRequest | None] = field(init=False, default_factory=dict)
     _warming_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    #: When the judge was last warmed for a rubric as a channel reads it (its hash).
+    _judge_warmed: dict[str, float] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.catalog = Catalog(self.seed_library, self.store)
@@ -156,13 +162,32 @@ class Services:
             threading.Thread(target=self.stt.warm, name="speech-warm", daemon=True).start()
 
     def warm_judge(self, rubric: Rubric) -> None:
-        """Have a local judge read the rubric's levels prompt into its cache when the model
-        is idle (its first verdict would otherwise read it cold)."""
+        """Have a local judge hold the rubric's levels prompt in its cache (its first verdict
+        would otherwise read it cold): from the copy saved after an earlier read, else
+        read when the model is idle, and then saved for the next start."""
         judge = self.judge
         reads_levels = judge.levels == "auto" and judge.mode != "joint" and judge.model.logprobs is not False
         if self.warm_model is None or not reads_levels:
             return
-        judge_pool.submit(quietly, idle_call, judge.model, levels_warm_request(rubric))
+        request = levels_warm_request(rubric).model_copy(update={"keep": True})
+        judge_pool.submit(quietly, warm_kept, judge.model, request)
+
+
+    def warm_judge_for(self, scenario: Scenario) -> None:
+        """Warm the judge for `scenario` while a trainee looks at it before pressing Start.
+        On two cores the rubric's prompt takes the model about half a minute to read, and
+        the session's own warm-ups read the customer's prompt first: warmed only at the
+        start, the first verdicts waited for it (bench/turn_latency.py). At most once a
+        minute per rubric and channel: the picker page reruns often."""
+        if self.warm_model is None:
+            return
+        rubric = self.library.rubric(scenario.rubric).for_channel(scenario.channel)
+        key, now = content_hash(rubric), time.monotonic()
+        with self._warming_lock:
+            if now - self._judge_warmed.get(key, -JUDGE_WARM_EVERY_S) < JUDGE_WARM_EVERY_S:
+                return
+            self._judge_warmed[key] = now
+        self.warm_judge(rubric)
 
 
 def shared_local_roles(customer: ChatModel, judge: ChatModel) -> dict[str, ChatModel | None]:
@@ -186,11 +211,21 @@ def call_role(request: ChatRequest) -> str:
     return request.role or "unknown"
 
 
-def idle_call(model: ChatModel, request: ChatRequest) -> None:
+def idle_call(model: ChatModel, request: ChatRequest) -> Completion:
     """`request` only when the model has nothing else to do (llm/priority.IDLE): a warm-up
     that held the queue made the first verdicts of a session wait minutes."""
     with in_place(queue_ticket(), IDLE):
-        model.complete(request)
+        return model.complete(request)
+
+
+def warm_kept(model: ChatModel, request: ChatRequest) -> None:
+    """The prompt of `request` (made with `keep`) in the model's cache: restored from its
+    saved copy, else read when the model is idle and saved once read whole (a warm-up that
+    gave way to other work is read on, not saved half)."""
+    if model.restore_prompt(request):
+        return
+    if idle_call(model, request).finish_reason is not None:  # answered: the prompt was read whole
+        model.save_prompt(request)
 
 
 def quietly(fn, *args) -> None:

@@ -60,3 +60,37 @@ def test_a_sessions_warm_ups_run_in_turn_newest_only_and_other_sessions_alongsid
     assert b_start < a_end, "another session's warm-up runs alongside"
     assert model.spans["Well?"][0] >= a_end, "the newer warm-up of session-a waits for the older one to finish"
     assert services._warming == {}
+
+
+def test_the_picker_has_a_local_judge_read_the_shown_scenarios_rubric_once_a_minute(
+        tmp_path, library, customer_model):
+    """The scenario picker warms the judge for the scenario on show (its rubric as the
+    scenario's channel reads it), at most once a minute however often the page reruns."""
+    from simulator.judge.levels import warm_request
+
+    class Judging(ChatModel):
+        spec, local, logprobs = "judging", True, True
+
+        def __init__(self):
+            self.requests = []
+
+        def _execute(self, request):
+            self.requests.append(request)
+            yield Delta(text="1")
+
+    model = Judging()
+    services = Services(Store(tmp_path / "sim.db"), library, customer_model, Judge(model),
+                        warm_model=Prioritised(model, Priority(), foreground=False, queued=False))
+    scenario = library.scenarios["mini-en"]
+    for _ in range(3):  # three reruns of the picker
+        services.warm_judge_for(scenario)
+    wait_for(lambda: model.requests)
+    time.sleep(0.1)
+    rubric = library.rubric(scenario.rubric).for_channel(scenario.channel)
+    assert [r.messages for r in model.requests] == [warm_request(rubric).messages]
+
+
+def test_the_picker_warms_nothing_for_a_remote_judge(tmp_path, library, customer_model, judge_model):
+    services = Services(Store(tmp_path / "sim.db"), library, customer_model, Judge(judge_model))
+    services.warm_judge_for(library.scenarios["mini-en"])  # no warm model: nothing to read ahead
+    assert services._judge_warmed == {}

@@ -135,3 +135,33 @@ def test_a_corrupt_cached_copy_is_detected_and_repaired(model_path, tmp_path, mo
 
     assert repaired == copy
     assert model_file.file_sha256(repaired) == model_file.MODEL_SHA256
+
+
+def test_a_kept_prompt_is_saved_and_a_restarted_slot_has_it_back_whole(model):
+    """llm/saved_prompts.py on the real server: a kept prompt is saved from its slot, and
+    restored into the emptied slot the next request finds it cached (the judge's rubric
+    prompt after a restart, without reading it again)."""
+    import uuid
+
+    rules = " ".join(f"Rule {i}: a reply that names the customer's worry scores higher than one that does not."
+                     for i in range(12))
+    request = ChatRequest(messages=[Message(role="system", content=f"{uuid.uuid4()} {rules}"),
+                                    Message(role="user", content="Ready?")],
+                          max_tokens=1, temperature=0.0, keep=True)
+    name, slot, runtime = model._kept(request)
+    saved = runtime.prompt_folder / name
+    try:
+        assert not model.restore_prompt(request)  # nothing saved yet
+        first = model.complete(request)
+        model.save_prompt(request)
+        assert saved.stat().st_size > 1_000_000
+        runtime.slot_action(slot, "erase", "")
+        emptied = model.complete(request)
+        assert emptied.usage.cached_tokens < 10  # the slot forgot it: read again
+        runtime.slot_action(slot, "erase", "")
+        assert model.restore_prompt(request)
+        again = model.complete(request)
+        assert again.usage.prompt_tokens == first.usage.prompt_tokens > 200
+        assert again.usage.cached_tokens >= again.usage.prompt_tokens - 1
+    finally:
+        saved.unlink(missing_ok=True)

@@ -74,6 +74,7 @@ def pick_scenario(services) -> None:
         key=state.SCENARIO_CHOICE,
     )
     components.scenario_card(by_id[choice])
+    services.warm_judge_for(by_id[choice])  # a local judge reads the rubric while the trainee reads the card
     if "scripted" in (services.customer_model.spec, services.judge.model.spec):
         st.caption(_("Demo mode: scripted models answer; the scores are not real grades."))
     if st.button(_("Start"), type="primary", icon=":material/play_arrow:"):
