@@ -158,7 +158,7 @@ class CustomerStream:
                 if self.message.first_token_seconds is None and result.text.strip():
                     self.message.first_token_seconds = result.first_token_seconds
                     self.message.first_token_at = time.perf_counter()
-                clean = guards.strip_own_label(result.text.lstrip(), name)
+                clean = guards.unwrap_quotes(guards.strip_own_label(result.text.lstrip(), name))
                 hit = self._hit(clean)
                 if hit is not None:
                     self._event(attempt, hit.kind, hit.match)
@@ -188,7 +188,7 @@ class CustomerStream:
             self._unavailable = True
             self._event(attempt, "model_error", str(exc))
             return self._cut_off(shown, result)
-        final = clean.strip()
+        final = guards.unwrap_quotes(guards.strip_own_label(result.text.strip(), name), complete=True)
         if not final:
             self._event(attempt, "empty", "")
             self._count(result)

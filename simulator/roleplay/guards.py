@@ -181,6 +181,22 @@ def strip_own_label(text: str, name: str) -> str:
     return re.sub(rf"^\s*(?:{re.escape(name)}|{re.escape(first)})\s*:\s*", "", text, flags=re.I)
 
 
+QUOTES = "\"“”„«»"
+
+
+def unwrap_quotes(text: str, complete: bool = False) -> str:
+    """The message without the quotation marks a small model wraps it in (seen on the
+    page: a whole customer message in "…"). The opening mark goes at once, while the
+    message streams; the closing one when the message is `complete`, and only if it is the
+    last quotation mark left (a quote inside the message keeps its marks)."""
+    if not text.startswith(tuple(QUOTES)):
+        return text
+    body = text[1:].lstrip()
+    if complete and body.endswith(tuple(QUOTES)) and not any(q in body[:-1] for q in QUOTES):
+        body = body[:-1].rstrip()
+    return body
+
+
 def cut_before(text: str, at: int) -> str:
     """The text before a hit, ended at the last full sentence if there is one."""
     head = text[:at].rstrip()

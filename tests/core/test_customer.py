@@ -26,6 +26,19 @@ def test_own_speaker_label_is_dropped(scenario):
     assert message.text == "Just tell me why it happened." and shown == message.text
 
 
+def test_quotation_marks_around_the_whole_message_are_dropped(scenario):
+    # Seen on the page (frozen-account-en, embedded model): a whole message in quotation marks.
+    text = '"Sorry is not enough. I was standing at the till with a full trolley and everyone stared at me."'
+    shown, message = run(ScriptedModel([text]), scenario)
+    assert message.text == text[1:-1] and shown == message.text
+
+
+def test_a_quote_inside_the_message_keeps_its_marks(scenario):
+    text = 'Your letter said "under review" and nothing else. What does that even mean for my salary?'
+    shown, message = run(ScriptedModel([text]), scenario)
+    assert message.text == text and shown == text
+
+
 def test_agent_voice_at_the_start_is_regenerated(scenario):
     model = ScriptedModel(["How can I help you today?", "Fix my card, that is how."])
     shown, message = run(model, scenario)
