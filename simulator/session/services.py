@@ -179,9 +179,10 @@ class Services:
         the session's own warm-ups read the customer's prompt first: warmed only at the
         start, the first verdicts waited for it (bench/turn_latency.py). At most once a
         minute per rubric and channel: the picker page reruns often."""
-        if self.warm_model is None:
+        rubric = self.library.rubrics.get(scenario.rubric)
+        if self.warm_model is None or rubric is None:  # no rubric: Start says so, not the picker
             return
-        rubric = self.library.rubric(scenario.rubric).for_channel(scenario.channel)
+        rubric = rubric.for_channel(scenario.channel)
         key, now = content_hash(rubric), time.monotonic()
         with self._warming_lock:
             if now - self._judge_warmed.get(key, -JUDGE_WARM_EVERY_S) < JUDGE_WARM_EVERY_S:

@@ -90,7 +90,13 @@ def test_the_picker_has_a_local_judge_read_the_shown_scenarios_rubric_once_a_min
     assert [r.messages for r in model.requests] == [warm_request(rubric).messages]
 
 
-def test_the_picker_warms_nothing_for_a_remote_judge(tmp_path, library, customer_model, judge_model):
+def test_the_picker_warms_nothing_for_a_remote_judge_or_a_scenario_without_its_rubric(
+        tmp_path, library, customer_model, judge_model):
     services = Services(Store(tmp_path / "sim.db"), library, customer_model, Judge(judge_model))
     services.warm_judge_for(library.scenarios["mini-en"])  # no warm model: nothing to read ahead
     assert services._judge_warmed == {}
+    local = Services(Store(tmp_path / "local.db"), library, customer_model, Judge(judge_model),
+                     warm_model=Prioritised(Reading(), Priority(), foreground=False, queued=False))
+    orphan = library.scenarios["mini-en"].model_copy(update={"rubric": "no-such-rubric"})
+    local.warm_judge_for(orphan)  # the picker still renders; Start names the missing rubric
+    assert local._judge_warmed == {}
