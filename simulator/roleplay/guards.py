@@ -145,12 +145,19 @@ def goodbye_hit(text: str) -> GuardHit | None:
     return None
 
 
+# Words after which a name is someone spoken to: "Oh no, Dana!", "Thank you, Dana."
+ADDRESSING = r"(?:oh(?: no)?|ah|hi|hey|hello|well|okay|ok|sorry|thanks|thank you|ach|hallo|danke|nein|ja)"
+
+
 def narration_hit(text: str, name: str) -> GuardHit | None:
     """The customer named in the third person in their own message ("Für die drei
-    Termine hat Herr Aydın zwei Urlaubstage genommen"): narration, not speech."""
-    surname = name.split()[-1]
-    match = re.search(rf"\b(?:herr|frau|mr|mrs|ms|miss)\.?\s+{re.escape(surname)}\b|\b{re.escape(name)}\b", text, re.I)
-    return GuardHit(kind="narration", at=match.start(), match=match.group(0)) if match else None
+    Termine hat Herr Aydın zwei Urlaubstage genommen"): narration, not speech. Or spoken
+    to by their first name ("Oh no, Dana! This is so frustrating.", the embedded model on
+    frozen-account-en, whose customer is Dana): the agent's words, not the customer's."""
+    first, surname = name.split()[0], name.split()[-1]
+    match = re.search(rf"\b(?:herr|frau|mr|mrs|ms|miss)\.?\s+{re.escape(surname)}\b|\b{re.escape(name)}\b"
+                      rf"|(?:^\s*|\b{ADDRESSING}\W{{0,3}}\s*){re.escape(first)}\b(?=\s*[,!?.])", text, re.I)
+    return GuardHit(kind="narration", at=match.start(), match=match.group(0).strip()) if match else None
 
 
 def owned(opening: str) -> set[str]:

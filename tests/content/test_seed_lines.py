@@ -63,7 +63,8 @@ def test_lines_are_the_customers_voice_and_never_repeat(scenario):
     samples = {" ".join(s.casefold().split()) for lines_ in scenario.persona.voice_samples.values() for s in lines_}
     assert not samples & set(folded), f"{scenario.id}: a line copies a voice sample"
     for line in lines:
-        hit = guards.first_hit(line) or guards.owner_reversed_hit(line, guards.owned(scenario.opening))
+        hit = (guards.first_hit(line) or guards.owner_reversed_hit(line, guards.owned(scenario.opening))
+               or guards.narration_hit(line, scenario.persona.name))
         assert hit is None, f"{scenario.id}: {line!r} sounds like the agent ({hit.kind}: {hit.match})"
         language = guards.language_of(line)
         assert language in (None, scenario.language), f"{scenario.id}: {line!r} is not in {scenario.language}"

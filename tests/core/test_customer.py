@@ -39,6 +39,17 @@ def test_a_quote_inside_the_message_keeps_its_marks(scenario):
     assert message.text == text and shown == text
 
 
+def test_the_customer_spoken_to_by_their_own_first_name_is_the_agents_voice(scenario):
+    # Seen on the page (frozen-account-en, embedded model): "Oh no, Dana! This is so frustrating."
+    first = scenario.persona.name.split()[0]
+    model = ScriptedModel([f"Oh no, {first}! This is so frustrating.", "Fix my card, that is how."])
+    shown, message = run(model, scenario)
+    assert message.text == "Fix my card, that is how."
+    assert [e["kind"] for e in message.guard_events] == ["narration"]
+    shown, message = run(ScriptedModel([f"My name is {first}, and I want my card back today."]), scenario)
+    assert message.guard_events == []  # saying one's own name is the customer's
+
+
 def test_agent_voice_at_the_start_is_regenerated(scenario):
     model = ScriptedModel(["How can I help you today?", "Fix my card, that is how."])
     shown, message = run(model, scenario)
