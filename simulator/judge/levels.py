@@ -130,8 +130,9 @@ class LevelReader:
         if decided is not None:
             self._answer(decided)
             return None
+        # keep: in the slot that holds the rubric's prompt, saved for the next start (llm/saved_prompts.py).
         request = ChatRequest(messages=self.messages, max_tokens=1, temperature=0.0, logprobs=TOP_TOKENS,
-                              role="judge")
+                              role="judge", keep=True)
         try:
             completion = self.model.complete(request)
         except ModelUnavailable:

@@ -48,7 +48,8 @@ class ChatRequest(BaseModel):
     #: Servers that do not return them leave `Completion.top_logprobs` empty.
     logprobs: int = 0
     #: Keep this prompt's cache for a restarted model (`restore_prompt`, `save_prompt`):
-    #: the embedded model does, in a slot of its own (llm/saved_prompts.py); others ignore it.
+    #: the embedded model runs requests with the same system message in one slot of its
+    #: own and can save and restore it (llm/saved_prompts.py); others ignore it.
     keep: bool = False
 
 

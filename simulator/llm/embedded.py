@@ -264,7 +264,7 @@ class EmbeddedChatModel(OpenAIChatModel):
         if not request.keep or runtime.prompt_folder is None:
             return None
         key = saved_prompts.key(request, runtime.runtime_version, CTX_PER_SLOT, BATCH_TOKENS)
-        return saved_prompts.file_name(key), saved_prompts.slot_for(key, SLOTS), runtime
+        return saved_prompts.file_name(key), saved_prompts.slot_for(request, SLOTS), runtime
 
     def restore_prompt(self, request: ChatRequest) -> bool:
         kept = self._kept(request)

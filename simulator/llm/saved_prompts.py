@@ -8,9 +8,10 @@ into a slot (`/slots/{id}?action=save|restore`, with the server's `slot_save_pat
 measured for that prompt, 49.7 MB written in 25 ms, read back in 14 ms in a new process,
 and the next request found 1,731 of its 1,732 tokens cached.
 
-A kept prompt runs in a slot chosen from its key (one of the last KEPT_SLOTS), so it can
-be saved from and restored into a known slot; the judge's own calls then find it there,
-as they find any cached prompt (the server's slot similarity). A file is named by the
+A kept prompt runs in a slot chosen from its system message (one of the last KEPT_SLOTS),
+so it can be saved from and restored into a known slot, and the judge's level readings,
+which start with the same system message, run there too: whatever read the rubric first
+(a warm-up or a verdict), the slot holds it. A file is named by the
 hash of everything its content depends on: the model file, the runtime's version, the
 slot size and prompt step, and the prompt itself, so an edited rubric or another model
 never loads a stale cache.
@@ -48,9 +49,10 @@ def file_name(prompt_key: str) -> str:
     return prompt_key + SUFFIX
 
 
-def slot_for(prompt_key: str, slots: int) -> int:
-    """The slot a kept prompt runs in, is saved from and restored into."""
-    return slots - 1 - int(prompt_key, 16) % min(KEPT_SLOTS, slots)
+def slot_for(request: ChatRequest, slots: int) -> int:
+    """The slot a kept prompt runs in, is saved from and restored into: one per system message."""
+    system = request.messages[0].content if request.messages else ""
+    return slots - 1 - int(hashlib.sha256(system.encode()).hexdigest(), 16) % min(KEPT_SLOTS, slots)
 
 
 def prune(directory: Path, keep: int = MAX_FILES) -> None:

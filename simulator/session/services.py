@@ -70,6 +70,8 @@ class Services:
     _warming_lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     #: When the judge was last warmed for a rubric as a channel reads it (its hash).
     _judge_warmed: dict[str, float] = field(init=False, default_factory=dict)
+    #: Rubrics (as a channel reads them) whose reading was restored or saved in this process.
+    _judge_kept: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.catalog = Catalog(self.seed_library, self.store)
@@ -165,12 +167,35 @@ class Services:
         """Have a local judge hold the rubric's levels prompt in its cache (its first verdict
         would otherwise read it cold): from the copy saved after an earlier read, else
         read when the model is idle, and then saved for the next start."""
-        judge = self.judge
-        reads_levels = judge.levels == "auto" and judge.mode != "joint" and judge.model.logprobs is not False
-        if self.warm_model is None or not reads_levels:
+        if not self._reads_levels_locally():
             return
         request = levels_warm_request(rubric).model_copy(update={"keep": True})
-        judge_pool.submit(quietly, warm_kept, judge.model, request)
+
+        def warm() -> None:
+            if warm_kept(self.judge.model, request):
+                self._judge_kept.add(content_hash(rubric))
+
+        judge_pool.submit(quietly, warm)
+
+    def keep_judge(self, rubric: Rubric) -> None:
+        """Save the rubric's reading for the next start once a verdict has read it. The
+        warm-ups (picker, session start) are idle work that gives way to everything, and
+        on a machine's first start they rarely end: in the app, three verdicts read the
+        rubric and nothing was saved. The level readings ran in the rubric's kept slot, so
+        the warm-up request only adds its last line there: about a second, once per
+        rubric and process. Call it from the grading, in its place in the queue."""
+        key = content_hash(rubric)
+        if not self._reads_levels_locally() or key in self._judge_kept:
+            return
+        self._judge_kept.add(key)  # tried once: a folder that cannot be written stays so
+        request = levels_warm_request(rubric).model_copy(update={"keep": True})
+        if self.judge.model.complete(request).finish_reason is not None:
+            self.judge.model.save_prompt(request)
+
+    def _reads_levels_locally(self) -> bool:
+        judge = self.judge
+        reads_levels = judge.levels == "auto" and judge.mode != "joint" and judge.model.logprobs is not False
+        return self.warm_model is not None and reads_levels
 
 
     def warm_judge_for(self, scenario: Scenario) -> None:
@@ -219,14 +244,16 @@ def idle_call(model: ChatModel, request: ChatRequest) -> Completion:
         return model.complete(request)
 
 
-def warm_kept(model: ChatModel, request: ChatRequest) -> None:
+def warm_kept(model: ChatModel, request: ChatRequest) -> bool:
     """The prompt of `request` (made with `keep`) in the model's cache: restored from its
     saved copy, else read when the model is idle and saved once read whole (a warm-up that
-    gave way to other work is read on, not saved half)."""
+    gave way to other work is read on, not saved half). True when restored or saved."""
     if model.restore_prompt(request):
-        return
+        return True
     if idle_call(model, request).finish_reason is not None:  # answered: the prompt was read whole
         model.save_prompt(request)
+        return True
+    return False
 
 
 def quietly(fn, *args) -> None:

@@ -142,6 +142,11 @@ class PendingTurn:
             verdict, followup = steps.grade_levels(self.session, self.state)
         verdict_id = steps.store_levels(self.session, self.state, verdict)
         self._settle()
+        with in_place(self._place()):
+            try:  # the rubric's reading kept for the next start, once: never in the way of a grade
+                self.session.services.keep_judge(self.session.rubric)
+            except Exception:  # noqa: BLE001
+                pass
         if followup is None:
             return verdict
         with in_place(self._place(), FEEDBACK):

@@ -100,3 +100,32 @@ def test_the_picker_warms_nothing_for_a_remote_judge_or_a_scenario_without_its_r
     orphan = library.scenarios["mini-en"].model_copy(update={"rubric": "no-such-rubric"})
     local.warm_judge_for(orphan)  # the picker still renders; Start names the missing rubric
     assert local._judge_warmed == {}
+
+
+def test_a_verdict_keeps_the_rubrics_reading_once_when_no_warm_up_did(tmp_path, library, customer_model):
+    """On a machine's first start the idle warm-ups rarely end; after a verdict has read the
+    rubric, the warm-up request is asked once in the grading's place and its cache saved."""
+    from simulator.judge.levels import warm_request
+
+    class Keeping(ChatModel):
+        spec, local, logprobs = "keeping", True, True
+
+        def __init__(self):
+            self.requests, self.saved = [], []
+
+        def _execute(self, request):
+            self.requests.append(request)
+            yield Delta(text="1", finish_reason="length")
+
+        def save_prompt(self, request):
+            self.saved.append(request)
+
+    model = Keeping()
+    services = Services(Store(tmp_path / "sim.db"), library, customer_model, Judge(model),
+                        warm_model=Prioritised(model, Priority(), foreground=False, queued=False))
+    scenario = library.scenarios["mini-en"]
+    rubric = library.rubric(scenario.rubric).for_channel(scenario.channel)
+    for _ in range(3):  # three verdicts
+        services.keep_judge(rubric)
+    expected = warm_request(rubric).model_copy(update={"keep": True})
+    assert model.requests == [expected] and model.saved == [expected]

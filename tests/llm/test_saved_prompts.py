@@ -23,10 +23,13 @@ def test_a_saved_cache_is_named_by_everything_it_depends_on():
     assert base not in others and len(others) == 4
 
 
-def test_kept_prompts_use_the_last_slots():
-    slots = {saved_prompts.slot_for(saved_prompts.key(request(f"Rubric {i}"), "v", 3072, 64), 8) for i in range(40)}
-    assert slots == {5, 6, 7}
-    assert {saved_prompts.slot_for(saved_prompts.key(request(f"R {i}"), "v", 3072, 64), 2) for i in range(40)} == {0, 1}
+def test_kept_prompts_use_the_last_slots_one_per_system_message():
+    assert {saved_prompts.slot_for(request(f"Rubric {i}"), 8) for i in range(40)} == {5, 6, 7}
+    assert {saved_prompts.slot_for(request(f"R {i}"), 2) for i in range(40)} == {0, 1}
+    # a verdict's level readings start with the rubric's system message: the warm-up's slot
+    reading = ChatRequest(messages=[Message(role="system", content="Rubric 3"),
+                                    Message(role="user", content="Reply: ... Level of empathy?")], keep=True)
+    assert saved_prompts.slot_for(reading, 8) == saved_prompts.slot_for(request("Rubric 3"), 8)
 
 
 def test_only_the_newest_files_stay(tmp_path):
