@@ -197,7 +197,6 @@ class Services:
         reads_levels = judge.levels == "auto" and judge.mode != "joint" and judge.model.logprobs is not False
         return self.warm_model is not None and reads_levels
 
-
     def warm_judge_for(self, scenario: Scenario) -> None:
         """Warm the judge for `scenario` while a trainee looks at it before pressing Start.
         On two cores the rubric's prompt takes the model about half a minute to read, and
