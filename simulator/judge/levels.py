@@ -98,10 +98,11 @@ def levels_system(rubric: Rubric) -> str:
 def warm_request(rubric: Rubric) -> ChatRequest:
     """A one-token request that has a local server read the rubric's cached system message
     (about 1,700 tokens for empathy-core, half a minute on two cores) before the first
-    reply of a session needs it. `rubric`: as the session's channel reads it."""
+    reply of a session needs it. `rubric`: as the session's channel reads it. Kept: in the
+    slot of the level readings, saved for the next start (llm/saved_prompts.py)."""
     return ChatRequest(messages=[Message(role="system", content=levels_system(rubric)),
                                  Message(role="user", content="Ready?")], max_tokens=1, temperature=0.0,
-                       role="judge")
+                       role="judge", keep=True)
 
 
 def question(criterion: Criterion) -> str:

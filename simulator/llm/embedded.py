@@ -254,9 +254,11 @@ class EmbeddedChatModel(OpenAIChatModel):
         return super().client
 
     def _extra_body(self, request: ChatRequest) -> dict[str, Any]:
-        """A kept prompt runs in its own slot (llm/saved_prompts.py): llama.cpp's `id_slot`."""
-        kept = self._kept(request)
-        return {"id_slot": kept[1]} if kept else {}
+        """A kept prompt runs in its own slot (llm/saved_prompts.py): llama.cpp's `id_slot`.
+        Every level reading asks this: the slot alone, not the file's key."""
+        if not request.keep or get_runtime().prompt_folder is None:
+            return {}
+        return {"id_slot": saved_prompts.slot_for(request, SLOTS)}
 
     def _kept(self, request: ChatRequest) -> tuple[str, int, EmbeddedRuntime] | None:
         """(file name, slot, runtime) of a kept prompt, when prompts can be kept."""

@@ -150,7 +150,6 @@ class CustomerStream:
 
     def _attempt(self, attempt: int) -> Iterator[str]:
         result = self.model.stream(self.request)
-        name = self.scenario.persona.name
         shown = self.shown = ""
         clean = ""
         try:
@@ -158,7 +157,7 @@ class CustomerStream:
                 if self.message.first_token_seconds is None and result.text.strip():
                     self.message.first_token_seconds = result.first_token_seconds
                     self.message.first_token_at = time.perf_counter()
-                clean = guards.unwrap_quotes(guards.strip_own_label(result.text.lstrip(), name))
+                clean = self._clean(result.text)
                 hit = self._hit(clean)
                 if hit is not None:
                     self._event(attempt, hit.kind, hit.match)
@@ -188,7 +187,7 @@ class CustomerStream:
             self._unavailable = True
             self._event(attempt, "model_error", str(exc))
             return self._cut_off(shown, result)
-        final = guards.unwrap_quotes(guards.strip_own_label(result.text.strip(), name), complete=True)
+        final = self._clean(result.text, complete=True)
         if not final:
             self._event(attempt, "empty", "")
             self._count(result)
@@ -277,6 +276,12 @@ class CustomerStream:
             return True
         kept = guards.cut_before(text, hit.at)
         return len(kept) >= len(self.shown) and kept.rstrip("\"'”“»«)").endswith((".", "!", "?"))
+
+    def _clean(self, text: str, complete: bool = False) -> str:
+        """The model's text without its own speaker label and wrapping quotation marks
+        (the closing one only once the message is `complete`)."""
+        own = guards.strip_own_label(text.strip() if complete else text.lstrip(), self.scenario.persona.name)
+        return guards.unwrap_quotes(own, complete)
 
     def _cut_off(self, shown: str, result) -> str:
         """A stream that died after text was shown keeps that text, marked incomplete."""

@@ -169,7 +169,7 @@ class Services:
         read when the model is idle, and then saved for the next start."""
         if not self._reads_levels_locally():
             return
-        request = levels_warm_request(rubric).model_copy(update={"keep": True})
+        request = levels_warm_request(rubric)
 
         def warm() -> None:
             if warm_kept(self.judge.model, request):
@@ -184,11 +184,13 @@ class Services:
         rubric and nothing was saved. The level readings ran in the rubric's kept slot, so
         the warm-up request only adds its last line there: about a second, once per
         rubric and process. Call it from the grading, in its place in the queue."""
+        if not self._reads_levels_locally():
+            return  # before hashing the rubric: this runs after every verdict
         key = content_hash(rubric)
-        if not self._reads_levels_locally() or key in self._judge_kept:
+        if key in self._judge_kept:
             return
         self._judge_kept.add(key)  # tried once: a folder that cannot be written stays so
-        request = levels_warm_request(rubric).model_copy(update={"keep": True})
+        request = levels_warm_request(rubric)
         if self.judge.model.complete(request).finish_reason is not None:
             self.judge.model.save_prompt(request)
 
