@@ -12,7 +12,7 @@ defines them by what the reply does towards the other person, not by the words i
   ("it sounds like ...", judge/signals.reflection) or by relating an experience of one's
   own ("I can relate, I lost my job last year too").
 - an exploration asks about the other's situation: a specific question names something
-  of it, a generic one ("What happened?") does not.
+  of it, a generic one ("What happened?") does not (judge/questions.py).
 
 The patterns are written from those definitions and the rubrics' anchors, in English and
 German; the levels they suggest are signals a calibration fit weighs (judge/fit.py), and
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import re
 
-from simulator.judge.sanitise import normalise, split_sentences
-from simulator.judge.signals import COMMON, FEELING, REFLECTING, asking_sentences, is_open, reflection
+from simulator.judge.sanitise import split_sentences
+from simulator.judge.signals import FEELING, REFLECTING, is_question, reflection
 
 # Words that address the other person.
 YOU = re.compile(r"(?<!\w)(?:you|your|yours|yourself|you're|youre|you've|you'll|u|ur|ya|sie|ihnen|ihr|ihre|"
@@ -54,7 +54,7 @@ POINTED = re.compile(r"(?<!\w)(?:must|sounds|seems|muss|klingt|(?:that|this|it|d
 # Claiming to understand or imagine the other's feeling is about them, not an experience
 # of one's own, though it says "I" ("I understand how frustrating this can be").
 CLAIMING = re.compile(r"(?<!\w)(?:i (?:fully |completely |totally |really |can )?(?:understand|imagine|appreciate|"
-                      r"realise|realize|see)|i can only imagine|ich verstehe|"
+                      r"realise|realize|see|get (?:it|that|this|you))|i can only imagine|ich verstehe|"
                       r"(?:ich kann|kann ich) (?:mir )?(?:gut |sehr gut |nur )?(?:vorstellen|verstehen|nachvollziehen))"
                       r"(?!\w)", re.I)
 # Saying that one knows the feeling: the weak form of a reaction.
@@ -81,33 +81,52 @@ SHARED = re.compile(
     r"happened to me|in my experience|as someone who|i went through|"
     r"ich kenne das|kenne ich|ging mir|geht mir (?:genauso|auch so|ähnlich)|mir ging es|"
     r"(?:habe|hatte) ich auch (?:erlebt|gehabt|durchgemacht)|ich habe das auch (?:erlebt|gehabt|durchgemacht))", re.I)
+# A sentence about oneself that relates no experience: an opinion or a wish ("I think it
+# gets better", "ich hoffe"), the agent's handling of the case ("I've checked the
+# system", "Ich habe das geprüft", "I'm looking into it"), an introduction ("My name is
+# Sam", "Ich bin Frau Kaya vom Kundenservice"), a polite frame ("I'm afraid we can't",
+# "I apologise").
+OPINION = re.compile(
+    r"(?<!\w)(?:i (?:just |really |also |personally |honestly |do |don'?t |do not )?(?:think|thought|guess|suppose|"
+    r"believe|bet|like|love|hate|wish|hope|doubt|agree|disagree|mean|dunno|know|recommend|suggest|would say|"
+    r"'d say)|i'?m (?:just |not )?(?:curious|fine|sure|glad|happy|pleased|delighted)|in my opinion|imo|"
+    r"ich (?:glaube|denke|finde|meine|hoffe|wünsche|vermute|schätze|weiß|empfehle|freue mich))(?!\w)", re.I)
+_HANDLING_EN = (
+    r"i'll|i will|i'm going to|i am going to|let me|i can(?!'?t|not)|i could(?!n'?t)|i'd (?:like|be happy)|"
+    r"i would like|i need|i have to|i must|i shall|"
+    r"i(?:'ve| have)? (?:just |now |already |also )?(?:checked|looked|sent|passed|raised|logged|booked|arranged|"
+    r"refunded|added|removed|cancell?ed|escalated|asked|spoke|spoken|contacted|noticed|found|updated|changed|"
+    r"lifted|unblocked|reset|confirmed|reviewed|processed|transferred|noted|put|made|set|requested|reported|"
+    r"forwarded|issued|credited|reversed|waived|flagged|called|emailed|written|wrote|opened|closed|fixed|sorted|"
+    r"resolved)|i (?:can )?see|"
+    r"i'?m (?:now |just |currently )?(?:checking|looking|sending|passing|raising|arranging|booking|processing|"
+    r"transferring|escalating|calling|writing|contacting|reviewing|updating|noting|putting|adding|getting|going|"
+    r"on it|afraid)|"
+    r"apolog\w*|(?:comes?|gets?|send it|write|reply|talk|speak|back|contact|reach|call|email) "
+    r"(?:straight |directly |back )?(?:to )?me|"
+    r"i (?:can )?(?:promise|assure|guarantee|ensure)|(?:make|making) sure|i'?m (?:not )?(?:able|unable) to|"
+    r"i am (?:not )?able to|i (?:do ?n'?t|do not|ca ?n'?t|cannot) (?:have|see|find|access|do|change|give|offer)|"
+    r"i have no (?:information|access|record|details)|"
+    r"my name is|i work (?:in|for|at|with|on)|(?:this is|i'?m|i am) \w+ (?:from|at|in|with)|"
+    r"i(?:'m| am) (?:here|available|happy|glad) to|i (?:have|'ve got) (?:good|some|great|bad) news|"
+    r"i (?:was|have been|'ve been) (?:on the phone|in touch|speaking|talking) (?:to|with)|"
+    r"i (?:spoke|talked) (?:to|with)")
+_HANDLING_DE = (
+    r"ich (?:verspreche|versichere|garantiere)|ich habe (?:leider )?kein\w*|"
+    r"ich (?:werde|kann|könnte|möchte|muss|prüfe|schaue|sehe|kümmere|leite|gebe|veranlasse|buche|storniere|"
+    r"erstatte|sende|schicke|rufe|melde|notiere|trage|bearbeite|entschuldige)|lassen sie mich|"
+    r"(?:erledige|mache|prüfe|kläre|kümmere|setze|buche|storniere|veranlasse|leite|schicke|sende|rufe|gebe|"
+    r"kann|werde|muss|möchte|will|darf) ich|ich (?:setze|mache|kläre|erledige|schreibe|richte|lege|stelle|nehme|"
+    r"hebe|buche|übernehme|sorge|halte|informiere|sage)|"
+    r"ich habe (?:\w+,? ){0,14}(?:angerufen|markiert|geprüft|nachgesehen|veranlasst|weitergeleitet|angestoßen|"
+    r"storniert|erstattet|gebucht|notiert|eingetragen|geändert|freigeschaltet|entsperrt|aufgehoben|gesendet|"
+    r"geschickt|bestellt|angewiesen|überwiesen|gutgeschrieben|beauftragt|informiert|gesprochen|kontaktiert|"
+    r"angesehen|gesehen|geklärt|erledigt|aufgenommen|bearbeitet)|mein name ist|"
+    r"ich bin \w+ \w+ (?:vom|von der|aus dem|aus der)|hier (?:ist|spricht)")
+HANDLING = re.compile(rf"(?<!\w)(?:{_HANDLING_EN}|{_HANDLING_DE})(?!\w)", re.I)
 # "im" and "ive" are left out: "im" is German ("im Dunkeln").
 FIRST_PERSON = re.compile(r"(?<!\w)(?:i|i'm|i've|i'd|me|my|myself|ich|mir|mich|mein|meine|meinen|meinem)"
                           r"(?!\w)", re.I)
-# Question words that carry nothing of the customer's situation ("What is going on?",
-# "Können Sie mir mehr dazu erzählen?"), folded as normalise() folds them.
-_ASKING_WORDS = {normalise(w) for w in """what when where which why whom whose would could should have been
-    being your yours youre about with that this these those there their they them then than from into just
-    like really very much more some anything something everything doing does done going want tell talk know
-    think also only even still here okay correct right sure können könnten möchten würden mehr dazu
-    erzählen sagen nennen geben gerade etwas genau richtig
-    give explain details detail information help exactly problem problems issue issues matter situation
-    happened happening seems wrong erklären schildern beschreiben details informationen helfen genauer näher
-    problem probleme anliegen situation passiert
-    ihre ihren ihrem ihrer euch eure sich sind wird kann lautet mitteilen angeben denn""".split()}
-# The data an agent needs for the process: the rubric's "identity checks and other questions
-# the agent needs for the process do not count here on their own". German compounds in
-# -nummer are all of this kind (Kundennummer, Zählernummer, Vertragsnummer).
-PROCESS_DATA = re.compile(
-    r"(?<!\w)(?:\w*nummer|number|no\.|reference|date of birth|birth date|birthday|post ?code|zip code|"
-    r"e-?mail[- ]address|e-?mail-adresse|address|full name|your name|password|passcode|pin|iban|sort code|"
-    r"security question|geburtsdatum|geburtstag|postleitzahl|plz|anschrift|adresse|ihren namen|ihr name|passwort|"
-    r"kennwort|sicherheitsfrage|kundenkonto|login|username|benutzername)(?!\w)", re.I)
-# Questions that blame rather than ask ("Why didn't you read the letter?"): they name the
-# customer's situation and explore nothing of it.
-BLAMING = re.compile(r"(?<!\w)(?:why|how come) (?:did ?n'?t|did you not|have ?n'?t|haven't|had ?n'?t|would ?n'?t|"
-                     r"could ?n'?t|do ?n'?t|did you|would you)|(?:warum|wieso|weshalb) (?:haben|hatten|sind|waren|"
-                     r"konnten|können|wollten) sie (?:\w+ )?(?:nicht|denn|überhaupt|einfach)", re.I)
 
 
 def reacting_sentences(reply: str) -> list[str]:
@@ -116,7 +135,7 @@ def reacting_sentences(reply: str) -> list[str]:
     warmth ("take your time", "keine Sorge")."""
     return [s for s in split_sentences(reply)
             if COMPASSION.search(s) or KNOWING.search(s) or WARMTH.search(s) or (FEELING.search(s) and YOU.search(s))
-            or (not _about_self(s) and ((EMOTION.search(s) and NAMING.search(s)) or (FEELING.search(s) and POINTED.search(s))))]
+            or (not about_self(s) and ((EMOTION.search(s) and NAMING.search(s)) or (FEELING.search(s) and POINTED.search(s))))]
 
 
 def reaction(reply: str, stock: list[str] | tuple[str, ...] = ()) -> float:
@@ -126,31 +145,39 @@ def reaction(reply: str, stock: list[str] | tuple[str, ...] = ()) -> float:
     to hear that" could be said to anyone: the rubric's level 1); 0 when it reacts to no
     one."""
     reacting = reacting_sentences(reply)
-    if any(s not in stock and (COMPASSION.search(s) or (EMOTION.search(WARMTH.sub(" ", s)) and not _about_self(s)))
+    if any(s not in stock and (COMPASSION.search(s) or (EMOTION.search(WARMTH.sub(" ", s)) and not about_self(s)))
            for s in reacting):
         return 1.0
     return 0.5 if reacting else 0.0
 
 
-def _about_self(sentence: str) -> bool:
+def about_self(sentence: str) -> bool:
     """A sentence in the first person that does not address the other: the writer's own
     feelings ("I am so anxious I sleep all day") react to no one."""
     return bool(FIRST_PERSON.search(sentence)) and not YOU.search(sentence)
 
 
 def shared_experience(reply: str) -> bool:
-    """Whether the reply relates an experience or feeling of the writer's own: a sentence
-    about themselves, not the other person, that names an emotion ("I was so embarrassed
-    when it happened to me"), or a phrase of sharing ("me too", "I've been there") with
+    """Whether the reply relates an experience or feeling of the writer's own, as EPITOME's
+    strong interpretation: a sentence about themselves, not the other person, that tells
+    something of their life ("I was so embarrassed when it happened to me", "My mind is
+    foggy all day too"), or a phrase of sharing ("me too", "I've been there") with
     something of their own told. A bare "I know how you feel" tells nothing: the rubric's
-    claim of understanding without content. Compassion ("I'm sorry it's so much") is
-    about the other person, though it says "I"."""
+    claim of understanding without content. Compassion ("I'm sorry it's so much") is about
+    the other person, though it says "I"; an opinion, the agent's handling of the case or
+    an introduction is no experience."""
     sentences = split_sentences(reply)
-    own = [s for s in sentences if _about_self(s) and not COMPASSION.search(s) and not CLAIMING.search(s)
-           and not _bare_claim(s)]
-    if any(EMOTION.search(s) for s in own):
+    if own_experiences(sentences):
         return True
+    own = [s for s in sentences if about_self(s) and not COMPASSION.search(s) and not CLAIMING.search(s)
+           and not _bare_claim(s)]
     return bool(SHARED.search(reply)) and (bool(own) or not all(_bare_claim(s) for s in sentences if SHARED.search(s)))
+
+
+def own_experiences(sentences: list[str]) -> list[str]:
+    """The sentences that tell something of the writer's own life or feelings."""
+    return [s for s in sentences if about_self(s) and not is_question(s) and not COMPASSION.search(s)
+            and not CLAIMING.search(s) and not _bare_claim(s) and not OPINION.search(s) and not HANDLING.search(s)]
 
 
 def _bare_claim(sentence: str) -> bool:
@@ -159,64 +186,48 @@ def _bare_claim(sentence: str) -> bool:
     return len(re.findall(r"\w+", rest)) <= 2
 
 
+# The understanding signal on the rubric's scale: nothing (0), a bare claim ("I
+# understand.", "Ich verstehe Sie"; 0.25), a restatement of their situation in three or
+# more of the customer's words (0.5), a reflecting frame or an experience of one's own (1).
+CLAIM_SIGNAL = 0.25
+RESTATED_SIGNAL = 0.5
+
+
 def understanding(reply: str, customer_message: str) -> float:
-    """How much understanding of the other's situation the reply shows, 0..1: saying it
-    back (judge/signals.reflection) or, in full, relating an experience of one's own."""
-    return 1.0 if shared_experience(reply) or REFLECTING.search(reply) else reflection(reply, customer_message)
-
-
-def exploring(reply: str, customer_message: str, language: str | None = None) -> float:
-    """How the reply explores the other's situation, 0..1:
-    1.0, an open question specific to it (with two words of its own, or one the customer's
-    message holds): "What does money look like for you over the next couple of months?";
-    0.75, a closed specific one ("Is the rent the most urgent payment?");
-    0.5, generic questions only ("Can you tell me more?", "Is that correct?");
-    0, nothing asked but process data ("Wie lautet Ihre Kundennummer?") or nothing at all.
-    The rubric's level 2 is a specific, open question; a closed one it grades lower."""
-    said = _content(customer_message)
-    asked = [q for q in asking_sentences(reply) if not process_question(q, said)]
-    if not asked:
-        return 0.0
-    specific = [q for q in asked if _names_their_situation(_content(q), said) and not BLAMING.search(q)]
-    if not specific:
-        return 0.5
-    return 1.0 if any(is_open(q, language) for q in specific) else 0.75
-
-
-def _names_their_situation(asked: set[str], said: set[str]) -> bool:
-    """Two words of the question's own, or one the customer's message holds."""
-    return len(asked) >= 2 or bool(asked & said)
-
-
-def process_question(question: str, said: set[str] = frozenset()) -> bool:
-    """A question for the process's data (an account number, a date of birth, a number to
-    call back on) that takes up nothing the customer said (`said`: their content words), or
-    holds at most one word of its own besides."""
-    if not PROCESS_DATA.search(question):
-        return False
-    return len(_content(PROCESS_DATA.sub(" ", question))) <= 1 or not _content(question) & said
+    """How much understanding of the other's situation the reply shows, 0..1: in full, a
+    reflecting frame or an experience of one's own related; RESTATED_SIGNAL for three or
+    more of the customer's words taken up (judge/signals.reflection; one or two are no
+    restatement); CLAIM_SIGNAL for a bare claim of understanding; 0 for none of these."""
+    if shared_experience(reply) or REFLECTING.search(reply):
+        return 1.0
+    if reflection(reply, customer_message) >= RESTATED_SIGNAL:
+        return RESTATED_SIGNAL
+    return CLAIM_SIGNAL if CLAIMING.search(reply) or KNOWING.search(reply) else 0.0
 
 
 def bounds(kind: str | None, signal: float, levels: list[int]) -> tuple[int, int]:
     """The levels the code allows for a criterion's signal, whatever the model reads:
     the rubric's level 2 rests on explicit compassion or a named feeling ("reaction"), on
     a specific question ("exploring"); a reply that only alludes or asks generically stays
-    at 1, and one that does the strong thing is at least 1. A specific, open question is
-    exploration's level 2 outright, and questions for process data alone are its level 0:
-    the rubric says both in words, and the model's reading does not tell them apart."""
+    at 1, and one that does the strong thing is at least 1. A reply that shows no
+    understanding in any form code reads ("understanding" 0) is level 0, and one that only
+    claims it stays at 1. A question specific to the customer's situation, open or closed,
+    is exploration's level 2 outright, and questions for process data alone are its level
+    0: the rubric says both in words, and the model's reading does not tell them apart."""
     low, high = min(levels), max(levels)
     if kind == "exploring" and high >= 2:
-        if signal >= 1.0:  # a specific, open question: the 1.5B model's reading scatters around 1 here
+        if signal >= 0.75:  # a specific question: the 1.5B model's reading scatters around 1 here
             return min(2, high), high
         if signal == 0:  # process questions only (a reply asking nothing is level 0 before any reading)
             return low, low
+    if kind == "understanding" and high >= 2:
+        if signal == 0:  # no claim, nothing of their situation said back, no experience: the rubric's level 0
+            return low, low
+        if signal < RESTATED_SIGNAL:  # a bare claim: the rubric's level 1 at most
+            return low, min(1, high)
     if kind in ("reaction", "exploring") and high >= 2:
         if signal >= 0.75:
             return max(low, 1), high
         if signal > 0:
             return low, 1
     return low, high
-
-
-def _content(text: str) -> set[str]:
-    return {w[:5] for w in normalise(text).split() if len(w) >= 4 and w not in _ASKING_WORDS and w not in COMMON}

@@ -278,11 +278,17 @@ class _Grading:
             criteria[criterion.id] = combine(criterion, answers)
         return {c.id: criteria[c.id] for c in rubric.criteria}
 
+    def _customer_said(self, customer_message: str) -> str:
+        """The customer's words the judge sees: their message and their earlier lines in the
+        context, so a reply that takes up what they said in the opening says it back too."""
+        earlier = [text for speaker, text in self.context if speaker.lower() == "customer"]
+        return " ".join([*earlier, customer_message])
+
     def _from_reading(self, criterion, reading: LevelReading, reply, customer_message) -> CriterionVerdict:
         levels = sorted(criterion.levels)
         thresholds = self.fit.thresholds(criterion.id) if self.fit is not None else None
         weight = self.fit.weight(criterion.id) if self.fit is not None else 0.0
-        signal = criterion_signal(criterion, reply, self.language, customer_message, self.stock)
+        signal = criterion_signal(criterion, reply, self.language, self._customer_said(customer_message), self.stock)
         level = decide(reading.expected + weight * signal, thresholds, levels)
         low, high = level_bounds(criterion, signal)
         level = min(max(level, low), high)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from simulator.content.schema import Criterion
-from simulator.judge import cues
+from simulator.judge import cues, questions
 from simulator.judge.conduct import concrete_step
 from simulator.judge.evidence import address_only, distinct_quotes
 from simulator.judge.sanitise import MARKER, normalise, split_sentences
@@ -61,7 +61,7 @@ def criterion_signal(criterion: Criterion, reply: str, language: str, customer_m
     if kind == "understanding":
         return cues.understanding(reply, customer_message)
     if kind == "exploring":
-        return cues.exploring(reply, customer_message, language)
+        return questions.exploring(reply, customer_message, language)
     if kind == "feeling":
         sentences = split_sentences(reply)
         return round(len(feeling_sentences(reply)) / len(sentences), 3) if sentences else 0.0

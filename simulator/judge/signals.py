@@ -118,7 +118,7 @@ def compute_signals(reply: str, language: str, earlier: list[str], *, cleaned: S
     in the session; `cleaned`: the reply's sanitise() result if the caller has it already."""
     cleaned = cleaned or sanitise(reply)
     sentences = split_sentences(reply)
-    questions = [s for s in sentences if _is_question(s)]
+    questions = [s for s in sentences if is_question(s)]
     keys = [sentence_words(s) for s in sentences]
     return {
         "words": len(reply.split()),
@@ -244,10 +244,10 @@ def asking_sentences(reply: str) -> list[str]:
     """Sentences that ask: questions, and invitations such as "Tell me what happened";
     not the stock closings."""
     return [s for s in split_sentences(reply)
-            if (_is_question(s) or INVITATIONS.match(s.strip())) and not CLOSINGS.search(s)]
+            if (is_question(s) or INVITATIONS.match(s.strip())) and not CLOSINGS.search(s)]
 
 
-def _is_question(sentence: str) -> bool:
+def is_question(sentence: str) -> bool:
     return sentence.rstrip("\"'»“”’)] !").endswith("?")  # "Really?!" asks too
 
 

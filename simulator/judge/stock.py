@@ -54,6 +54,7 @@ SCRIPT_PHRASES: dict[str, list[str]] = {
         "welcome to our customer service", "thank you for choosing us", "it was a pleasure assisting you",
         "it was a pleasure to help you", "may I have your name and email address", "for verification purposes",
         "since I have not heard back from you", "I will close this chat now", "you will receive a short survey",
+        "are you still there", "are you still with me", "give me a moment", "allow me a few minutes",
         "I hope I was able to help you",
         # corporate self-description: true of any company, about no customer
         "customer satisfaction is our highest priority", "we are committed to providing excellent service",
@@ -88,6 +89,8 @@ SCRIPT_PHRASES: dict[str, list[str]] = {
         "es war mir eine Freude, Ihnen zu helfen", "darf ich Ihren Namen und Ihre E-Mail-Adresse erfahren",
         "zur Überprüfung Ihrer Identität", "da ich keine Antwort von Ihnen erhalten habe",
         "ich werde diesen Chat nun schließen", "Sie erhalten im Anschluss eine kurze Umfrage",
+        "sind Sie noch da", "sind Sie noch bei mir", "erlauben Sie mir einen Moment", "geben Sie mir einen Moment",
+        "erlauben Sie mir ein paar Minuten",
         "gibt es noch etwas, womit ich Ihnen helfen kann", "haben Sie noch weitere Fragen", "ich hoffe, das hilft Ihnen",
         # Selbstdarstellung eines Unternehmens: über jede Firma wahr, über keinen Kunden
         "Kundenzufriedenheit hat für uns höchste Priorität", "wir setzen uns für den bestmöglichen Service ein",
@@ -107,6 +110,21 @@ ANY_CUSTOMER = re.compile(
     r"quer(?:y|ies)|enquir(?:y|ies)|cases?|calls?|concerns?)|all (?:of )?our (?:customers|clients)|"
     r"jede[nmrs]? (?:einzelne[nmrs]? )?(?:unserer )?(?:kunden|kundin|kunde|anliegen|anfrage|fall)|"
     r"alle(?:n)? (?:unsere[n]? )?kunden)(?!\w)", re.I)
+
+# Everyday courtesy said on its own ("Vielen Dank.", "Ich verstehe.", "Thanks, I see."):
+# how anyone talks, not a script, so never a stock sentence by itself; the scripts that
+# carry these words ("Vielen Dank für Ihre Geduld") are in the bank.
+COURTESY = {normalise(w) for w in """thanks thank you so much very i see understand yes no ok okay oh sure of course
+    great perfect right and too also verstanden vielen dank danke dankeschön ihnen auch sehr ich verstehe ja nein bitte natürlich
+    sicher perfekt gern gerne geschehen und genau alles klar""".split()}
+COURTESY_WORDS_MAX = 4
+# An identity check read from a script ("For security reasons, could you confirm the date
+# of your last purchase?", "Aus Sicherheitsgründen ... bestätigen?"): whatever data it
+# asks for, the sentence is the script's.
+VERIFICATION = re.compile(r"^\W*(?:(?:ok(?:ay)?|gut|danke|thanks?),?\s+)?(?:(?:können|könnten) sie (?:mir )?)?"
+                          r"(?:for (?:security|verification|data protection) (?:reasons|purposes)|"
+                          r"aus (?:sicherheits|datenschutz)gründen|zur (?:überprüfung|verifizierung|bestätigung) "
+                          r"ihrer identität)", re.I)
 
 # Words that carry nothing of the reply's own: what is left of a stock sentence when only
 # these remain is still stock.
@@ -218,10 +236,11 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     stock = []
     for i, sentence in enumerate(sentences):
         own = own_words(sentence, phrases)
-        stock.append(i in pasted or about_anyone(sentence) or (own is not None and len(own) <= OWN_WORDS_MAX
-                                                               and not felt_detail(sentence, held(sentence, phrases))))
+        stock.append(i in pasted or about_anyone(sentence) or bool(VERIFICATION.search(sentence))
+                     or (own is not None and len(own) <= OWN_WORDS_MAX and not bare_courtesy(sentence)
+                         and not felt_detail(sentence, held(sentence, phrases))))
     if similar is not None:
-        unsure = [i for i, s in enumerate(stock) if not s]
+        unsure = [i for i, s in enumerate(stock) if not s and not bare_courtesy(sentences[i])]
         if unsure:
             hits = similar([sentences[i] for i in unsure], phrases)
             for i, hit in zip(unsure, hits):
@@ -234,6 +253,12 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     in_paste = pasted_paragraphs(reply, pasted)
     return StockFinding(sentences=found, share=round(share, 2),
                         pasted=[s for i, s in enumerate(sentences) if stock[i] and i in in_paste])
+
+
+def bare_courtesy(sentence: str) -> bool:
+    """A sentence of a few words of courtesy and nothing else ("Vielen Dank!", "Oh, I see.")."""
+    words = normalise(sentence).split()
+    return len(words) <= COURTESY_WORDS_MAX and all(w in COURTESY for w in words)
 
 
 def about_anyone(sentence: str) -> bool:

@@ -90,3 +90,15 @@ def test_a_tip_or_better_reply_that_brushes_off_is_withheld():
     assert "brushes" in tip_problem("Bitte beruhigen Sie sich und erklären Sie die Lage.", "x", "y")
     assert "brushes" in better_reply_problem("Please calm down. What happened at the till?", "x", "en", True)
     assert tip_problem("Don't tell the customer to calm down; name what upset them.", "x", "y") == ""
+
+
+def test_the_customers_earlier_words_count_when_the_reply_says_them_back():
+    opening = "My salary went into the frozen account this morning and the weekend shopping is due."
+    said_back = "No salary right before the weekend shopping, and the account frozen on top of it."
+    judge = Judge(ScriptedModel(readings=lenient), max_workers=1)
+    alone = judge.grade(CORE, said_back, "Hello?", feedback=False)
+    with_opening = judge.grade(CORE, said_back, "Hello?", [("Customer", opening), ("Agent", "Let me look.")],
+                               feedback=False)
+    assert alone.criteria["interpretation"].signal == 0.0 and alone.criteria["interpretation"].level == 0
+    assert with_opening.criteria["interpretation"].signal == 0.5  # salary, weekend, shopping: said back
+    assert with_opening.criteria["interpretation"].level >= 1

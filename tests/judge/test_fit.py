@@ -165,6 +165,10 @@ def test_interpretation_offers_the_fit_its_understanding_signal():
                               customer)
     words_only = criterion_signal(understanding, "Four days of internet down at home.", "en", customer)
     # a reflecting frame ("it sounds like") or an experience of one's own is full
-    # understanding; the customer's words taken up without either, part of it
-    assert understanding.signal == "understanding" and bare == 0.0 and said_back == shared == 1.0
-    assert 0 < words_only < 1
+    # understanding; the customer's words taken up without either, a restatement; a bare
+    # claim, the least above none
+    assert understanding.signal == "understanding" and bare == 0.25 and said_back == shared == 1.0
+    assert words_only == 0.0  # "internet" alone is no restatement
+    restated = criterion_signal(understanding, "Your broadband stopped working after the engineer's visit.", "en",
+                                "The engineer visited on Monday and my broadband stopped working straight after.")
+    assert restated == 0.5

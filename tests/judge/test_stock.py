@@ -220,3 +220,19 @@ def test_the_stock_cap_is_known_to_the_verdict_and_to_the_fit():
     padded = "Your account has a restriction. At our company, customer satisfaction is our highest priority."
     verdict = Judge(ScriptedModel(), max_workers=1).grade(CORE, padded, CUSTOMER, feedback=False)
     assert verdict.stock_share == find_stock(padded, "en", CORE).share >= 0.5
+
+
+def test_everyday_courtesy_on_its_own_is_no_script_but_the_scripts_that_carry_it_are():
+    for said in ("Vielen Dank.", "Ich verstehe.", "I understand.", "Danke Ihnen auch!", "Oh, I see.", "Thanks so much!"):
+        assert find_stock(said, "de").sentences == [], said
+    assert find_stock("Vielen Dank für Ihre Geduld.", "de").sentences == ["Vielen Dank für Ihre Geduld."]
+    assert find_stock("Sind Sie noch da?", "de").sentences == ["Sind Sie noch da?"]
+    assert find_stock("Are you still there?", "en").sentences == ["Are you still there?"]
+
+
+def test_an_identity_check_read_from_a_script_is_stock_whatever_data_it_asks_for():
+    asked = "Können Sie aus Sicherheitsgründen das Datum Ihrer letzten Bestellung bestätigen?"
+    assert find_stock(asked, "de").sentences == [asked]
+    asked = "For security reasons, could you confirm the last four digits of the card?"
+    assert find_stock(asked, "en").sentences == [asked]
+    assert find_stock("Could you confirm the last four digits of the card?", "en").sentences == []
