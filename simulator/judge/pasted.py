@@ -37,13 +37,24 @@ _BULLET = re.compile(r"^[-•*–]\s+\S")
 # ("Name: Straße und Hausnummer: Stadt:"). "10:05" has no space after the colon.
 _FIELD = re.compile(r"[A-Za-zÄÖÜäöüß][\w /.()-]{0,30}:(?=\s|$)")
 FORM_FIELDS = 3
+# A step of a help-centre article that lost its numbers when pasted into a chat: an
+# instruction to work the device or the website ("Tippen Sie auf Einstellungen.", "Go to
+# your home screen."), alone or after a "then". Three in a row are a pasted procedure (a
+# person explaining in their own words rarely gives more than two at once); a menu path
+# ("Einstellungen > Konto > Abmelden") is the article's own notation, pasted once is enough.
+_UI_STEP = re.compile(
+    r"^\W*(?:(?:dann|danach|anschließend|jetzt|nun|zuerst|als nächstes|then|next|now|first|finally)\W+)?"
+    r"(?:(?:tippen|klicken|drücken|gehen|wählen|öffnen|scrollen|halten|schalten|aktivieren|deaktivieren|navigieren)"
+    r"\s+sie|tap|click|press|go to|select|open|scroll|hold|switch|navigate)\b", re.I)
+_MENU_PATH = re.compile(r"\w\s*>\s*\w")
+UI_STEPS = 3
 # Steps in the agent's own voice are an account of what was done, not an instruction.
 _FIRST_PERSON = re.compile(r"^(?:i|i'm|i've|i'll|i'd|we|we've|we'll|ich|wir)\b", re.I)
 
 
 def pasted_sentences(sentences: list[str]) -> set[int]:
     """The indices of the sentences that belong to a pasted procedure, list or form."""
-    found = _procedure(sentences) | _bullets(sentences)
+    found = _procedure(sentences) | _bullets(sentences) | _ui_steps(sentences)
     found |= {i for i, s in enumerate(sentences) if len(_FIELD.findall(s)) >= FORM_FIELDS}
     return found
 
@@ -106,4 +117,19 @@ def _bullets(sentences: list[str]) -> set[int]:
         if len(run) >= 2:
             start = run[0] - 1 if run[0] > 0 and sentences[run[0] - 1].rstrip().endswith(":") else run[0]
             found |= set(range(start, run[-1] + 1))
+    return found
+
+
+def _ui_steps(sentences: list[str]) -> set[int]:
+    """Unnumbered steps of a pasted help article: three instructions to work the device or
+    the website in a row (one other sentence may stand between two), and any menu path."""
+    steps = [i for i, s in enumerate(sentences) if _UI_STEP.search(s) or _MENU_PATH.search(s)]
+    found: set[int] = {i for i in steps if _MENU_PATH.search(sentences[i])}
+    run: list[int] = []
+    for i in [*steps, len(sentences) + 2]:
+        if run and i - run[-1] > 2:
+            if len(run) >= UI_STEPS:
+                found |= set(range(run[0], run[-1] + 1))
+            run = []
+        run.append(i)
     return found

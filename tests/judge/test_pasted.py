@@ -82,3 +82,17 @@ def test_a_pasted_answer_is_pasted_whole_with_the_stock_sympathy_that_opens_it()
     alone = find_stock("I'm sorry to hear that you're experiencing this issue.\n\nI'll refund the fee today.", "en",
                        similar=None)
     assert alone.sentences and alone.pasted == []
+
+
+def test_unnumbered_steps_of_a_help_article_are_pasted_from_three_in_a_row_or_a_menu_path():
+    german = ("Gehen Sie zu Ihrem Startbildschirm. Tippen Sie auf das Mehr-Symbol. Tippen Sie auf Einstellungen. "
+              "Klappt das?")
+    assert pasted(german) == ["Gehen Sie zu Ihrem Startbildschirm.", "Tippen Sie auf das Mehr-Symbol.",
+                              "Tippen Sie auf Einstellungen."]
+    assert pasted("Go to Settings. Tap Account. Then tap Sign out. Let me know when you're there.") == [
+        "Go to Settings.", "Tap Account.", "Then tap Sign out."]
+    assert pasted("Sie finden das unter Einstellungen > Konto > Abmelden.") == [
+        "Sie finden das unter Einstellungen > Konto > Abmelden."]
+    # Two steps in the agent's own words, or an account of what the agent did, are no paste.
+    assert pasted("Open the app and tap Cards. Then you'll see the block is gone.") == []
+    assert pasted("I opened your account. I tapped on the block. I went to the card settings.") == []
