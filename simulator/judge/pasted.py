@@ -46,7 +46,7 @@ _UI_STEP = re.compile(
     r"^\W*(?:(?:dann|danach|anschließend|jetzt|nun|zuerst|als nächstes|then|next|now|first|finally)\W+)?"
     r"(?:(?:tippen|klicken|drücken|gehen|wählen|öffnen|scrollen|halten|schalten|aktivieren|deaktivieren|navigieren)"
     r"\s+sie|tap|click|press|go to|select|open|scroll|hold|switch|navigate)\b", re.I)
-_MENU_PATH = re.compile(r"\w\s*>\s*\w")
+_MENU_PATH = re.compile(r"\w\s+>\s+\w")  # spaced, as articles write it: "<b>x" is no menu path
 UI_STEPS = 3
 # Steps in the agent's own voice are an account of what was done, not an instruction.
 _FIRST_PERSON = re.compile(r"^(?:i|i'm|i've|i'll|i'd|we|we've|we'll|ich|wir)\b", re.I)

@@ -96,3 +96,4 @@ def test_unnumbered_steps_of_a_help_article_are_pasted_from_three_in_a_row_or_a_
     # Two steps in the agent's own words, or an account of what the agent did, are no paste.
     assert pasted("Open the app and tap Cards. Then you'll see the block is gone.") == []
     assert pasted("I opened your account. I tapped on the block. I went to the card settings.") == []
+    assert pasted("<b>x</b> and 5>3 are no menu path.") == []
