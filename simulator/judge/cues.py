@@ -167,17 +167,21 @@ def shared_experience(reply: str) -> bool:
     the other person, though it says "I"; an opinion, the agent's handling of the case or
     an introduction is no experience."""
     sentences = split_sentences(reply)
-    if own_experiences(sentences):
+    own = _own_sentences(sentences)
+    if any(_tells_experience(s) for s in own):
         return True
-    own = [s for s in sentences if about_self(s) and not COMPASSION.search(s) and not CLAIMING.search(s)
-           and not _bare_claim(s)]
     return bool(SHARED.search(reply)) and (bool(own) or not all(_bare_claim(s) for s in sentences if SHARED.search(s)))
 
 
-def own_experiences(sentences: list[str]) -> list[str]:
-    """The sentences that tell something of the writer's own life or feelings."""
-    return [s for s in sentences if about_self(s) and not is_question(s) and not COMPASSION.search(s)
-            and not CLAIMING.search(s) and not _bare_claim(s) and not OPINION.search(s) and not HANDLING.search(s)]
+def _own_sentences(sentences: list[str]) -> list[str]:
+    """The sentences about the writer that are neither compassion nor a claim of understanding."""
+    return [s for s in sentences if about_self(s) and not COMPASSION.search(s) and not CLAIMING.search(s)
+            and not _bare_claim(s)]
+
+
+def _tells_experience(sentence: str) -> bool:
+    """An own sentence that is no question, opinion or handling of the case."""
+    return not is_question(sentence) and not OPINION.search(sentence) and not HANDLING.search(sentence)
 
 
 def _bare_claim(sentence: str) -> bool:
