@@ -153,7 +153,7 @@ def form_to_scenario(form: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
 
 
 #: The levels code holds a criterion to (judge/stock.py, judge/conduct.py).
-CAPS = ("stock_cap", "threat_cap", "dismissal_cap")
+CAPS = ("stock_cap", "stock_sentence_cap", "threat_cap", "dismissal_cap")
 
 
 def rubric_to_form(rubric: Rubric) -> dict[str, Any]:

@@ -298,6 +298,11 @@ class Criterion(Strict):
     # apologise for any inconvenience"): a recited script is not felt empathy, whatever
     # the model reads into it. None: no cap. Checked in code (simulator/judge/stock.py).
     stock_cap: Annotated[int, Field(ge=0)] | None = None
+    # The highest level a reply with even one stock sentence can reach. None: one above
+    # `stock_cap` ("leans on stock phrases" is the level below the top). A criterion
+    # about sounding genuine sets it to its lowest level, because the customer hears the
+    # one recited sentence as the script it is.
+    stock_sentence_cap: Annotated[int, Field(ge=0)] | None = None
     # The highest level of a reply that threatens the customer (a deadline with
     # consequences, collectors, a cut-off "as announced") or brushes them off ("calm
     # down", "that's our policy"), whatever the model reads into the rest. None: no cap.
@@ -324,7 +329,7 @@ class Criterion(Strict):
                 raise ValueError(f"example {i} has level {example.level}, but the levels are {known}")
         return value
 
-    @field_validator("stock_cap", "threat_cap", "dismissal_cap")
+    @field_validator("stock_cap", "stock_sentence_cap", "threat_cap", "dismissal_cap")
     @classmethod
     def _cap_is_a_level(cls, value: int | None, info: ValidationInfo):
         levels = info.data.get("levels")

@@ -12,8 +12,9 @@ def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: Stoc
               language: str) -> dict[str, CriterionVerdict]:
     """Levels lowered for stock phrases (judge/stock.py), with the reason in the rationale:
     a reply that is mostly stock stays at a criterion's `stock_cap`; one that leans on a
-    stock sentence or two stays one level above it (the rubrics' own wording: "mostly
-    natural, but leans on stock phrases" is the level below the top)."""
+    stock sentence or two at its `stock_sentence_cap`, by default one level above (the
+    rubrics' own wording: "mostly natural, but leans on stock phrases" is the level below
+    the top)."""
     if not stock.sentences:
         return criteria
     capped = dict(criteria)
@@ -42,11 +43,12 @@ def cap_stock(rubric: Rubric, criteria: dict[str, CriterionVerdict], stock: Stoc
 
 def stock_ceiling(criterion: Criterion, stock: StockFinding) -> int | None:
     """The highest level the criterion allows a reply with these stock sentences: its
-    `stock_cap` for a reply that is mostly stock, one above for one that leans on a stock
-    sentence; None: no cap applies."""
+    `stock_cap` for a reply that is mostly stock; for one that leans on a stock sentence,
+    its `stock_sentence_cap`, or one above `stock_cap` without it; None: no cap applies."""
     if criterion.stock_cap is None or not stock.sentences:
         return None
-    return criterion.stock_cap if stock.mostly else criterion.stock_cap + 1
+    some = criterion.stock_cap + 1 if criterion.stock_sentence_cap is None else criterion.stock_sentence_cap
+    return min(criterion.stock_cap, some) if stock.mostly else some
 
 
 STOCK_NOTE = {

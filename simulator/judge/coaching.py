@@ -138,7 +138,9 @@ def review_better(better: str, reply: str, language: str, wants_question: bool,
     # Checked as it would be shown: the model often opens by copying the customer's
     # message, which salvage leaves out, and what is left may still be the trainee's reply.
     kept, stock = _salvaged(better, language, rubric, customer_message)
-    if echoes(kept or better, reply):
+    # As written too: the trainee's reply with a word added is a repeat, even where
+    # salvage took out a stock sentence of it and what is left no longer reads as one.
+    if echoes(kept or better, reply) or echoes(better, reply):
         return "the better reply repeats the trainee's reply; write a new one that does what it missed", kept
     if not kept:
         if echoes(better, customer_message):

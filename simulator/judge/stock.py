@@ -118,6 +118,16 @@ COURTESY = {normalise(w) for w in """thanks thank you so much very i see underst
     great perfect right and too also verstanden vielen dank danke dankeschön ihnen auch sehr ich verstehe ja nein bitte natürlich
     sicher perfekt gern gerne geschehen und genau alles klar""".split()}
 COURTESY_WORDS_MAX = 4
+# A bare apology in everyday words ("I'm so sorry.", "Sorry about all this.", "Oh je, das
+# tut mir leid."): generic, which the rubrics grade as such ("an apology that does not say
+# what went wrong"), but how a person says sorry, not a script. The encoder places every
+# one of them near a bank phrase, so they are kept from it; the corporate wording ("sorry
+# for the inconvenience", "Entschuldigen Sie die Unannehmlichkeiten") is in the bank.
+APOLOGY = {normalise(w) for w in """sorry im i m am so really truly very terribly about for that this it all the
+    trouble oh no dear je oje das es tut mir uns leid sehr wirklich furchtbar schrecklich entschuldigung
+    entschuldigen sie bitte""".split()}
+APOLOGY_WORDS = {"sorry", "leid", "entschuldigung", "entschuldigen"}
+APOLOGY_WORDS_MAX = 6
 # An identity check read from a script ("For security reasons, could you confirm the date
 # of your last purchase?", "Aus Sicherheitsgründen ... bestätigen?"): whatever data it
 # asks for, the sentence is the script's.
@@ -237,10 +247,10 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     for i, sentence in enumerate(sentences):
         own = own_words(sentence, phrases)
         stock.append(i in pasted or about_anyone(sentence) or bool(VERIFICATION.search(sentence))
-                     or (own is not None and len(own) <= OWN_WORDS_MAX and not bare_courtesy(sentence)
+                     or (own is not None and len(own) <= OWN_WORDS_MAX and not everyday(sentence)
                          and not felt_detail(sentence, held(sentence, phrases))))
     if similar is not None:
-        unsure = [i for i, s in enumerate(stock) if not s and not bare_courtesy(sentences[i])]
+        unsure = [i for i, s in enumerate(stock) if not s and not everyday(sentences[i])]
         if unsure:
             hits = similar([sentences[i] for i in unsure], phrases)
             for i, hit in zip(unsure, hits):
@@ -253,6 +263,18 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     in_paste = pasted_paragraphs(reply, pasted)
     return StockFinding(sentences=found, share=round(share, 2),
                         pasted=[s for i, s in enumerate(sentences) if stock[i] and i in in_paste])
+
+
+def everyday(sentence: str) -> bool:
+    """Everyday courtesy or a bare apology, said on its own: never a stock sentence."""
+    return bare_courtesy(sentence) or bare_apology(sentence)
+
+
+def bare_apology(sentence: str) -> bool:
+    """A short sorry in everyday words and nothing else ("I'm so sorry.", "Das tut mir leid.")."""
+    words = normalise(sentence).split()
+    return (len(words) <= APOLOGY_WORDS_MAX and bool(APOLOGY_WORDS & set(words))
+            and all(w in APOLOGY | COURTESY for w in words))
 
 
 def bare_courtesy(sentence: str) -> bool:

@@ -27,7 +27,7 @@ def rubric_key(rubric: Rubric) -> str:
     """What a fit must match: the rubric's content as the model reads it. A new version
     with the same text keeps its fit, and so does a change to the stock phrases or to the
     caps (they hold levels down in code; the model never reads them)."""
-    caps = {"__all__": {"stock_cap", "threat_cap", "dismissal_cap"}}
+    caps = {"__all__": {"stock_cap", "stock_sentence_cap", "threat_cap", "dismissal_cap"}}
     return content_hash(rubric.model_dump(mode="json", exclude={"version": True, "stock_phrases": True,
                                                                 "criteria": caps}))
 

@@ -63,8 +63,8 @@ def test_rubric_form_round_trip_keeps_the_grading_content(rubric_id):
         assert after.examples == before.examples and after.coach == before.coach
         assert after.requires == before.requires and after.channels == before.channels
         # What code holds the levels to, and the signal a fit weighs (lost on apply before)
-        assert (after.stock_cap, after.threat_cap, after.dismissal_cap, after.signal) == \
-            (before.stock_cap, before.threat_cap, before.dismissal_cap, before.signal)
+        assert (after.stock_cap, after.stock_sentence_cap, after.threat_cap, after.dismissal_cap, after.signal) == \
+            (before.stock_cap, before.stock_sentence_cap, before.threat_cap, before.dismissal_cap, before.signal)
         assert {k: " ".join(v.split()) for k, v in before.levels.items()} == after.levels
 
 

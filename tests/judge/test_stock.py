@@ -214,7 +214,13 @@ def test_the_stock_cap_is_known_to_the_verdict_and_to_the_fit():
     from simulator.judge.stock import StockFinding
     authenticity, exploration = CORE.criterion("authenticity"), CORE.criterion("exploration")
     assert stock_ceiling(authenticity, StockFinding(sentences=["x"], share=0.8)) == 0
-    assert stock_ceiling(authenticity, StockFinding(sentences=["x"], share=0.2)) == 1
+    # One stock sentence: authenticity is heard as a script (its stock_sentence_cap 0);
+    # a criterion without that field stays one above its stock_cap.
+    assert stock_ceiling(authenticity, StockFinding(sentences=["x"], share=0.2)) == 0
+    reaction = CORE.criterion("emotional_reaction")
+    assert reaction.stock_sentence_cap is None
+    assert stock_ceiling(reaction, StockFinding(sentences=["x"], share=0.2)) == 2
+    assert stock_ceiling(reaction, StockFinding(sentences=["x"], share=0.8)) == 1
     assert stock_ceiling(authenticity, StockFinding()) is None
     assert stock_ceiling(exploration, StockFinding(sentences=["x"], share=0.8)) is None  # no stock_cap
     padded = "Your account has a restriction. At our company, customer satisfaction is our highest priority."
@@ -236,3 +242,31 @@ def test_an_identity_check_read_from_a_script_is_stock_whatever_data_it_asks_for
     asked = "For security reasons, could you confirm the last four digits of the card?"
     assert find_stock(asked, "en").sentences == [asked]
     assert find_stock("Could you confirm the last four digits of the card?", "en").sentences == []
+
+
+def test_one_stock_sentence_is_heard_as_a_script_on_authenticity_only():
+    """empathy-core's authenticity holds a reply with one stock sentence at 0 (its
+    stock_sentence_cap), and the page says which sentence; the other criteria keep the
+    lenient model's level, one stock sentence being no reason to doubt a reaction."""
+    judge = Judge(ScriptedModel(readings=lenient), max_workers=1)
+    for reply, language, stock in (
+            ("I completely understand your frustration. Your salary of 2,300 pounds arrived on the 28th "
+             "and I released it just now.", "en", "I completely understand your frustration."),
+            ("Ich verstehe Ihren Ärger voll und ganz. Ihr Gehalt von 2.300 Euro kam am 28. an, und ich habe "
+             "es gerade freigegeben.", "de", "Ich verstehe Ihren Ärger voll und ganz.")):
+        verdict = judge.grade(CORE, reply, CUSTOMER, language=language, feedback=False)
+        authenticity = verdict.criteria["authenticity"]
+        assert verdict.stock == [stock] and verdict.stock_share < 0.5
+        assert authenticity.level == 0 and authenticity.method == "code"
+        assert authenticity.evidence == [stock]
+        assert verdict.criteria["ownership_next_step"].level == 2
+
+
+def test_a_bare_apology_in_everyday_words_is_generic_but_no_script():
+    for said, language in (("I'm so sorry.", "en"), ("Sorry about all this.", "en"), ("I'm sorry for the trouble!", "en"),
+                           ("Das tut mir leid.", "de"), ("Oh je, tut mir leid.", "de"), ("Oh, Entschuldigung.", "de")):
+        assert find_stock(said, language).sentences == [], said
+    # The corporate wording of an apology stays stock, and so does one that holds a bank phrase.
+    for said, language in (("Sorry for the inconvenience.", "en"), ("Sorry for the delay!", "en"),
+                           ("I'm sorry to hear that.", "en"), ("Entschuldigen Sie die Unannehmlichkeiten.", "de")):
+        assert find_stock(said, language).sentences == [said], said

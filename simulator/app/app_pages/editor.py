@@ -72,6 +72,7 @@ def cap_fields(values: dict, criterion: dict, i: int) -> None:
     levels = sorted(parse_levels(criterion["levels"])) or [0]
     choices = [None, *levels]
     labels = {"stock_cap": _("Highest level of a mostly stock reply"),
+              "stock_sentence_cap": _("Highest level of a reply with one stock sentence"),
               "threat_cap": _("Highest level of a threatening reply"),
               "dismissal_cap": _("Highest level of a reply that brushes off")}
     for column, cap in zip(st.columns(len(CAPS)), CAPS):
