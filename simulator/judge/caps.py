@@ -45,10 +45,13 @@ def stock_ceiling(criterion: Criterion, stock: StockFinding) -> int | None:
     """The highest level the criterion allows a reply with these stock sentences: its
     `stock_cap` for a reply that is mostly stock; for one that leans on a stock sentence,
     its `stock_sentence_cap`, or one above `stock_cap` without it; None: no cap applies."""
-    if criterion.stock_cap is None or not stock.sentences:
+    if not stock.sentences or (criterion.stock_cap is None and criterion.stock_sentence_cap is None):
         return None
-    some = criterion.stock_cap + 1 if criterion.stock_sentence_cap is None else criterion.stock_sentence_cap
-    return min(criterion.stock_cap, some) if stock.mostly else some
+    if criterion.stock_sentence_cap is None:
+        return criterion.stock_cap if stock.mostly else criterion.stock_cap + 1
+    if stock.mostly and criterion.stock_cap is not None:
+        return min(criterion.stock_cap, criterion.stock_sentence_cap)
+    return criterion.stock_sentence_cap  # a mostly stock reply holds stock sentences too
 
 
 STOCK_NOTE = {

@@ -221,6 +221,11 @@ def test_the_stock_cap_is_known_to_the_verdict_and_to_the_fit():
     assert reaction.stock_sentence_cap is None
     assert stock_ceiling(reaction, StockFinding(sentences=["x"], share=0.2)) == 2
     assert stock_ceiling(reaction, StockFinding(sentences=["x"], share=0.8)) == 1
+    # A trainer who sets only the one-sentence cap in the studio gets it for any stock.
+    only = exploration.model_copy(update={"stock_sentence_cap": 1})
+    assert stock_ceiling(only, StockFinding(sentences=["x"], share=0.2)) == 1
+    assert stock_ceiling(only, StockFinding(sentences=["x"], share=0.8)) == 1
+    assert stock_ceiling(only, StockFinding()) is None
     assert stock_ceiling(authenticity, StockFinding()) is None
     assert stock_ceiling(exploration, StockFinding(sentences=["x"], share=0.8)) is None  # no stock_cap
     padded = "Your account has a restriction. At our company, customer satisfaction is our highest priority."
