@@ -140,7 +140,7 @@ def review_better(better: str, reply: str, language: str, wants_question: bool,
     kept, stock = _salvaged(better, language, rubric, customer_message)
     # As written too: the trainee's reply with a word added is a repeat, even where
     # salvage took out a stock sentence of it and what is left no longer reads as one.
-    if echoes(kept or better, reply) or echoes(better, reply):
+    if echoes(better, reply) or (kept and echoes(kept, reply)):
         return "the better reply repeats the trainee's reply; write a new one that does what it missed", kept
     if not kept:
         if echoes(better, customer_message):

@@ -128,6 +128,7 @@ APOLOGY = {normalise(w) for w in """sorry im i m am so really truly very terribl
     entschuldigen sie bitte""".split()}
 APOLOGY_WORDS = {"sorry", "leid", "entschuldigung", "entschuldigen"}
 APOLOGY_WORDS_MAX = 6
+_APOLOGY_OR_COURTESY = APOLOGY | COURTESY
 # An identity check read from a script ("For security reasons, could you confirm the date
 # of your last purchase?", "Aus Sicherheitsgründen ... bestätigen?"): whatever data it
 # asks for, the sentence is the script's.
@@ -243,14 +244,15 @@ def find_stock(reply: str, language: str, rubric: Rubric | None = None,
     if not sentences:
         return StockFinding()
     pasted = pasted_sentences(sentences)
+    plain = [everyday(sentence) for sentence in sentences]
     stock = []
     for i, sentence in enumerate(sentences):
         own = own_words(sentence, phrases)
         stock.append(i in pasted or about_anyone(sentence) or bool(VERIFICATION.search(sentence))
-                     or (own is not None and len(own) <= OWN_WORDS_MAX and not everyday(sentence)
+                     or (own is not None and len(own) <= OWN_WORDS_MAX and not plain[i]
                          and not felt_detail(sentence, held(sentence, phrases))))
     if similar is not None:
-        unsure = [i for i, s in enumerate(stock) if not s and not everyday(sentences[i])]
+        unsure = [i for i, s in enumerate(stock) if not s and not plain[i]]
         if unsure:
             hits = similar([sentences[i] for i in unsure], phrases)
             for i, hit in zip(unsure, hits):
@@ -274,7 +276,7 @@ def bare_apology(sentence: str) -> bool:
     """A short sorry in everyday words and nothing else ("I'm so sorry.", "Das tut mir leid.")."""
     words = normalise(sentence).split()
     return (len(words) <= APOLOGY_WORDS_MAX and bool(APOLOGY_WORDS & set(words))
-            and all(w in APOLOGY | COURTESY for w in words))
+            and all(w in _APOLOGY_OR_COURTESY for w in words))
 
 
 def bare_courtesy(sentence: str) -> bool:
